@@ -1,0 +1,31 @@
+"""Segmentation, real-time intent and content personalization for Django.
+
+Public Python API::
+
+    import personalize
+
+    personalize.track(request, "purchase", value=499, product="beginner-set")
+    personalize.identify(request, email="jeff@example.com", first_name="Jeff")
+"""
+
+__version__ = "0.1.0"
+
+
+def track(request, name, value=None, **properties):
+    """Record a custom event (purchase, download...) for the current visitor."""
+    from personalize.services.events import track as _track
+
+    return _track(request, name, value, **properties)
+
+
+__all__ = ["__version__", "track"]
+
+
+def identify(request, email=None, *, user=None, **traits):
+    """Tie the current visitor to an e-mail address and/or user, and store traits."""
+    from personalize.services.identity import identify as _identify
+
+    return _identify(request, email, user=user, **traits)
+
+
+__all__ += ["identify"]

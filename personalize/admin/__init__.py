@@ -1,0 +1,16 @@
+"""Admin screens: segments with their rules, slots and variants, intents, visitors, events."""
+
+from personalize.admin.content import SlotAdmin, VariantAdmin
+from personalize.admin.intents import IntentAdmin, TopicMappingAdmin
+from personalize.admin.segments import SegmentAdmin
+from personalize.admin.visitors import EventAdmin, VisitorAdmin
+
+__all__ = [
+    "EventAdmin",
+    "IntentAdmin",
+    "SegmentAdmin",
+    "SlotAdmin",
+    "TopicMappingAdmin",
+    "VariantAdmin",
+    "VisitorAdmin",
+]

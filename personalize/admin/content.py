@@ -1,0 +1,106 @@
+"""Slots and variants."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from personalize.admin.preview import preview_link
+from personalize.models import Slot, Variant
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    fields = ("name", "slug", "segment", "intent", "priority", "weight", "status")
+    prepopulated_fields = {"slug": ("name",)}
+    show_change_link = True
+    extra = 0
+    autocomplete_fields = ("segment", "intent")
+
+
+@admin.register(Slot)
+class SlotAdmin(admin.ModelAdmin):
+    list_display = ("key", "name", "variant_count", "control_percentage", "auto_registered")
+    list_filter = ("auto_registered",)
+    search_fields = ("key", "name", "description")
+    readonly_fields = ("auto_registered", "usage", "created_at", "updated_at")
+    inlines = [VariantInline]
+    fieldsets = (
+        (None, {"fields": ("key", "name", "description", "usage")}),
+        (_("Measurement"), {"fields": ("control_percentage",)}),
+        (
+            _("History"),
+            {"classes": ("collapse",), "fields": ("auto_registered", "created_at", "updated_at")},
+        ),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_variant_count()
+
+    @admin.display(description=_("variants"), ordering="variant_count")
+    def variant_count(self, obj):
+        return obj.variant_count
+
+    @admin.display(description=_("in a template"))
+    def usage(self, obj):
+        if not obj.key:
+            return "-"
+        return f'{{% personalize "{obj.key}" %}}…default…{{% endpersonalize %}}'
+
+
+@admin.register(Variant)
+class VariantAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "name", "targeting", "priority", "weight", "status", "live")
+    list_filter = ("status", "slot", "segment", "intent")
+    list_select_related = ("slot", "segment", "intent")
+    search_fields = ("name", "slug", "title", "slot__key")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("segment", "intent")
+    readonly_fields = ("preview", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("slot", "name", "slug", "status", "preview")}),
+        (
+            _("Who sees it"),
+            {
+                "fields": ("segment", "intent", "priority", "weight"),
+                "description": _(
+                    "Leave segment and intent empty for a default variant. When several "
+                    "variants match, the highest priority wins; equal priorities split "
+                    "visitors by weight."
+                ),
+            },
+        ),
+        (_("When"), {"fields": ("starts_at", "ends_at")}),
+        (
+            _("Content"),
+            {
+                "fields": (
+                    "title",
+                    "body",
+                    "image",
+                    "image_alt",
+                    "cta_label",
+                    "cta_url",
+                    "template_name",
+                )
+            },
+        ),
+        (_("History"), {"classes": ("collapse",), "fields": ("created_at", "updated_at")}),
+    )
+
+    @admin.display(description=_("shown to"))
+    def targeting(self, obj):
+        return obj.targeting_description()
+
+    @admin.display(description=_("live now"), boolean=True)
+    def live(self, obj):
+        return obj.is_live(timezone.now())
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj):
+        if obj.pk is None:
+            return "-"
+        return preview_link(
+            f"variant:{obj.slot.key}={obj.slug}", _("Open the site showing this variant")
+        )

@@ -1,0 +1,44 @@
+"""Intents with their signals, and topic mappings for interests."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from personalize.admin.preview import preview_link
+from personalize.models import Intent, IntentSignal, TopicMapping
+
+
+class IntentSignalInline(admin.TabularInline):
+    model = IntentSignal
+    fields = ("kind", "parameter", "operator", "pattern", "min_count", "points", "cap")
+    extra = 0
+
+
+@admin.register(Intent)
+class IntentAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "threshold", "half_life_hours", "signal_count", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("preview",)
+    inlines = [IntentSignalInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("signals")
+
+    @admin.display(description=_("signals"))
+    def signal_count(self, obj):
+        return len(obj.signals.all())
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj):
+        if obj.pk is None:
+            return "-"
+        return preview_link(f"intent:{obj.slug}", _("Open the site as a visitor with this intent"))
+
+
+@admin.register(TopicMapping)
+class TopicMappingAdmin(admin.ModelAdmin):
+    list_display = ("path", "operator", "topics", "points")
+    search_fields = ("path", "topics")

@@ -1,0 +1,165 @@
+"""System checks (``python manage.py check``). Each ID is documented in docs/checks.md."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+
+from django.conf import settings
+from django.core import checks
+from django.utils.module_loading import import_string
+
+from personalize.conf import DEFAULTS, PREFIX, get_setting
+
+MIDDLEWARE = "personalize.middleware.PersonalizeMiddleware"
+SESSION = "django.contrib.sessions.middleware.SessionMiddleware"
+AUTH = "django.contrib.auth.middleware.AuthenticationMiddleware"
+REQUEST_PROCESSOR = "django.template.context_processors.request"
+
+
+def check_middleware(app_configs=None, **kwargs):
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    if MIDDLEWARE not in middleware:
+        return [
+            checks.Warning(
+                f"{MIDDLEWARE} is not in MIDDLEWARE: templates will show default content only.",
+                hint=f'Add "{MIDDLEWARE}" to MIDDLEWARE, after {AUTH}.',
+                id="personalize.W001",
+            )
+        ]
+    errors = []
+    position = middleware.index(MIDDLEWARE)
+    for dependency in (SESSION, AUTH):
+        if dependency in middleware and middleware.index(dependency) > position:
+            errors.append(
+                checks.Error(
+                    f"{MIDDLEWARE} must come after {dependency}.",
+                    hint=f'Move "{MIDDLEWARE}" below "{dependency}" in MIDDLEWARE.',
+                    id="personalize.E001",
+                )
+            )
+    return errors
+
+
+def check_templates(app_configs=None, **kwargs):
+    for backend in getattr(settings, "TEMPLATES", []):
+        if backend.get("BACKEND") != "django.template.backends.django.DjangoTemplates":
+            continue
+        processors = backend.get("OPTIONS", {}).get("context_processors", [])
+        if REQUEST_PROCESSOR in processors:
+            return []
+    return [
+        checks.Warning(
+            "The personalize template tags need the request in the template context.",
+            hint=f'Add "{REQUEST_PROCESSOR}" to TEMPLATES[...]["OPTIONS"]["context_processors"].',
+            id="personalize.W002",
+        )
+    ]
+
+
+def check_settings(app_configs=None, **kwargs):
+    errors = []
+    unknown = sorted(
+        name
+        for name in dir(settings)
+        if name.startswith(PREFIX) and name[len(PREFIX) :] not in DEFAULTS
+    )
+    errors.extend(
+        checks.Warning(
+            f"Unknown setting {name}.",
+            hint="Check its spelling against docs/configuration.md.",
+            id="personalize.W003",
+        )
+        for name in unknown
+    )
+    if get_setting("CONSENT_MODE") not in ("implied", "required"):
+        errors.append(
+            checks.Error(
+                f"{PREFIX}CONSENT_MODE must be 'implied' or 'required'.",
+                id="personalize.E002",
+            )
+        )
+    if get_setting("COOKIE_SAMESITE") not in ("Lax", "Strict", "None", False):
+        errors.append(
+            checks.Error(
+                f"{PREFIX}COOKIE_SAMESITE must be 'Lax', 'Strict', 'None' or False.",
+                id="personalize.E003",
+            )
+        )
+    for name in ("EVENT_SINK", "PROFILE_STORE"):
+        try:
+            import_string(get_setting(name))
+        except ImportError as exc:
+            errors.append(
+                checks.Error(
+                    f"{PREFIX}{name} cannot be imported: {exc}",
+                    hint="Give the dotted path of a class, e.g. personalize.sinks.DatabaseSink.",
+                    id="personalize.E004",
+                )
+            )
+    for path in get_setting("GEO_RESOLVERS"):
+        try:
+            import_string(path)
+        except ImportError as exc:
+            errors.append(
+                checks.Error(
+                    f"Geo resolver {path!r} cannot be imported: {exc}",
+                    id="personalize.E005",
+                )
+            )
+    for proxy in get_setting("TRUSTED_PROXIES"):
+        try:
+            ipaddress.ip_network(str(proxy), strict=False)
+        except ValueError:
+            errors.append(
+                checks.Error(
+                    f"{PREFIX}TRUSTED_PROXIES entry {proxy!r} is not an IP address or network.",
+                    id="personalize.E006",
+                )
+            )
+    geoip = get_setting("GEOIP_PATH")
+    if geoip and not os.path.isfile(geoip):
+        errors.append(
+            checks.Warning(
+                f"{PREFIX}GEOIP_PATH {geoip!r} does not exist: the GeoIP resolver is skipped.",
+                id="personalize.W004",
+            )
+        )
+    return errors
+
+
+def check_cache(app_configs=None, **kwargs):
+    alias = get_setting("CACHE_ALIAS")
+    caches = getattr(settings, "CACHES", {})
+    if alias not in caches:
+        return [
+            checks.Error(
+                f"{PREFIX}CACHE_ALIAS {alias!r} is not in CACHES.",
+                id="personalize.E007",
+            )
+        ]
+    backend = caches[alias].get("BACKEND", "")
+    if backend.endswith("DummyCache"):
+        return [
+            checks.Warning(
+                "The personalize cache is a DummyCache: every request reads profiles from the "
+                "database and definition changes are seen once a second at most.",
+                hint="Use a real cache (Redis or Memcached) for PERSONALIZE_CACHE_ALIAS.",
+                id="personalize.W005",
+            )
+        ]
+    if backend.endswith("LocMemCache") and not settings.DEBUG:
+        return [
+            checks.Warning(
+                "The personalize cache is process-local (LocMemCache): with several processes, "
+                "an edit is seen only by the process that made it and profiles are not shared.",
+                hint="Use a shared cache such as django.core.cache.backends.redis.RedisCache.",
+                id="personalize.W006",
+            )
+        ]
+    return []
+
+
+def register() -> None:
+    for check in (check_middleware, check_templates, check_settings, check_cache):
+        checks.register(check, "personalize")

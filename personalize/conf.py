@@ -1,0 +1,105 @@
+"""Settings, read at call time so ``override_settings`` just works.
+
+Every setting is a flat ``PERSONALIZE_<NAME>`` in the Django settings module. The defaults
+live in :data:`DEFAULTS`; ``docs/configuration.md`` documents each of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+PREFIX = "PERSONALIZE_"
+
+DAY = 24 * 60 * 60
+
+DEFAULTS: dict[str, Any] = {
+    # Master switch: when False the middleware does nothing and every tag renders its default.
+    "ENABLED": True,
+    # Visitor cookie.
+    "COOKIE_NAME": "personalize_vid",
+    "COOKIE_AGE": 365 * DAY,
+    "COOKIE_DOMAIN": None,
+    "COOKIE_PATH": "/",
+    "COOKIE_SECURE": None,  # None: follow SESSION_COOKIE_SECURE
+    "COOKIE_SAMESITE": "Lax",
+    # Consent.
+    "CONSENT_MODE": "implied",  # "implied" or "required"
+    "CONSENT_COOKIE_NAME": "personalize_consent",
+    "RESPECT_GPC": True,
+    "RESPECT_DNT": True,
+    # Paths (prefixes) the middleware neither tracks nor personalizes.
+    "EXCLUDED_PATHS": ["/admin/", "/static/", "/media/", "/favicon.ico", "/robots.txt"],
+    # Extra regular expressions (matched against the User-Agent) that mark a client as a bot.
+    "BOT_USER_AGENTS": [],
+    # Hosts that count as this site for referrer classification (besides the request host).
+    "INTERNAL_HOSTS": [],
+    # Storage.
+    "CACHE_ALIAS": "default",
+    "PROFILE_STORE": "personalize.store.ProfileStore",
+    "PROFILE_TTL": 30 * DAY,
+    "PROFILE_SYNC_INTERVAL": 60,
+    "PROFILE_MAX_BYTES": 4096,
+    "EVENT_SINK": "personalize.sinks.DatabaseSink",
+    "VISIT_TIMEOUT": 30 * 60,
+    "SNAPSHOT_CHECK_INTERVAL": 1.0,
+    # Buffered sink (Redis list drained by Celery).
+    "BUFFER_KEY": "personalize:events",
+    "BUFFER_MAX_LENGTH": 1_000_000,
+    "BUFFER_FALLBACK_SIZE": 10_000,
+    "BUFFER_BATCH_SIZE": 5_000,
+    "BUFFER_REDIS_URL": None,  # None: REDIS_URL from the cache alias or the environment
+    "BUFFER_SOCKET_TIMEOUT": 0.05,
+    # Geography.
+    "GEO_RESOLVERS": [
+        "personalize.tracking.geo.HeaderResolver",
+        "personalize.tracking.geo.GeoIP2Resolver",
+        "personalize.tracking.geo.EmbeddedResolver",
+    ],
+    "GEO_TRUSTED_HEADERS": [],
+    "TRUSTED_PROXIES": [],
+    "GEOIP_PATH": None,
+    # Time.
+    "TIME_ZONE": None,  # None: settings.TIME_ZONE
+    # Measurement and data lifecycle.
+    "CONVERSION_EVENTS": ["conversion", "purchase"],
+    "RETENTION_DAYS": 395,
+    "STATS_RETENTION_DAYS": 3 * 365,
+    # Preview.
+    "PREVIEW_PARAM": "personalize_preview",
+    "PREVIEW_URL": "/",
+    # Interests.
+    "INTEREST_HALF_LIFE_DAYS": 30.0,
+    # Limits on what a visitor can make us store.
+    "MAX_TRAITS": 50,
+    "MAX_TRAIT_LENGTH": 500,
+    "MAX_EVENT_PROPERTIES": 20,
+    "MAX_EVENT_PROPERTIES_BYTES": 2048,
+    # REST API.
+    "API_MAX_BODY_BYTES": 64 * 1024,
+    "API_MAX_BATCH": 50,
+    "API_RATE_PER_VISITOR": "120/min",
+    "API_RATE_PER_ADDRESS": "600/min",
+    "API_EXPORT_MAX_PAGE_SIZE": 1000,
+}
+
+
+def get_setting(name: str) -> Any:
+    """Return ``settings.PERSONALIZE_<name>``, or its default."""
+    try:
+        default = DEFAULTS[name]
+    except KeyError:
+        raise AttributeError(f"Unknown django-personalize setting: {PREFIX}{name}") from None
+    return getattr(settings, PREFIX + name, default)
+
+
+def cookie_secure() -> bool:
+    value = get_setting("COOKIE_SECURE")
+    if value is None:
+        return bool(getattr(settings, "SESSION_COOKIE_SECURE", False))
+    return bool(value)
+
+
+def time_zone_name() -> str:
+    return get_setting("TIME_ZONE") or settings.TIME_ZONE or "UTC"

@@ -1,0 +1,131 @@
+"""The plain object rules evaluate against: no HttpRequest, so tasks and tests need none."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from personalize.profile import Profile
+from personalize.tracking.devices import Device
+from personalize.tracking.geo import Geo
+from personalize.tracking.referrer import Source
+
+
+@dataclass(frozen=True, slots=True)
+class UserFacts:
+    """What rules may know about the logged-in user, read lazily from ``request.user``."""
+
+    is_authenticated: bool = False
+    is_staff: bool = False
+    is_superuser: bool = False
+    user_id: int | None = None
+    groups_loader: Callable[[], frozenset[str]] | None = field(default=None, compare=False)
+
+    @property
+    def groups(self) -> frozenset[str]:
+        return self.groups_loader() if self.groups_loader else frozenset()
+
+
+ANONYMOUS = UserFacts()
+
+
+class Context:
+    """Everything a rule may look at for one visitor at one moment.
+
+    ``path``, ``query``, ``device``, ``geo``, ``languages`` and ``user`` describe the current
+    request (empty when evaluating offline, e.g. in a static segment rebuild); the rest comes
+    from the visitor's :class:`~personalize.profile.Profile`.
+    """
+
+    __slots__ = (
+        "_intent_cache",
+        "device",
+        "forced_intents",
+        "geo",
+        "languages",
+        "now",
+        "path",
+        "profile",
+        "query",
+        "segment_results",
+        "snapshot",
+        "timestamp",
+        "user",
+    )
+
+    def __init__(
+        self,
+        profile: Profile,
+        *,
+        now: dt.datetime | None = None,
+        path: str = "",
+        query: Mapping[str, str] | None = None,
+        device: Device | None = None,
+        geo: Geo | None = None,
+        languages: tuple[str, ...] = (),
+        user: UserFacts = ANONYMOUS,
+        snapshot=None,
+    ):
+        self.profile = profile
+        self.now = now or dt.datetime.now(dt.UTC)
+        self.timestamp = self.now.timestamp()
+        self.path = path
+        self.query = query or {}
+        self.device = device or Device()
+        self.geo = geo or Geo()
+        self.languages = languages
+        self.user = user
+        self.snapshot = snapshot
+        self.segment_results: dict[str, bool] = {}
+        self._intent_cache: dict[str, float] | None = None
+        self.forced_intents: list[str] | None = None  # staff preview
+
+    # -- identity ------------------------------------------------------------------------
+    @property
+    def visitor_id(self) -> str:
+        return self.profile.id
+
+    # -- acquisition ---------------------------------------------------------------------
+    @property
+    def source(self) -> Source:
+        """The current visit's traffic source."""
+        return Source.from_dict(self.profile.source)
+
+    @property
+    def first_source(self) -> Source:
+        return Source.from_dict(self.profile.first_source or self.profile.source)
+
+    @property
+    def landing_path(self) -> str:
+        return self.profile.landing
+
+    @property
+    def search_term(self) -> str:
+        """The search engine term of this visit, else the site's own ``?q=``."""
+        return self.source.term or self.query.get("q", "")
+
+    # -- segments and intents ------------------------------------------------------------
+    def in_segment(self, slug: str) -> bool:
+        from personalize.engine.evaluate import evaluate_segment
+
+        return evaluate_segment(self, slug)
+
+    def intent_scores(self) -> dict[str, float]:
+        if self._intent_cache is None:
+            from personalize.engine.intent import score_intents
+
+            self._intent_cache = score_intents(self)
+        return self._intent_cache
+
+    def active_intents(self) -> list[str]:
+        """Intents above their threshold, highest score first."""
+        from personalize.engine.intent import active_intents
+
+        if self.forced_intents is not None:
+            return list(self.forced_intents)
+        return active_intents(self)
+
+    def forget_intents(self) -> None:
+        """Drop the memoized intent scores after the profile changed."""
+        self._intent_cache = None

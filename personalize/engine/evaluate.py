@@ -1,0 +1,49 @@
+"""Segment evaluation: lazy, memoized per context, failure-safe."""
+
+from __future__ import annotations
+
+from personalize.utils import log_once
+
+
+def evaluate_rule(rule, ctx) -> bool:
+    """``rule.evaluate(ctx)``; a rule that raises counts as not matching and is logged once."""
+    try:
+        return bool(rule.evaluate(ctx))
+    except Exception:
+        log_once(
+            ("rule", rule.pk),
+            "personalize: rule %s (%s) failed to evaluate; it counts as not matching.",
+            rule.pk,
+            type(rule).__name__,
+            exc_info=True,
+        )
+        return False
+
+
+def evaluate_segment(ctx, slug: str) -> bool:
+    """Whether the visitor in ``ctx`` is a member of segment ``slug`` (memoized)."""
+    results = ctx.segment_results
+    if slug in results:
+        return results[slug]
+    # While this segment is being evaluated, a SegmentRule that loops back to it sees False.
+    results[slug] = False
+    segment = ctx.snapshot.segments.get(slug) if ctx.snapshot is not None else None
+    if segment is None:
+        result = False
+    elif segment.is_static:
+        result = slug in ctx.profile.static
+    elif not segment.rules:
+        result = False
+    elif segment.match == "any":
+        result = any(evaluate_rule(rule, ctx) for rule in segment.rules)
+    else:
+        result = all(evaluate_rule(rule, ctx) for rule in segment.rules)
+    results[slug] = result
+    return result
+
+
+def matching_segments(ctx) -> list[str]:
+    """Slugs of every active segment the visitor is in (evaluates them all)."""
+    if ctx.snapshot is None:
+        return []
+    return [slug for slug in ctx.snapshot.segments if evaluate_segment(ctx, slug)]

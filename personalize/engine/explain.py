@@ -1,0 +1,70 @@
+"""Why a visitor sees what they see: a slot's decision in plain data."""
+
+from __future__ import annotations
+
+from personalize.engine.evaluate import evaluate_rule, evaluate_segment
+from personalize.engine.intent import contributions
+
+
+def explain_segment(ctx, slug: str) -> dict:
+    segment = ctx.snapshot.segments.get(slug) if ctx.snapshot else None
+    if segment is None:
+        return {"segment": slug, "member": False, "why": "no active segment with this slug"}
+    if segment.is_static:
+        return {
+            "segment": slug,
+            "member": evaluate_segment(ctx, slug),
+            "why": "static segment: membership comes from its last rebuild",
+        }
+    return {
+        "segment": slug,
+        "member": evaluate_segment(ctx, slug),
+        "match": segment.match,
+        "rules": [
+            {"rule": rule.describe(), "matched": evaluate_rule(rule, ctx)} for rule in segment.rules
+        ],
+    }
+
+
+def explain_intent(ctx, slug: str) -> dict:
+    intent = ctx.snapshot.intents.get(slug) if ctx.snapshot else None
+    if intent is None:
+        return {"intent": slug, "active": False, "why": "no active intent with this slug"}
+    score = ctx.intent_scores().get(slug, 0.0)
+    return {
+        "intent": slug,
+        "score": score,
+        "threshold": intent.threshold,
+        "active": slug in ctx.active_intents(),
+        "signals": [
+            {"signal": signal.describe(), "points": points}
+            for signal, points in contributions(ctx, slug)
+        ],
+    }
+
+
+def explain(visitor, slot_key: str) -> dict:
+    """Which variant ``visitor`` sees in ``slot_key``, which targeting and which rules matched."""
+    decision = visitor.decide(slot_key)
+    ctx = visitor.ctx
+    candidates = []
+    for variant, matched, why in decision.candidates:
+        entry = {
+            "variant": variant.slug,
+            "priority": variant.priority,
+            "matched": matched,
+            "why": why,
+        }
+        if getattr(variant, "segment_slug", None):
+            entry["segment"] = explain_segment(ctx, variant.segment_slug)
+        if getattr(variant, "intent_slug", None):
+            entry["intent"] = explain_intent(ctx, variant.intent_slug)
+        candidates.append(entry)
+    return {
+        "slot": slot_key,
+        "variant": decision.variant_slug,
+        "reason": decision.reason,
+        "control": decision.control,
+        "preview": decision.preview,
+        "candidates": candidates,
+    }

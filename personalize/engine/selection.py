@@ -1,0 +1,120 @@
+"""Choosing the variant of a slot for one visitor (design §5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from personalize.engine.evaluate import evaluate_segment
+from personalize.utils import bucket
+
+DEFAULT = "default"
+CONTROL = "control"
+
+
+@dataclass(slots=True)
+class Decision:
+    """The outcome of choosing a slot's variant, with the reason (for ``explain``)."""
+
+    slot_key: str
+    variant: object | None = None  # a Variant, or None for the template's inline default
+    reason: str = "no variant matched"
+    control: bool = False
+    preview: bool = False
+    candidates: list = field(default_factory=list)  # (variant, matched, why) examined
+
+    @property
+    def variant_slug(self) -> str:
+        return self.variant.slug if self.variant is not None else DEFAULT
+
+    @property
+    def is_personalized(self) -> bool:
+        return self.variant is not None and not self.variant.is_default
+
+
+def targeting_matches(ctx, variant, active_intents) -> tuple[bool, str]:
+    reasons = []
+    if variant.segment_id is not None:
+        slug = getattr(variant, "segment_slug", None)
+        if slug is None or not evaluate_segment(ctx, slug):
+            return False, f'not in segment "{slug or variant.segment_id}"'
+        reasons.append(f'in segment "{slug}"')
+    if variant.intent_id is not None:
+        slug = getattr(variant, "intent_slug", None)
+        if slug is None or slug not in active_intents():
+            return False, f'no "{slug or variant.intent_id}" intent'
+        reasons.append(f'has intent "{slug}"')
+    return True, " and ".join(reasons)
+
+
+def _pick(variants, visitor_id: str, slot_key: str):
+    if len(variants) == 1:
+        return variants[0]
+    total = sum(variant.weight for variant in variants)
+    point = bucket(visitor_id, slot_key, "split") * total
+    for variant in variants:
+        point -= variant.weight
+        if point < 0:
+            return variant
+    return variants[-1]
+
+
+def choose(ctx, slot_key: str, now) -> Decision:
+    """Highest-priority live variant whose targeting matches; else the default."""
+    snapshot = ctx.snapshot
+    slot = snapshot.slots.get(slot_key) if snapshot is not None else None
+    if slot is None:
+        return Decision(slot_key, reason="slot not defined yet: template default")
+
+    decision = Decision(slot_key)
+    defaults = [variant for variant in slot.defaults if variant.is_live(now)]
+    default = _pick(defaults, ctx.visitor_id, slot_key) if defaults else None
+
+    if slot.control_percentage and bucket(ctx.visitor_id, slot_key, CONTROL) * 100 < (
+        slot.control_percentage
+    ):
+        decision.variant = default
+        decision.control = True
+        decision.reason = f"control group ({slot.control_percentage}% see the default)"
+        return decision
+
+    intents_cache: list[str] | None = None
+
+    def active_intents():
+        nonlocal intents_cache
+        if intents_cache is None:
+            intents_cache = ctx.active_intents()
+        return intents_cache
+
+    for priority, variants in slot.groups:
+        matched = []
+        for variant in variants:
+            if not variant.is_live(now):
+                decision.candidates.append((variant, False, "not live"))
+                continue
+            ok, why = targeting_matches(ctx, variant, active_intents)
+            decision.candidates.append((variant, ok, why))
+            if ok:
+                matched.append(variant)
+        if matched:
+            decision.variant = _pick(matched, ctx.visitor_id, slot_key)
+            why = next(c[2] for c in decision.candidates if c[0] is decision.variant)
+            decision.reason = f"priority {priority}: {why}"
+            return decision
+
+    decision.variant = default
+    decision.reason = "default variant" if default is not None else "template default"
+    return decision
+
+
+def preview_decision(slot, slot_key: str, variant_slug: str) -> Decision | None:
+    if slot is None:
+        return None
+    if variant_slug == DEFAULT:
+        defaults = slot.defaults
+        return Decision(
+            slot_key, variant=defaults[0] if defaults else None, reason="preview", preview=True
+        )
+    variant = slot.variants.get(variant_slug)
+    if variant is None:
+        return None
+    return Decision(slot_key, variant=variant, reason="preview", preview=True)

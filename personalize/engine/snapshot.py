@@ -1,0 +1,253 @@
+"""The compiled, in-process view of every definition the hot path needs.
+
+Segments with their rules, slots with their variants, intents with their signals and topic
+mappings are loaded once into a :class:`Snapshot` held in process memory. Any change to them
+bumps a version stamp in the cache when its transaction commits; each process checks the stamp
+at most every ``PERSONALIZE_SNAPSHOT_CHECK_INTERVAL`` seconds (and at once after a change made in
+the same process) and rebuilds its snapshot when the stamp moved.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.cache import caches
+from django.db import transaction
+
+from personalize.conf import get_setting
+from personalize.utils import log_once
+
+VERSION_KEY = "personalize:snapshot-version"
+MEMBERSHIP_VERSION_KEY = "personalize:membership-version"
+
+
+@dataclass(slots=True)
+class CompiledSegment:
+    id: int
+    slug: str
+    name: str
+    match: str
+    is_static: bool
+    rules: list
+
+
+@dataclass(slots=True)
+class CompiledSlot:
+    id: int
+    key: str
+    control_percentage: int
+    # (priority, [variants]) for targeted variants, highest priority first
+    groups: list[tuple[int, list]]
+    defaults: list
+    variants: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class CompiledIntent:
+    id: int
+    slug: str
+    name: str
+    threshold: float
+    half_life: float
+    signals: list
+
+
+@dataclass(slots=True)
+class Snapshot:
+    version: str
+    segments: dict[str, CompiledSegment] = field(default_factory=dict)
+    segment_slugs: dict[int, str] = field(default_factory=dict)
+    slots: dict[str, CompiledSlot] = field(default_factory=dict)
+    intents: dict[str, CompiledIntent] = field(default_factory=dict)
+    intent_slugs: dict[int, str] = field(default_factory=dict)
+    signals_by_kind: dict[str, list] = field(default_factory=dict)
+    topic_mappings: list = field(default_factory=list)
+
+    @property
+    def has_static_segments(self) -> bool:
+        return any(segment.is_static for segment in self.segments.values())
+
+
+def build_snapshot(version: str) -> Snapshot:
+    """Load every active definition from the database (a handful of queries)."""
+    from personalize.models import Intent, IntentSignal, Rule, Segment, Slot, TopicMapping, Variant
+
+    snapshot = Snapshot(version=version)
+    segments = list(Segment.objects.active())
+    snapshot.segment_slugs = {segment.pk: segment.slug for segment in segments}
+    rules_by_segment = defaultdict(list)
+    for rule in Rule.objects.filter(segment__is_active=True).order_by("sort_order", "pk"):
+        rules_by_segment[rule.segment_id].append(rule)
+    for segment in segments:
+        snapshot.segments[segment.slug] = CompiledSegment(
+            id=segment.pk,
+            slug=segment.slug,
+            name=segment.name,
+            match=segment.match,
+            is_static=segment.is_static,
+            rules=rules_by_segment.get(segment.pk, []),
+        )
+
+    intents = list(Intent.objects.active())
+    snapshot.intent_slugs = {intent.pk: intent.slug for intent in intents}
+    by_intent = {intent.pk: intent for intent in intents}
+    signals_by_intent = defaultdict(list)
+    for signal in IntentSignal.objects.filter(intent__is_active=True):
+        signals_by_intent[signal.intent_id].append(signal)
+        snapshot.signals_by_kind.setdefault(signal.kind, []).append(
+            (by_intent[signal.intent_id], signal)
+        )
+    for intent in intents:
+        snapshot.intents[intent.slug] = CompiledIntent(
+            id=intent.pk,
+            slug=intent.slug,
+            name=intent.name,
+            threshold=intent.threshold,
+            half_life=intent.half_life_seconds,
+            signals=signals_by_intent.get(intent.pk, []),
+        )
+
+    variants_by_slot = defaultdict(list)
+    for variant in Variant.objects.order_by("-priority", "pk"):
+        variants_by_slot[variant.slot_id].append(variant)
+    for slot in Slot.objects.all():
+        groups: dict[int, list] = {}
+        defaults = []
+        variants = variants_by_slot.get(slot.pk, [])
+        for variant in variants:
+            variant.slot = slot  # avoid a query when templates read variant.slot
+            variant.segment_slug = snapshot.segment_slugs.get(variant.segment_id)
+            variant.intent_slug = snapshot.intent_slugs.get(variant.intent_id)
+            if variant.status != Variant.Status.ACTIVE:
+                continue  # drafts and paused variants are only shown in previews
+            if variant.is_default:
+                defaults.append(variant)
+            else:
+                groups.setdefault(variant.priority, []).append(variant)
+        snapshot.slots[slot.key] = CompiledSlot(
+            id=slot.pk,
+            key=slot.key,
+            control_percentage=slot.control_percentage,
+            groups=sorted(groups.items(), key=lambda item: -item[0]),
+            defaults=defaults,
+            variants={variant.slug: variant for variant in variants},
+        )
+
+    snapshot.topic_mappings = list(TopicMapping.objects.all())
+
+    for segment in snapshot.segments.values():
+        for rule in segment.rules:
+            try:
+                rule.prepare(snapshot)
+            except Exception:
+                log_once(
+                    ("prepare", rule.pk),
+                    "personalize: rule %s of segment %r cannot be prepared; it will not match.",
+                    rule.pk,
+                    segment.slug,
+                    exc_info=True,
+                )
+    return snapshot
+
+
+class _Holder:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.snapshot: Snapshot | None = None
+        self.checked = 0.0
+        self.local_generation = 0
+        self.built_generation = -1
+
+
+_holder = _Holder()
+
+
+def _cache():
+    return caches[get_setting("CACHE_ALIAS")]
+
+
+def _read_version() -> str | None:
+    try:
+        return _cache().get(VERSION_KEY)
+    except Exception:
+        log_once(
+            "version-read",
+            "personalize: cannot read the snapshot version from the cache.",
+            exc_info=True,
+        )
+        return None
+
+
+def get_snapshot() -> Snapshot:
+    """The current snapshot, rebuilt when its version stamp changed."""
+    holder = _holder
+    snapshot = holder.snapshot
+    now = time.monotonic()
+    if (
+        snapshot is not None
+        and holder.built_generation == holder.local_generation
+        and now - holder.checked < get_setting("SNAPSHOT_CHECK_INTERVAL")
+    ):
+        return snapshot
+    with holder.lock:
+        generation = holder.local_generation
+        version = _read_version()
+        if version is None:
+            version = uuid.uuid4().hex
+            try:
+                if not _cache().add(VERSION_KEY, version, timeout=None):
+                    version = _cache().get(VERSION_KEY) or version
+            except Exception:
+                version = snapshot.version if snapshot is not None else version
+        if (
+            holder.snapshot is None
+            or holder.snapshot.version != version
+            or holder.built_generation != generation
+        ):
+            holder.snapshot = build_snapshot(version)
+            holder.built_generation = generation
+        holder.checked = time.monotonic()
+        return holder.snapshot
+
+
+def bump_version() -> None:
+    """Mark definitions as changed: now in this process, for every process on commit."""
+    _holder.local_generation += 1
+
+    def publish():
+        try:
+            _cache().set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        except Exception:
+            log_once(
+                "version-write", "personalize: cannot write the snapshot version.", exc_info=True
+            )
+        _holder.local_generation += 1
+
+    transaction.on_commit(publish)
+
+
+def bump_membership_version() -> None:
+    """Static memberships changed: profiles re-read their memberships on next load."""
+
+    def publish():
+        try:
+            _cache().set(MEMBERSHIP_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        except Exception:
+            log_once(
+                "membership-version-write",
+                "personalize: cannot write the membership version.",
+                exc_info=True,
+            )
+
+    transaction.on_commit(publish)
+
+
+def reset() -> None:
+    """Forget the snapshot (tests)."""
+    with _holder.lock:
+        _holder.snapshot = None
+        _holder.local_generation += 1

@@ -1,0 +1,57 @@
+"""Model fields shared by rule types."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core import exceptions
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MultipleChoiceField(models.JSONField):
+    """A list of values taken from ``choices``, stored as a JSON list.
+
+    In forms it renders as checkboxes; ``validate`` rejects values outside the choices.
+    """
+
+    def __init__(self, *args, choices=None, **kwargs):
+        self.item_choices = list(choices or [])
+        kwargs.setdefault("default", list)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["choices"] = self.item_choices
+        if kwargs.get("default") is list:
+            del kwargs["default"]
+        return name, path, args, kwargs
+
+    @property
+    def allowed_values(self) -> list[str]:
+        return [str(value) for value, _label in self.item_choices]
+
+    def validate(self, value, model_instance):
+        super().validate(value, model_instance)
+        if not isinstance(value, list):
+            raise exceptions.ValidationError(_("Choose from the list."), code="invalid")
+        unknown = [item for item in value if str(item) not in self.allowed_values]
+        if unknown:
+            raise exceptions.ValidationError(
+                _("Unknown choice: %(values)s."),
+                params={"values": ", ".join(map(str, unknown))},
+                code="invalid_choice",
+            )
+        if not value and not self.blank:
+            raise exceptions.ValidationError(self.error_messages["blank"], code="blank")
+
+    def formfield(self, **kwargs):
+        defaults = {
+            "form_class": forms.TypedMultipleChoiceField,
+            "choices": self.item_choices,
+            "coerce": str,
+            "widget": forms.CheckboxSelectMultiple,
+            "required": not self.blank,
+        }
+        defaults.update(kwargs)
+        # JSONField.formfield would force its own form class; go to Field.formfield directly.
+        return models.Field.formfield(self, **defaults)

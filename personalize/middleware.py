@@ -1,0 +1,125 @@
+"""``PersonalizeMiddleware``: gives every request a lazy ``request.visitor``.
+
+On the way in it only attaches the visitor object; nothing is parsed or read until something
+asks. On the way out it records a tracked page view, saves the profile if it changed, hands the
+events to the sink, sets the visitor cookie and makes personalized responses private to the
+browser. Any failure in that work is logged once and the response goes out untouched.
+"""
+
+from __future__ import annotations
+
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+from personalize.conf import cookie_secure, get_setting
+from personalize.utils import log_once
+from personalize.visitor import COOKIE_SALT, CurrentVisitor
+
+#: Set ``view.personalize_page_view = False`` (or use ``personalize.decorators.no_page_view``)
+#: on views whose GET responses are not page views (JSON endpoints, beacons...).
+PAGE_VIEW_ATTRIBUTE = "personalize_page_view"
+
+
+class PersonalizeMiddleware:
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not get_setting("ENABLED") or self._excluded(request.path_info):
+            return self.get_response(request)
+        request.visitor = CurrentVisitor(request)
+        response = self.get_response(request)
+        try:
+            self.finish(request, request.visitor, response)
+        except Exception:
+            log_once("finish", "personalize: tracking this response failed.", exc_info=True)
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        visitor = getattr(request, "visitor", None)
+        if visitor is not None and not getattr(view_func, PAGE_VIEW_ATTRIBUTE, True):
+            visitor.page_view_enabled = False
+        return None
+
+    @staticmethod
+    def _excluded(path: str) -> bool:
+        return any(path.startswith(prefix) for prefix in get_setting("EXCLUDED_PATHS"))
+
+    def finish(self, request, visitor: CurrentVisitor, response) -> None:
+        is_page = (
+            visitor.is_page_request
+            and 200 <= response.status_code < 300
+            and response.get("Content-Type", "").startswith("text/html")
+        )
+        if visitor.tracking and (is_page or visitor.explicit) and not visitor.loaded:
+            visitor.ctx  # noqa: B018 - loading records the page view
+        if visitor.loaded and visitor.tracking and (is_page or visitor.explicit):
+            self.persist(request, visitor, is_page)
+        if visitor.set_cookie and visitor.tracking and visitor.loaded:
+            self.set_visitor_cookie(response, visitor.id)
+        if visitor.used or visitor.set_cookie:
+            patch_cache_control(response, private=True)
+            patch_vary_headers(response, ("Cookie",))
+            if visitor.preview is not None:
+                patch_cache_control(response, no_store=True)
+
+    def persist(self, request, visitor: CurrentVisitor, is_page: bool) -> None:
+        from personalize.sinks import get_sink
+        from personalize.store import get_store
+
+        profile = visitor.profile
+        events = list(visitor.events)
+        if is_page and visitor.page_recorded:
+            events.insert(
+                0,
+                visitor.event_dict(
+                    "page_view",
+                    referrer=_referrer_for_storage(request),
+                    new_visit=visitor.new_visit,
+                ),
+            )
+            for decision in visitor.decisions.values():
+                if decision.preview:
+                    continue
+                slug = "control" if decision.control else decision.variant_slug
+                if profile.mark_seen(decision.slot_key, slug):
+                    events.append(
+                        visitor.event_dict("impression", slot=decision.slot_key, variant=slug)
+                    )
+            if visitor.new_visit and not visitor.is_new:
+                visitor.set_cookie = True  # refresh the cookie's expiry once a visit
+        now = int(visitor.now.timestamp())
+        facts = visitor.visitor_facts()
+        sync = visitor.explicit or now - profile.synced >= get_setting("PROFILE_SYNC_INTERVAL")
+        if sync:
+            profile.synced = now
+            profile.compact()
+            facts["profile"] = profile.to_dict()
+        if profile.dirty or sync:
+            get_store().save(profile)
+        if events or sync:
+            get_sink().emit({"visitor": facts, "events": events})
+
+    @staticmethod
+    def set_visitor_cookie(response, visitor_id: str) -> None:
+        response.set_signed_cookie(
+            get_setting("COOKIE_NAME"),
+            visitor_id,
+            salt=COOKIE_SALT,
+            max_age=get_setting("COOKIE_AGE"),
+            domain=get_setting("COOKIE_DOMAIN"),
+            path=get_setting("COOKIE_PATH"),
+            secure=cookie_secure(),
+            httponly=True,
+            samesite=get_setting("COOKIE_SAMESITE"),
+        )
+
+
+def _referrer_for_storage(request) -> str:
+    """The referrer without its query string or fragment (they can carry personal data)."""
+    from personalize.tracking.headers import meta_text
+
+    referrer = meta_text(request.META, "HTTP_REFERER", 2000)
+    return referrer.split("?", 1)[0].split("#", 1)[0][:500]

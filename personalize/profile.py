@@ -1,0 +1,409 @@
+"""The visitor profile: what we remember about one visitor, bounded in size.
+
+A profile is a plain dict-backed object that round-trips through the cache and the database
+(``Visitor.profile``). Everything in it is capped: collections are trimmed least-recent first
+until the serialized profile fits ``PERSONALIZE_PROFILE_MAX_BYTES`` (4 KB by default), however
+long the visitor browses. Times are stored as integer epoch seconds, days as integer days since
+the epoch.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from personalize.conf import get_setting
+
+MAX_PATH = 200
+MAX_PAGES = 40
+MAX_EVENTS = 20
+MAX_RECENT = 10
+MAX_NAME = 64
+MAX_SIGNALS = 40
+MAX_TOPICS = 30
+MAX_SEEN = 20
+DAY = 86400
+
+
+def day_of(ts: float) -> int:
+    return int(ts // DAY)
+
+
+def _int(value, default=0) -> int:
+    try:
+        result = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return default
+    return result
+
+
+def _float(value, default=0.0) -> float:
+    try:
+        result = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return default
+    return result if math.isfinite(result) else default
+
+
+def _str(value, limit=MAX_PATH) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def decayed(points: float, since: float, now: float, half_life: float) -> float:
+    """``points`` earned at ``since``, halved every ``half_life`` seconds until ``now``."""
+    if half_life <= 0:
+        return points
+    elapsed = max(0.0, now - since)
+    return points * 0.5 ** (elapsed / half_life)
+
+
+class Profile:
+    """One visitor's remembered behaviour. Construct with :meth:`new` or :meth:`from_dict`."""
+
+    __slots__ = (
+        "created",
+        "dirty",
+        "events",
+        "first_landing",
+        "first_source",
+        "id",
+        "intents",
+        "interests",
+        "landing",
+        "last_seen",
+        "page_views",
+        "pages",
+        "prev_visit",
+        "seen",
+        "source",
+        "static",
+        "static_version",
+        "synced",
+        "traits",
+        "user_id",
+        "visit_count",
+        "visit_started",
+    )
+
+    def __init__(self, visitor_id: str):
+        self.id = visitor_id
+        self.created = 0
+        self.last_seen = 0
+        self.visit_started = 0
+        self.prev_visit = 0
+        self.visit_count = 0
+        self.page_views = 0
+        self.landing = ""
+        self.first_landing = ""
+        self.source: dict = {}
+        self.first_source: dict = {}
+        # path -> [count, last_ts, [day, ...most recent MAX_RECENT days with a view]]
+        self.pages: dict[str, list] = {}
+        # name -> [count, sum, last_ts, [[day, value], ...recent]]
+        self.events: dict[str, list] = {}
+        # intent signal id (str) -> [points, ts]  (decayed on read)
+        self.intents: dict[str, list] = {}
+        # topic -> [score, ts]  (decayed on read)
+        self.interests: dict[str, list] = {}
+        self.traits: dict[str, Any] = {}
+        self.user_id: int | None = None
+        # static segment slugs the visitor belongs to, and the membership version they reflect
+        self.static: list[str] = []
+        self.static_version = ""
+        # slot key -> variant slug shown in the current visit (impressions are counted once a visit)
+        self.seen: dict[str, str] = {}
+        self.synced = 0
+        self.dirty = False
+
+    @classmethod
+    def new(cls, visitor_id: str, now: float) -> Profile:
+        profile = cls(visitor_id)
+        profile.created = int(now)
+        profile.dirty = True
+        return profile
+
+    # -- serialization -----------------------------------------------------------------
+    def to_dict(self) -> dict:
+        data = {
+            "v": 1,
+            "id": self.id,
+            "c": self.created,
+            "ls": self.last_seen,
+            "vs": self.visit_started,
+            "pv": self.prev_visit,
+            "n": self.visit_count,
+            "p": self.page_views,
+            "lp": self.landing,
+            "flp": self.first_landing,
+            "src": self.source,
+            "fsrc": self.first_source,
+            "pages": self.pages,
+            "ev": self.events,
+            "it": self.intents,
+            "in": self.interests,
+            "tr": self.traits,
+            "u": self.user_id,
+            "st": self.static,
+            "stv": self.static_version,
+            "seen": self.seen,
+            "sy": self.synced,
+        }
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping | None, visitor_id: str) -> Profile:
+        """Rebuild a profile, dropping anything malformed rather than failing."""
+        profile = cls(visitor_id)
+        if not isinstance(data, Mapping):
+            return profile
+        profile.created = _int(data.get("c"))
+        profile.last_seen = _int(data.get("ls"))
+        profile.visit_started = _int(data.get("vs"))
+        profile.prev_visit = _int(data.get("pv"))
+        profile.visit_count = max(0, _int(data.get("n")))
+        profile.page_views = max(0, _int(data.get("p")))
+        profile.landing = _str(data.get("lp"))
+        profile.first_landing = _str(data.get("flp"))
+        profile.source = _dict(data.get("src"))
+        profile.first_source = _dict(data.get("fsrc"))
+        profile.pages = {
+            _str(path): [_int(entry[0]), _int(entry[1]), [_int(d) for d in entry[2]][-MAX_RECENT:]]
+            for path, entry in _dict(data.get("pages")).items()
+            if isinstance(entry, list) and len(entry) == 3 and isinstance(entry[2], list)
+        }
+        profile.events = {
+            _str(name, MAX_NAME): [
+                _int(entry[0]),
+                _float(entry[1]),
+                _int(entry[2]),
+                [
+                    [_int(item[0]), _float(item[1])]
+                    for item in entry[3]
+                    if isinstance(item, list) and len(item) == 2
+                ][-MAX_RECENT:],
+            ]
+            for name, entry in _dict(data.get("ev")).items()
+            if isinstance(entry, list) and len(entry) == 4 and isinstance(entry[3], list)
+        }
+        profile.intents = {
+            _str(key, MAX_NAME): [_float(entry[0]), _int(entry[1])]
+            for key, entry in _dict(data.get("it")).items()
+            if isinstance(entry, list) and len(entry) == 2
+        }
+        profile.interests = {
+            _str(key, MAX_NAME): [_float(entry[0]), _int(entry[1])]
+            for key, entry in _dict(data.get("in")).items()
+            if isinstance(entry, list) and len(entry) == 2
+        }
+        profile.traits = _dict(data.get("tr"))
+        user_id = data.get("u")
+        profile.user_id = user_id if isinstance(user_id, int) else None
+        static = data.get("st")
+        profile.static = (
+            [s for s in static if isinstance(s, str)] if isinstance(static, list) else []
+        )
+        profile.static_version = _str(data.get("stv"), 64)
+        profile.seen = {
+            _str(k, MAX_NAME): _str(v, MAX_NAME) for k, v in _dict(data.get("seen")).items()
+        }
+        profile.synced = _int(data.get("sy"))
+        return profile
+
+    def serialized_size(self) -> int:
+        return len(json.dumps(self.to_dict(), separators=(",", ":"), default=str))
+
+    # -- recording ---------------------------------------------------------------------
+    def start_visit_if_due(self, now: float, *, external_arrival: bool) -> bool:
+        """Open a new visit after ``PERSONALIZE_VISIT_TIMEOUT`` of inactivity; True if opened."""
+        timeout = get_setting("VISIT_TIMEOUT")
+        if self.visit_count and now - self.last_seen <= timeout:
+            return False
+        if self.visit_count:
+            self.prev_visit = self.last_seen
+        self.visit_count += 1
+        self.visit_started = int(now)
+        self.seen = {}
+        self.dirty = True
+        del external_arrival  # a new campaign mid-visit re-attributes the visit, not a new one
+        return True
+
+    def record_page_view(self, path: str, now: float) -> None:
+        path = path[:MAX_PATH]
+        ts = int(now)
+        today = day_of(now)
+        entry = self.pages.pop(path, None) or [0, 0, []]
+        entry[0] += 1
+        entry[1] = ts
+        entry[2].append(today)
+        del entry[2][:-MAX_RECENT]
+        self.pages[path] = entry  # re-inserted last: dict order is recency order
+        self.page_views += 1
+        self.last_seen = ts
+        self.dirty = True
+        self._trim(self.pages, MAX_PAGES)
+
+    def record_event(self, name: str, value: float | None, now: float) -> None:
+        name = name[:MAX_NAME]
+        entry = self.events.pop(name, None) or [0, 0.0, 0, []]
+        entry[0] += 1
+        if value is not None:
+            entry[1] = round(entry[1] + value, 4)
+        entry[2] = int(now)
+        entry[3].append([day_of(now), value if value is not None else 0.0])
+        del entry[3][:-MAX_RECENT]
+        self.events[name] = entry
+        self.dirty = True
+        self._trim(self.events, MAX_EVENTS)
+
+    def add_intent_points(self, key: str, points: float, cap: float, half_life: float, now: float):
+        """Add ``points`` to one signal's decayed contribution, never beyond ``cap``."""
+        current = self.signal_points(key, half_life, now)
+        total = current + points
+        if cap > 0:
+            total = min(total, cap)
+        if total <= current and key in self.intents:
+            return
+        self.intents.pop(key, None)
+        self.intents[key] = [round(total, 4), int(now)]
+        self.dirty = True
+        self._trim(self.intents, MAX_SIGNALS)
+
+    def signal_points(self, key: str, half_life: float, now: float) -> float:
+        entry = self.intents.get(key)
+        if not entry:
+            return 0.0
+        return decayed(entry[0], entry[1], now, half_life)
+
+    def add_interest(self, topic: str, points: float, now: float) -> None:
+        topic = topic[:MAX_NAME]
+        current = self.interest_score(topic, now)
+        self.interests.pop(topic, None)
+        self.interests[topic] = [round(current + points, 4), int(now)]
+        self.dirty = True
+        self._trim(self.interests, MAX_TOPICS)
+
+    def interest_score(self, topic: str, now: float) -> float:
+        entry = self.interests.get(topic)
+        if not entry:
+            return 0.0
+        half_life = get_setting("INTEREST_HALF_LIFE_DAYS") * DAY
+        return decayed(entry[0], entry[1], now, half_life)
+
+    def mark_seen(self, slot_key: str, variant_slug: str) -> bool:
+        """Remember the variant shown in this visit; True the first time it is shown."""
+        if self.seen.get(slot_key) == variant_slug:
+            return False
+        self.seen[slot_key[:MAX_NAME]] = variant_slug[:MAX_NAME]
+        self._trim(self.seen, MAX_SEEN)
+        self.dirty = True
+        return True
+
+    # -- queries -------------------------------------------------------------------------
+    def page_count(self, matches, now: float, within_days: int | None = None) -> int:
+        """Views of the pages whose path satisfies ``matches(path)``, optionally recent only."""
+        total = 0
+        since = day_of(now) - within_days if within_days else None
+        for path, (count, _last, days) in self.pages.items():
+            if not matches(path):
+                continue
+            if since is None:
+                total += count
+            else:
+                total += sum(1 for day in days if day > since)
+        return total
+
+    def event_stats(self, name: str, now: float, within_days: int | None = None):
+        """(count, sum) of an event, over its whole history or the last ``within_days``."""
+        entry = self.events.get(name)
+        if not entry:
+            return 0, 0.0
+        if not within_days:
+            return entry[0], entry[1]
+        since = day_of(now) - within_days
+        recent = [value for day, value in entry[3] if day > since]
+        return len(recent), sum(recent)
+
+    # -- bounding ------------------------------------------------------------------------
+    @staticmethod
+    def _trim(mapping: dict, limit: int) -> None:
+        while len(mapping) > limit:
+            mapping.pop(next(iter(mapping)))
+
+    def compact(self) -> None:
+        """Trim least-recent entries until the profile fits PERSONALIZE_PROFILE_MAX_BYTES."""
+        limit = get_setting("PROFILE_MAX_BYTES")
+        size = self.serialized_size()
+        collections = (self.pages, self.events, self.intents, self.interests, self.seen)
+        while size > limit:
+            largest = max(collections, key=len)
+            if not largest:
+                # only attribution and traits are left: keep their essentials
+                self.first_source = {}
+                self.source = {k: v for k, v in self.source.items() if k in ("medium", "source")}
+                if self.serialized_size() > limit:
+                    self.traits = {}
+                break
+            largest.pop(next(iter(largest)))
+            size = self.serialized_size()
+
+    # -- merging -----------------------------------------------------------------------
+    def absorb(self, other: Profile) -> None:
+        """Fold ``other`` (the same person on another browser) into this profile."""
+        newer = other if other.last_seen >= self.last_seen else self
+        older = self if newer is other else other
+        self.created = (
+            min(t for t in (self.created, other.created) if t)
+            if (self.created or other.created)
+            else 0
+        )
+        self.visit_count += other.visit_count
+        self.page_views += other.page_views
+        self.prev_visit = max(self.prev_visit, other.prev_visit)
+        self.visit_started = newer.visit_started
+        self.landing, self.source, self.seen = newer.landing, dict(newer.source), dict(newer.seen)
+        self.first_landing = older.first_landing or newer.first_landing
+        self.first_source = dict(older.first_source or newer.first_source)
+        self.last_seen = max(self.last_seen, other.last_seen)
+        for path, (count, last, days) in other.pages.items():
+            mine = self.pages.get(path)
+            if mine is None:
+                self.pages[path] = [count, last, list(days)]
+            else:
+                self.pages[path] = [
+                    mine[0] + count,
+                    max(mine[1], last),
+                    sorted(mine[2] + days)[-MAX_RECENT:],
+                ]
+        for name, (count, total, last, recent) in other.events.items():
+            mine = self.events.get(name)
+            if mine is None:
+                self.events[name] = [count, total, last, [list(item) for item in recent]]
+            else:
+                self.events[name] = [
+                    mine[0] + count,
+                    round(mine[1] + total, 4),
+                    max(mine[2], last),
+                    sorted(mine[3] + recent)[-MAX_RECENT:],
+                ]
+        for store_name in ("intents", "interests"):
+            mine, theirs = getattr(self, store_name), getattr(other, store_name)
+            for key, entry in theirs.items():
+                if key not in mine or entry[1] > mine[key][1]:
+                    mine[key] = list(entry)
+        self.traits = {**self.traits, **other.traits}
+        self.static = sorted(set(self.static) | set(other.static))
+        self.user_id = self.user_id or other.user_id
+        self.dirty = True
+        for mapping, limit in (
+            (self.pages, MAX_PAGES),
+            (self.events, MAX_EVENTS),
+            (self.intents, MAX_SIGNALS),
+            (self.interests, MAX_TOPICS),
+        ):
+            self._trim(mapping, limit)

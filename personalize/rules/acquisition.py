@@ -1,0 +1,178 @@
+"""Acquisition rules: how the visitor arrived."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from personalize.models.segment import Segment
+from personalize.rules.base import Rule
+from personalize.rules.matching import TextOperator, describe_text, match_text, validate_pattern
+from personalize.tracking.referrer import MEDIUMS
+
+
+class Scope(models.TextChoices):
+    VISIT = "visit", _("this visit")
+    FIRST_VISIT = "first", _("the first visit")
+
+
+MEDIUM_CHOICES = [(medium, medium.capitalize()) for medium in MEDIUMS]
+_MEDIUM_WORDS = {
+    "search": "a search engine",
+    "social": "a social network",
+    "email": "an e-mail",
+    "paid": "a paid ad",
+    "referral": "a link on another site",
+    "direct": "nowhere (direct or bookmarked)",
+    "chatbot": "an AI assistant",
+}
+
+
+def scope_field():
+    return models.CharField(
+        _("looking at"), max_length=5, choices=Scope.choices, default=Scope.VISIT
+    )
+
+
+class SourceMixin:
+    """For rules that read the traffic source of the visit (or of the first visit)."""
+
+    category = Segment.Category.ACQUISITION
+
+    def source_of(self, ctx):
+        return ctx.first_source if self.scope == Scope.FIRST_VISIT else ctx.source
+
+    def scope_words(self) -> str:
+        return " on their first visit" if self.scope == Scope.FIRST_VISIT else ""
+
+
+class ReferrerRule(SourceMixin, Rule):
+    """Where the visit came from: a medium (search, social...), a named source or a host."""
+
+    class HostOperator(models.TextChoices):
+        IS = "is", _("is")
+        ENDS_WITH = "ends_with", _("is or ends with")
+
+    medium = models.CharField(_("medium"), max_length=10, choices=MEDIUM_CHOICES, blank=True)
+    source_name = models.CharField(
+        _("source"),
+        max_length=100,
+        blank=True,
+        help_text=_('Source name as classified, e.g. "google", "facebook", "chatgpt".'),
+    )
+    host_operator = models.CharField(
+        _("referring host"), max_length=10, choices=HostOperator.choices, blank=True
+    )
+    host = models.CharField(
+        _("host"), max_length=255, blank=True, help_text=_("e.g. golfdigest.com")
+    )
+    scope = scope_field()
+
+    class Meta:
+        verbose_name = _("referrer rule")
+        verbose_name_plural = _("referrer rules")
+
+    def clean(self):
+        self.host = self.host.strip().lower().removeprefix("www.").strip(".")
+        self.source_name = self.source_name.strip().lower()
+        if not (self.medium or self.source_name or self.host):
+            raise ValidationError(_("Choose a medium, a source or a referring host."))
+        if bool(self.host) != bool(self.host_operator):
+            raise ValidationError(
+                {"host": _("Give both how to compare the referring host and the host.")}
+            )
+        if self.host and (" " in self.host or "/" in self.host):
+            raise ValidationError({"host": _("Enter a host name such as example.com, no path.")})
+
+    def test(self, ctx) -> bool:
+        source = self.source_of(ctx)
+        if self.medium and source.medium != self.medium:
+            return False
+        if self.source_name and source.source != self.source_name:
+            return False
+        if self.host:
+            host = source.referrer_host
+            if self.host_operator == self.HostOperator.ENDS_WITH:
+                return host == self.host or host.endswith("." + self.host)
+            return host == self.host
+        return True
+
+    def describe_condition(self) -> str:
+        parts = []
+        if self.medium:
+            parts.append(f"arrived from {_MEDIUM_WORDS.get(self.medium, self.medium)}")
+        if self.source_name:
+            parts.append(f'source is "{self.source_name}"')
+        if self.host:
+            verb = "is" if self.host_operator == self.HostOperator.IS else "is or ends with"
+            parts.append(f'referring host {verb} "{self.host}"')
+        return " and ".join(parts) + self.scope_words()
+
+
+class UTMRule(SourceMixin, Rule):
+    """A campaign parameter of the visit's landing URL (utm_source, utm_medium...)."""
+
+    class Parameter(models.TextChoices):
+        SOURCE = "utm_source", "utm_source"
+        MEDIUM = "utm_medium", "utm_medium"
+        CAMPAIGN = "utm_campaign", "utm_campaign"
+        TERM = "utm_term", "utm_term"
+        CONTENT = "utm_content", "utm_content"
+        ID = "utm_id", "utm_id"
+
+    parameter = models.CharField(
+        _("parameter"), max_length=20, choices=Parameter.choices, default=Parameter.MEDIUM
+    )
+    operator = models.CharField(
+        _("operator"), max_length=20, choices=TextOperator.choices, default=TextOperator.EQUALS
+    )
+    value = models.CharField(_("value"), max_length=500, blank=True)
+    scope = scope_field()
+
+    class Meta:
+        verbose_name = _("campaign (UTM) rule")
+        verbose_name_plural = _("campaign (UTM) rules")
+
+    def clean(self):
+        try:
+            validate_pattern(self.operator, self.value)
+        except ValidationError as exc:
+            raise ValidationError({"value": exc.messages}) from exc
+
+    def test(self, ctx) -> bool:
+        return match_text(self.operator, self.source_of(ctx).utm.get(self.parameter), self.value)
+
+    def describe_condition(self) -> str:
+        return f"{self.parameter} {describe_text(self.operator, self.value)}{self.scope_words()}"
+
+
+class QueryParamRule(Rule):
+    """A query-string parameter of the current page's URL."""
+
+    parameter = models.CharField(_("parameter"), max_length=100)
+    operator = models.CharField(
+        _("operator"), max_length=20, choices=TextOperator.choices, default=TextOperator.EQUALS
+    )
+    value = models.CharField(_("value"), max_length=500, blank=True)
+
+    category = Segment.Category.ACQUISITION
+
+    class Meta:
+        verbose_name = _("query parameter rule")
+        verbose_name_plural = _("query parameter rules")
+
+    def clean(self):
+        self.parameter = self.parameter.strip()
+        if not self.parameter:
+            raise ValidationError({"parameter": _("Enter a parameter name.")})
+        try:
+            validate_pattern(self.operator, self.value)
+        except ValidationError as exc:
+            raise ValidationError({"value": exc.messages}) from exc
+
+    def test(self, ctx) -> bool:
+        return match_text(self.operator, ctx.query.get(self.parameter), self.value)
+
+    def describe_condition(self) -> str:
+        return f"the page's ?{self.parameter} parameter {describe_text(self.operator, self.value)}"

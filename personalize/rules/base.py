@@ -1,0 +1,87 @@
+"""The polymorphic :class:`Rule` every segment rule type subclasses.
+
+A rule type is a model that subclasses :class:`Rule` and implements:
+
+``test(ctx) -> bool``
+    Whether the visitor described by ``ctx`` (a :class:`personalize.engine.context.Context`)
+    satisfies the condition, ignoring ``negate``. It must not query the database: everything
+    it needs is on the context or prepared in :meth:`prepare`.
+``describe_condition() -> str``
+    The condition in plain words, e.g. "arrived from a search engine".
+
+and may implement ``prepare(snapshot)`` (pre-compute once per snapshot), ``clean()``
+(validation with field errors) and ``to_q(now)`` (a ``Q`` over ``Visitor`` for static segments
+and size estimates; ``None`` when the rule can only be evaluated in Python).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from polymorphic.models import PolymorphicModel
+
+from personalize.models.segment import Segment
+
+
+class Rule(PolymorphicModel):
+    segment = models.ForeignKey(
+        Segment, on_delete=models.CASCADE, related_name="rules", verbose_name=_("segment")
+    )
+    negate = models.BooleanField(
+        _("negate"), default=False, help_text=_("Match the visitors who do NOT meet this rule.")
+    )
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    #: Segment category this rule type belongs to (used to group rule types in the admin).
+    category = Segment.Category.OTHER
+
+    class Meta:
+        ordering = ["sort_order", "pk"]
+        verbose_name = _("rule")
+        verbose_name_plural = _("rules")
+
+    def __str__(self):
+        try:
+            return self.describe()
+        except Exception:  # a half-filled rule in the admin must still print
+            return str(self._meta.verbose_name)
+
+    # -- the contract ------------------------------------------------------------------
+    def test(self, ctx) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must implement test(ctx)")
+
+    def describe_condition(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must implement describe_condition()")
+
+    def prepare(self, snapshot) -> None:
+        """Pre-compute whatever :meth:`test` needs; called once when a snapshot is built."""
+
+    def to_q(self, now):
+        """A ``Q`` over :class:`~personalize.models.Visitor`, or None if not expressible."""
+        return None
+
+    # -- public API --------------------------------------------------------------------
+    def evaluate(self, ctx) -> bool:
+        """Whether the visitor matches this rule, ``negate`` applied."""
+        return self.test(ctx) != self.negate
+
+    def describe(self) -> str:
+        text = self.describe_condition()
+        if self.negate:
+            return f"NOT {text}"
+        return text[:1].upper() + text[1:]
+
+    @classmethod
+    def rule_types(cls) -> list[type[Rule]]:
+        """Every concrete rule type, built-in or third-party, in a stable order."""
+        found: list[type[Rule]] = []
+        stack = list(cls.__subclasses__())
+        while stack:
+            klass = stack.pop(0)
+            if not klass._meta.abstract and not klass._meta.proxy:
+                found.append(klass)
+            stack.extend(klass.__subclasses__())
+        return sorted(
+            found,
+            key=lambda k: (list(Segment.Category.values).index(k.category), k._meta.verbose_name),
+        )

@@ -1,0 +1,164 @@
+"""Behavioral rules: what the visitor did on the site."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from personalize.models.segment import Segment
+from personalize.rules.base import Rule
+from personalize.rules.matching import (
+    NumberOperator,
+    TextOperator,
+    compare_number,
+    describe_number,
+    describe_text,
+    match_text,
+    validate_pattern,
+)
+
+MAX_WINDOW_DAYS = 3650
+
+
+def within_days_field():
+    return models.PositiveIntegerField(
+        _("within the last (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_WINDOW_DAYS)],
+        help_text=_("Leave empty to count the visitor's whole history."),
+    )
+
+
+def window_words(days: int | None) -> str:
+    if not days:
+        return ""
+    return " in the last day" if days == 1 else f" in the last {days} days"
+
+
+def times(count) -> str:
+    return "time" if count == 1 else "times"
+
+
+class PageVisitRule(Rule):
+    """Pages the visitor viewed: a path pattern, how often, how recently."""
+
+    path_operator = models.CharField(
+        _("path"), max_length=20, choices=TextOperator.choices, default=TextOperator.STARTS_WITH
+    )
+    path = models.CharField(_("path pattern"), max_length=500, help_text=_("e.g. /clubs/"))
+    count_operator = models.CharField(
+        _("viewed"), max_length=3, choices=NumberOperator.choices, default=NumberOperator.GTE
+    )
+    count = models.PositiveIntegerField(_("times"), default=1)
+    within_days = within_days_field()
+
+    category = Segment.Category.BEHAVIORAL
+
+    class Meta:
+        verbose_name = _("page visit rule")
+        verbose_name_plural = _("page visit rules")
+
+    def clean(self):
+        try:
+            validate_pattern(self.path_operator, self.path)
+        except ValidationError as exc:
+            raise ValidationError({"path": exc.messages}) from exc
+
+    def matches_path(self, path: str) -> bool:
+        return match_text(self.path_operator, path, self.path, case_sensitive=True)
+
+    def test(self, ctx) -> bool:
+        count = ctx.profile.page_count(self.matches_path, ctx.timestamp, self.within_days)
+        return compare_number(self.count_operator, count, self.count)
+
+    def describe_condition(self) -> str:
+        return (
+            f"viewed a page whose path {describe_text(self.path_operator, self.path)} "
+            f"{describe_number(self.count_operator, self.count)} {times(self.count)}"
+            f"{window_words(self.within_days)}"
+        )
+
+
+class VisitCountRule(Rule):
+    """How many visits (sessions) the visitor has made, this one included."""
+
+    operator = models.CharField(
+        _("visits"), max_length=3, choices=NumberOperator.choices, default=NumberOperator.GTE
+    )
+    count = models.PositiveIntegerField(_("number of visits"), default=2)
+
+    category = Segment.Category.BEHAVIORAL
+
+    class Meta:
+        verbose_name = _("visit count rule")
+        verbose_name_plural = _("visit count rules")
+
+    def test(self, ctx) -> bool:
+        return compare_number(self.operator, ctx.profile.visit_count, self.count)
+
+    def to_q(self, now):
+        lookup = {"gte": "gte", "gt": "gt", "lte": "lte", "lt": "lt", "eq": "exact"}[self.operator]
+        return models.Q(**{f"visit_count__{lookup}": self.count})
+
+    def describe_condition(self) -> str:
+        noun = "visit" if self.count == 1 else "visits"
+        return f"made {describe_number(self.operator, self.count)} {noun}"
+
+
+class EventRule(Rule):
+    """Events the visitor triggered: how many, their total or average value.
+
+    Covers "made at least one purchase" (count of ``purchase`` ≥ 1) and "average order value of
+    500 or more" (average of ``purchase`` ≥ 500).
+    """
+
+    class Aggregate(models.TextChoices):
+        COUNT = "count", _("number of times")
+        SUM = "sum", _("total value")
+        AVG = "avg", _("average value")
+
+    event = models.CharField(_("event name"), max_length=64, help_text=_("e.g. purchase"))
+    aggregate = models.CharField(
+        _("measure"), max_length=5, choices=Aggregate.choices, default=Aggregate.COUNT
+    )
+    operator = models.CharField(
+        _("operator"), max_length=3, choices=NumberOperator.choices, default=NumberOperator.GTE
+    )
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2, default=1)
+    within_days = within_days_field()
+
+    category = Segment.Category.BEHAVIORAL
+
+    class Meta:
+        verbose_name = _("event rule")
+        verbose_name_plural = _("event rules")
+
+    def clean(self):
+        self.event = self.event.strip()
+        if not self.event:
+            raise ValidationError({"event": _("Enter an event name.")})
+
+    def measure(self, ctx) -> float | None:
+        count, total = ctx.profile.event_stats(self.event, ctx.timestamp, self.within_days)
+        if self.aggregate == self.Aggregate.COUNT:
+            return count
+        if self.aggregate == self.Aggregate.SUM:
+            return total
+        return total / count if count else None
+
+    def test(self, ctx) -> bool:
+        return compare_number(self.operator, self.measure(ctx), self.value)
+
+    def describe_condition(self) -> str:
+        expected = describe_number(self.operator, self.value)
+        if self.aggregate == self.Aggregate.COUNT:
+            number = int(self.value) if self.value == int(self.value) else self.value
+            what = f'triggered "{self.event}" {expected} {times(number)}'
+        elif self.aggregate == self.Aggregate.SUM:
+            what = f'"{self.event}" values add up to {expected}'
+        else:
+            what = f'"{self.event}" values average {expected}'
+        return what + window_words(self.within_days)

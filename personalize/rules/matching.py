@@ -1,0 +1,193 @@
+"""Bounded text and number matching shared by rules, intent signals and topic mappings.
+
+Editors pick a structured operator (equals, starts with, glob, ...) rather than writing raw
+regular expressions. A regular expression is accepted where an operator says so, validated when
+saved (length, syntax, nested quantifiers) and only ever run on input truncated to
+:data:`MAX_SUBJECT`, so a bad pattern cannot stall a request.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+MAX_PATTERN = 200
+MAX_SUBJECT = 500
+MAX_LIST_ITEMS = 100
+
+
+class TextOperator(models.TextChoices):
+    EQUALS = "equals", _("is")
+    CONTAINS = "contains", _("contains")
+    STARTS_WITH = "starts_with", _("starts with")
+    ENDS_WITH = "ends_with", _("ends with")
+    IN = "in", _("is one of (comma-separated)")
+    GLOB = "glob", _("matches wildcard (* and ?)")
+    REGEX = "regex", _("matches regular expression")
+    EXISTS = "exists", _("is present")
+
+
+class NumberOperator(models.TextChoices):
+    GTE = "gte", _("at least")
+    GT = "gt", _("more than")
+    LTE = "lte", _("at most")
+    LT = "lt", _("less than")
+    EQ = "eq", _("exactly")
+
+
+_NUMBER_WORDS = {
+    NumberOperator.GTE: "at least",
+    NumberOperator.GT: "more than",
+    NumberOperator.LTE: "at most",
+    NumberOperator.LT: "less than",
+    NumberOperator.EQ: "exactly",
+}
+
+# A group that is itself repeated and contains a repeat: (a+)+, (a*)*, (a|aa)+ ... the classic
+# shapes of catastrophic backtracking.
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]")
+
+
+def split_list(value: str) -> list[str]:
+    """Split a comma- or newline-separated editor list into clean items."""
+    items = [item.strip() for item in re.split(r"[,\n]", value or "")]
+    return [item for item in items if item][:MAX_LIST_ITEMS]
+
+
+def validate_regex(pattern: str) -> None:
+    if len(pattern) > MAX_PATTERN:
+        raise ValidationError(
+            _("Keep regular expressions under %(max)d characters."), params={"max": MAX_PATTERN}
+        )
+    if _NESTED_QUANTIFIER.search(pattern):
+        raise ValidationError(
+            _("Nested repetition such as (a+)+ can take forever to match; simplify the pattern.")
+        )
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValidationError(
+            _("Not a valid regular expression: %(error)s"), params={"error": exc}
+        ) from exc
+
+
+def validate_pattern(operator: str, pattern: str) -> None:
+    """Raise ValidationError when ``pattern`` cannot be used with ``operator``."""
+    if operator == TextOperator.EXISTS:
+        return
+    if not pattern:
+        raise ValidationError(_("Enter a value to compare with."))
+    if len(pattern) > MAX_PATTERN and operator != TextOperator.IN:
+        raise ValidationError(
+            _("Keep patterns under %(max)d characters."), params={"max": MAX_PATTERN}
+        )
+    if operator == TextOperator.REGEX:
+        validate_regex(pattern)
+    if "\x00" in pattern:
+        raise ValidationError(_("Patterns cannot contain NUL characters."))
+
+
+@functools.lru_cache(maxsize=2048)
+def _compiled(operator: str, pattern: str, case_sensitive: bool):
+    flags = 0 if case_sensitive else re.IGNORECASE
+    if operator == TextOperator.REGEX:
+        validate_regex(pattern)
+        return re.compile(pattern, flags)
+    if operator == TextOperator.GLOB:
+        parts = []
+        for char in pattern:
+            if char == "*":
+                if not parts or parts[-1] != ".*":
+                    parts.append(".*")
+            elif char == "?":
+                parts.append(".")
+            else:
+                parts.append(re.escape(char))
+        return re.compile("".join(parts), flags | re.DOTALL)
+    if operator == TextOperator.IN:
+        items = split_list(pattern)
+        return frozenset(items if case_sensitive else (item.casefold() for item in items))
+    return pattern if case_sensitive else pattern.casefold()
+
+
+def match_text(operator: str, subject: str | None, pattern: str, *, case_sensitive=False) -> bool:
+    """Compare ``subject`` with ``pattern`` under ``operator``; missing subject never matches."""
+    if subject is None:
+        return False
+    subject = str(subject)[:MAX_SUBJECT]
+    if operator == TextOperator.EXISTS:
+        return subject != ""
+    compiled = _compiled(operator, pattern, case_sensitive)
+    if operator in (TextOperator.REGEX,):
+        return compiled.search(subject) is not None
+    if operator == TextOperator.GLOB:
+        return compiled.fullmatch(subject) is not None
+    if not case_sensitive:
+        subject = subject.casefold()
+    if operator == TextOperator.EQUALS:
+        return subject == compiled
+    if operator == TextOperator.CONTAINS:
+        return compiled in subject
+    if operator == TextOperator.STARTS_WITH:
+        return subject.startswith(compiled)
+    if operator == TextOperator.ENDS_WITH:
+        return subject.endswith(compiled)
+    if operator == TextOperator.IN:
+        return subject in compiled
+    raise ValueError(f"Unknown text operator {operator!r}")
+
+
+def describe_text(operator: str, pattern: str) -> str:
+    if operator == TextOperator.EXISTS:
+        return "is present"
+    label = {
+        TextOperator.EQUALS: "is",
+        TextOperator.CONTAINS: "contains",
+        TextOperator.STARTS_WITH: "starts with",
+        TextOperator.ENDS_WITH: "ends with",
+        TextOperator.IN: "is one of",
+        TextOperator.GLOB: "matches",
+        TextOperator.REGEX: "matches the expression",
+    }.get(operator, operator)
+    if operator == TextOperator.IN:
+        return f"{label} {', '.join(split_list(pattern))}"
+    return f'{label} "{pattern}"'
+
+
+def to_number(value) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(Decimal(str(value).strip()))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def compare_number(operator: str, actual, expected) -> bool:
+    actual, expected = to_number(actual), to_number(expected)
+    if actual is None or expected is None:
+        return False
+    if operator == NumberOperator.GTE:
+        return actual >= expected
+    if operator == NumberOperator.GT:
+        return actual > expected
+    if operator == NumberOperator.LTE:
+        return actual <= expected
+    if operator == NumberOperator.LT:
+        return actual < expected
+    if operator == NumberOperator.EQ:
+        return abs(actual - expected) < 1e-9
+    raise ValueError(f"Unknown number operator {operator!r}")
+
+
+def describe_number(operator: str, expected) -> str:
+    number = to_number(expected)
+    shown = f"{number:g}" if number is not None else str(expected)
+    return f"{_NUMBER_WORDS.get(operator, operator)} {shown}"

@@ -1,0 +1,54 @@
+"""Sanitizing editor HTML and checking link targets."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import nh3
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "cite", "code", "div", "em", "figcaption", "figure",
+    "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "mark", "ol", "p", "picture", "pre",
+    "q", "s", "small", "source", "span", "strong", "sub", "sup", "u", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "*": {"class", "title", "lang", "dir"},
+    "a": {"href", "target"},
+    "img": {"src", "alt", "width", "height", "loading", "srcset", "sizes"},
+    "source": {"srcset", "media", "type", "sizes"},
+    "abbr": {"title"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
+def sanitize_html(html: str) -> str:
+    """Keep harmless formatting; drop scripts, event handlers, styles and unsafe URLs."""
+    if not html:
+        return ""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def validate_link(url: str) -> None:
+    """A CTA target: a site-relative path ("/clubs/") or an absolute http(s) URL."""
+    if not url:
+        return
+    if any(ch in url for ch in "\x00\r\n\t\\") or url != url.strip():
+        raise ValidationError(
+            _("Links cannot contain whitespace, backslashes or control characters.")
+        )
+    if url.startswith("/"):
+        if url.startswith("//"):
+            raise ValidationError(_('Use "https://host/..." for links to other sites.'))
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError(_('Enter a path such as "/clubs/" or an http(s):// address.'))

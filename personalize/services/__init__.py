@@ -1,0 +1,1 @@
+"""Service functions: the operations behind views, tasks and management commands."""

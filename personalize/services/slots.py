@@ -1,0 +1,42 @@
+"""Registering slots that templates use before editors defined them."""
+
+from __future__ import annotations
+
+import threading
+
+from django.db import DatabaseError, transaction
+from django.utils.text import slugify
+
+from personalize.utils import log_once
+
+_registered: set[str] = set()
+_lock = threading.Lock()
+MAX_REGISTERED = 1000
+
+
+def register_slot(key: str) -> None:
+    """Create the Slot row for ``key`` once per process, so editors can find it in the admin."""
+    from personalize.models import Slot
+
+    key = slugify(key)[:100]
+    if not key:
+        return
+    with _lock:
+        if key in _registered or len(_registered) >= MAX_REGISTERED:
+            return
+        _registered.add(key)
+    try:
+        with transaction.atomic():
+            Slot.objects.get_or_create(
+                key=key,
+                defaults={"name": key.replace("-", " ").capitalize(), "auto_registered": True},
+            )
+    except DatabaseError:
+        log_once(
+            ("register-slot", key), "personalize: could not register slot %r.", key, exc_info=True
+        )
+
+
+def forget_registered() -> None:
+    with _lock:
+        _registered.clear()

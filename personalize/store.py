@@ -1,0 +1,137 @@
+"""The profile store: the cache in front, the database (``Visitor.profile``) behind it.
+
+Reads are one cache round trip (profile and membership version together). A cache miss falls
+back to the database row, and a cache that is down costs accuracy, never a failed page: the
+profile is then rebuilt from the database or started afresh.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+
+from django.core.cache import caches
+from django.utils.module_loading import import_string
+
+from personalize.conf import get_setting
+from personalize.engine.snapshot import MEMBERSHIP_VERSION_KEY
+from personalize.profile import Profile
+from personalize.utils import log_once
+
+
+def profile_key(visitor_id: str) -> str:
+    return f"personalize:profile:{visitor_id}"
+
+
+class ProfileStore:
+    """Default store; replace with ``PERSONALIZE_PROFILE_STORE`` (same three methods)."""
+
+    @property
+    def cache(self):
+        return caches[get_setting("CACHE_ALIAS")]
+
+    def load(self, visitor_id: str, *, with_memberships: bool) -> Profile | None:
+        """The stored profile of ``visitor_id`` or None if we know nothing about it."""
+        keys = [profile_key(visitor_id)]
+        if with_memberships:
+            keys.append(MEMBERSHIP_VERSION_KEY)
+        try:
+            found = self.cache.get_many(keys)
+        except Exception:
+            log_once(
+                "store-read",
+                "personalize: profile cache unreadable; using the database.",
+                exc_info=True,
+            )
+            found = {}
+        data = found.get(keys[0])
+        profile = (
+            Profile.from_dict(data, visitor_id) if data is not None else self._from_db(visitor_id)
+        )
+        if profile is None:
+            return None
+        if with_memberships:
+            version = found.get(MEMBERSHIP_VERSION_KEY) or self._membership_version()
+            if profile.static_version != version:
+                self._refresh_memberships(profile, version)
+        return profile
+
+    def save(self, profile: Profile) -> None:
+        profile.compact()
+        try:
+            self.cache.set(profile_key(profile.id), profile.to_dict(), get_setting("PROFILE_TTL"))
+        except Exception:
+            log_once(
+                "store-write",
+                "personalize: profile cache unwritable; profile changes "
+                "reach the database at the next sync.",
+                exc_info=True,
+            )
+        profile.dirty = False
+
+    def delete(self, visitor_id: str) -> None:
+        try:
+            self.cache.delete(profile_key(visitor_id))
+        except Exception:
+            log_once(
+                "store-delete", "personalize: profile cache unreachable for delete.", exc_info=True
+            )
+
+    def _membership_version(self) -> str:
+        try:
+            self.cache.add(MEMBERSHIP_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+            return self.cache.get(MEMBERSHIP_VERSION_KEY) or ""
+        except Exception:
+            return ""
+
+    # -- database fallbacks --------------------------------------------------------------
+    def _from_db(self, visitor_id: str) -> Profile | None:
+        from personalize.models import Visitor
+
+        try:
+            row = (
+                Visitor.objects.filter(pk=visitor_id, merged_into__isnull=True)
+                .values("profile", "traits", "user_id", "visit_count")
+                .first()
+            )
+        except Exception:
+            log_once(
+                "store-db-read",
+                "personalize: cannot read visitor profiles from the database.",
+                exc_info=True,
+            )
+            return None
+        if row is None:
+            return None
+        profile = Profile.from_dict(row["profile"], visitor_id)
+        profile.traits = {**row["traits"], **profile.traits} if row["traits"] else profile.traits
+        profile.user_id = row["user_id"]
+        profile.visit_count = max(profile.visit_count, row["visit_count"] or 0)
+        profile.dirty = True  # put it back in the cache
+        return profile
+
+    def _refresh_memberships(self, profile: Profile, version: str) -> None:
+        from personalize.models import Membership
+
+        try:
+            profile.static = list(
+                Membership.objects.filter(
+                    visitor_id=profile.id, segment__is_active=True
+                ).values_list("segment__slug", flat=True)[:100]
+            )
+        except Exception:
+            log_once(
+                "store-memberships", "personalize: cannot read static memberships.", exc_info=True
+            )
+            return
+        profile.static_version = version
+        profile.dirty = True
+
+
+@functools.cache
+def _store_for(path: str) -> ProfileStore:
+    return import_string(path)()
+
+
+def get_store() -> ProfileStore:
+    return _store_for(get_setting("PROFILE_STORE"))

@@ -1,0 +1,279 @@
+"""Template tags: ``{% load personalize %}``.
+
+None of these tags queries the database once the process is warm: they read the visitor's
+profile (loaded once per request) and the in-process snapshot of definitions. Any failure
+renders the default content and is logged once.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.template.base import token_kwargs
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+
+from personalize.engine.selection import DEFAULT, Decision
+from personalize.utils import log_once
+
+register = template.Library()
+
+VARIANT_TEMPLATE = "personalize/variant.html"
+WRAPPER_TAGS = frozenset({"div", "section", "aside", "span", "header", "footer", "article"})
+
+
+def _visitor(context):
+    request = context.get("request")
+    visitor = getattr(request, "visitor", None)
+    if visitor is None:
+        log_once(
+            "no-visitor",
+            "personalize: template has no request.visitor; add "
+            "'django.template.context_processors.request' to your template context processors "
+            "and PersonalizeMiddleware to MIDDLEWARE. Showing default content.",
+            level=30,
+        )
+    return visitor
+
+
+class PersonalizeNode(template.Node):
+    """``{% personalize "slot-key" [as variant] [wrapper="section"] [client=True] %}``."""
+
+    child_nodelists = ("nodelist",)
+
+    def __init__(self, key, nodelist, as_var=None, options=None):
+        self.key = key
+        self.nodelist = nodelist
+        self.as_var = as_var
+        self.options = options or {}
+
+    def render(self, context):
+        key = str(self.key.resolve(context))
+        wrapper = (
+            str(self.options["wrapper"].resolve(context)) if "wrapper" in self.options else "div"
+        )
+        if wrapper not in WRAPPER_TAGS:
+            wrapper = "div"
+        client = (
+            bool(self.options["client"].resolve(context)) if "client" in self.options else False
+        )
+        visitor = _visitor(context)
+        decision = Decision(key)
+        if visitor is not None and not client:
+            decision = visitor.decide(key)
+        try:
+            inner = self.render_variant(context, decision)
+        except Exception:
+            log_once(
+                ("render", key, decision.variant_slug),
+                "personalize: variant %r of slot %r failed to render; showing the default.",
+                decision.variant_slug,
+                key,
+                exc_info=True,
+            )
+            decision = Decision(key, reason="render error")
+            inner = self.render_inline(context, None)
+        attrs = format_html(
+            ' data-personalize-slot="{}" data-personalize-variant="{}"',
+            key,
+            "control" if decision.control else decision.variant_slug,
+        )
+        if client:
+            attrs += mark_safe(' data-personalize-client="1"')
+        return format_html("<{0}{1}>{2}</{0}>", mark_safe(wrapper), attrs, inner)
+
+    def render_inline(self, context, variant):
+        if self.as_var:
+            with context.push(**{self.as_var: variant}):
+                return self.nodelist.render(context)
+        return self.nodelist.render(context)
+
+    def render_variant(self, context, decision):
+        variant = decision.variant
+        if variant is None:
+            return self.render_inline(context, None)
+        if variant.template_name:
+            return self._template(context, variant, variant.template_name)
+        if self.as_var:
+            return self.render_inline(context, variant)
+        return self._template(context, variant, VARIANT_TEMPLATE)
+
+    def _template(self, context, variant, name):
+        request = context.get("request")
+        return get_template(name).render(
+            {
+                "variant": variant,
+                "slot_key": self.key.resolve(context),
+                "cta_href": cta_href(variant),
+                "visitor": getattr(request, "visitor", None),
+            },
+            request,
+        )
+
+
+def cta_href(variant) -> str:
+    """The CTA link through the click-through endpoint (records the click, then redirects)."""
+    if not variant.cta_url:
+        return ""
+    try:
+        return reverse("personalize:click", args=[variant.pk])
+    except Exception:
+        return variant.cta_url
+
+
+@register.tag("personalize")
+def do_personalize(parser, token):
+    """Render the variant of a slot that fits the visitor, or the enclosed default.
+
+    Syntax::
+
+        {% personalize "slot-key" [as variant] [wrapper="section"] [client=True] %}
+            default markup
+        {% endpersonalize %}
+
+    Without ``as``, a chosen variant renders with its own template (or
+    ``personalize/variant.html``) and the enclosed markup is the default. With ``as variant``,
+    the enclosed markup renders for every choice with ``variant`` bound to the chosen
+    :class:`~personalize.models.Variant` (``None`` for the template default).
+
+    Example usage::
+
+        {% personalize "home-hero" %}<h1>Browse golf club sets</h1>{% endpersonalize %}
+    """
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError(f"{bits[0]!r} needs a slot key.")
+    key = parser.compile_filter(bits[1])
+    rest = bits[2:]
+    as_var = None
+    if len(rest) >= 2 and rest[0] == "as":
+        as_var = rest[1]
+        rest = rest[2:]
+    options = token_kwargs(rest, parser, support_legacy=False)
+    if rest:
+        raise template.TemplateSyntaxError(f"{bits[0]!r} got unexpected arguments: {rest}")
+    unknown = set(options) - {"wrapper", "client"}
+    if unknown:
+        raise template.TemplateSyntaxError(f"{bits[0]!r} has no option(s) {sorted(unknown)}.")
+    nodelist = parser.parse(("endpersonalize",))
+    parser.delete_first_token()
+    return PersonalizeNode(key, nodelist, as_var, options)
+
+
+class ConditionNode(template.Node):
+    """One node for ``{% segment %}`` and ``{% intent %}`` blocks, with ``{% else %}``."""
+
+    child_nodelists = ("nodelist_true", "nodelist_false")
+
+    def __init__(self, kind, name, nodelist_true, nodelist_false):
+        self.kind = kind
+        self.name = name
+        self.nodelist_true = nodelist_true
+        self.nodelist_false = nodelist_false
+
+    def render(self, context):
+        name = str(self.name.resolve(context))
+        visitor = _visitor(context)
+        matched = False
+        if visitor is not None:
+            if self.kind == "segment":
+                matched = visitor.in_segment(name)
+            else:
+                matched = visitor.has_intent(name)
+        return (self.nodelist_true if matched else self.nodelist_false).render(context)
+
+
+def _condition(kind):
+    def compile_condition(parser, token):
+        bits = token.split_contents()
+        if len(bits) != 2:
+            raise template.TemplateSyntaxError(f"{bits[0]!r} takes exactly one slug.")
+        end = f"end{kind}"
+        nodelist_true = parser.parse(("else", end))
+        token = parser.next_token()
+        if token.contents == "else":
+            nodelist_false = parser.parse((end,))
+            parser.delete_first_token()
+        else:
+            nodelist_false = template.NodeList()
+        return ConditionNode(kind, parser.compile_filter(bits[1]), nodelist_true, nodelist_false)
+
+    compile_condition.__name__ = f"do_{kind}"
+    compile_condition.__doc__ = f"""Render the block only for visitors {
+        "in the segment" if kind == "segment" else "with the active intent"
+    }.
+
+    Syntax::
+
+        {{% {kind} "slug" %}}…{{% else %}}…{{% end{kind} %}}
+
+    Example usage::
+
+        {{% {kind} "{"beginner-golfers" if kind == "segment" else "deal-seeking"}" %}}
+            …{{% else %}}…{{% end{kind} %}}
+    """
+    return compile_condition
+
+
+register.tag("segment", _condition("segment"))
+register.tag("intent", _condition("intent"))
+
+
+class InterestNode(template.Node):
+    def __init__(self, topics):
+        self.topics = topics
+
+    def render(self, context):
+        visitor = _visitor(context)
+        if visitor is not None:
+            try:
+                visitor.add_interest(*(str(topic.resolve(context)) for topic in self.topics))
+            except Exception:
+                log_once("interest", "personalize: {% interest %} failed.", exc_info=True)
+        return ""
+
+
+@register.tag("interest")
+def do_interest(parser, token):
+    """Count this page toward the visitor's interest in topics. Renders nothing.
+
+    Syntax::
+
+        {% interest "topic" ["topic" ...] %}
+
+    Example usage::
+
+        {% interest "golf" "beginner" %}
+    """
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError(f"{bits[0]!r} needs at least one topic.")
+    return InterestNode([parser.compile_filter(bit) for bit in bits[1:]])
+
+
+@register.simple_tag(takes_context=True)
+def visitor_trait(context, name, default=""):
+    """A trait of the visitor (escaped), or ``default``.
+
+    Syntax::
+
+        {% visitor_trait "name" [default="…"] %}
+
+    Example usage::
+
+        Hi {% visitor_trait "first_name" default="there" %}
+    """
+    visitor = _visitor(context)
+    value = None
+    if visitor is not None:
+        try:
+            value = visitor.traits.get(str(name))
+        except Exception:
+            log_once("trait", "personalize: reading traits failed.", exc_info=True)
+    if value is None or value == "":
+        value = default
+    return conditional_escape(str(value))
+
+
+__all__ = ["DEFAULT", "register"]

@@ -1,0 +1,11 @@
+"""URLs of django-personalize: ``path("personalize/", include("personalize.urls"))``."""
+
+from django.urls import path
+
+from personalize import views
+
+app_name = "personalize"
+
+urlpatterns = [
+    path("go/<int:variant_id>/", views.click, name="click"),
+]

@@ -1,0 +1,40 @@
+"""Plain Django views of the app (the REST API lives in :mod:`personalize.api`)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_GET
+
+from personalize.decorators import no_page_view
+from personalize.models import Variant
+from personalize.sanitize import validate_link
+from personalize.utils import log_once
+
+
+@no_page_view
+@require_GET
+def click(request, variant_id: int):
+    """Record a click on a variant's call to action, then go to the URL stored on the variant.
+
+    The target is never taken from the request, so this cannot be used as an open redirect.
+    """
+    variant = Variant.objects.filter(pk=variant_id).only("pk", "slug", "cta_url", "slot__key")
+    variant = variant.select_related("slot").first()
+    if variant is None or not variant.cta_url:
+        raise Http404("No such call to action.")
+    target = variant.cta_url
+    try:
+        validate_link(target)
+    except ValidationError:
+        target = "/"
+    visitor = getattr(request, "visitor", None)
+    if visitor is not None and visitor.tracking:
+        try:
+            visitor.record_event("click", slot=variant.slot.key, variant=variant.slug)
+        except Exception:
+            log_once("click", "personalize: recording a click failed.", exc_info=True)
+    response = HttpResponseRedirect(target)
+    add_never_cache_headers(response)
+    return response

@@ -1,0 +1,492 @@
+"""``request.visitor``: the current visitor, lazy and failure-safe.
+
+Nothing is parsed or read until something asks: request facts (source, device, geo) on first
+use, the profile (one cache read) on the first personalization question or, for tracked page
+views, when the response is on its way out. Every answer is memoized for the request.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+import uuid
+from dataclasses import dataclass
+
+from django.core.cache import caches
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject, cached_property
+
+from personalize.conf import get_setting
+from personalize.engine import intent as intent_engine
+from personalize.engine.context import ANONYMOUS, Context, UserFacts
+from personalize.engine.evaluate import evaluate_segment, matching_segments
+from personalize.engine.selection import Decision, choose, preview_decision
+from personalize.engine.snapshot import get_snapshot
+from personalize.profile import Profile
+from personalize.tracking import consent
+from personalize.tracking.devices import Device, detect_device, is_bot, is_prefetch
+from personalize.tracking.geo import Geo, resolve_geo
+from personalize.tracking.headers import (
+    clean_query,
+    clean_text,
+    meta_text,
+    parse_accept_language,
+)
+from personalize.tracking.referrer import Source, classify
+from personalize.utils import log_once
+
+COOKIE_SALT = "personalize.visitor"
+MAX_PATH = 500
+USER_GROUPS_TTL = 300
+
+
+def user_groups(user_id: int) -> frozenset[str]:
+    """Group names of a user, cached so the hot path does not query them every request."""
+    from django.contrib.auth import get_user_model
+
+    key = f"personalize:user-groups:{user_id}"
+    cache = caches[get_setting("CACHE_ALIAS")]
+    try:
+        cached = cache.get(key)
+    except Exception:
+        cached = None
+    if cached is not None:
+        return frozenset(cached)
+    names = frozenset(
+        get_user_model().objects.filter(pk=user_id).values_list("groups__name", flat=True)
+    ) - {None}
+    try:
+        cache.set(key, sorted(names), USER_GROUPS_TTL)
+    except Exception:
+        log_once("user-groups", "personalize: cannot cache user groups.", exc_info=True)
+    return names
+
+
+def user_facts(request) -> UserFacts:
+    user = getattr(request, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ANONYMOUS
+    return UserFacts(
+        is_authenticated=True,
+        is_staff=bool(user.is_staff),
+        is_superuser=bool(user.is_superuser),
+        user_id=user.pk,
+        groups_loader=functools.partial(user_groups, user.pk),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """A staff preview: forced segments, intent and variants. Never tracked."""
+
+    segments: frozenset[str] = frozenset()
+    intents: tuple[str, ...] = ()
+    variants: tuple[tuple[str, str], ...] = ()  # (slot key, variant slug)
+
+    @classmethod
+    def parse(cls, raw: str) -> Preview:
+        """``segment:beginner-golfers,intent:deal-seeking,variant:home-hero=deal-hero``."""
+        segments, intents, variants = set(), [], []
+        for part in raw[:1000].split(",")[:20]:
+            kind, _, value = part.strip().partition(":")
+            value = clean_text(value, 100)
+            if not value:
+                continue
+            if kind == "segment":
+                segments.add(value)
+            elif kind == "intent":
+                intents.append(value)
+            elif kind == "variant" and "=" in value:
+                slot, _, variant = value.partition("=")
+                variants.append((slot.strip(), variant.strip()))
+        return cls(frozenset(segments), tuple(intents), tuple(variants))
+
+    def describe(self) -> str:
+        parts = [f"segment {s}" for s in sorted(self.segments)]
+        parts += [f"intent {i}" for i in self.intents]
+        parts += [f"{slot} = {variant}" for slot, variant in self.variants]
+        return ", ".join(parts) or "no segment"
+
+
+class CurrentVisitor:
+    """The visitor of one request. Public API: see ``docs/templates.md`` and the README."""
+
+    def __init__(self, request):
+        self._request = request
+        self.now = timezone.now()
+        self._ctx: Context | None = None
+        self._load_failed = False
+        self.is_new = False
+        self.used = False
+        self.explicit = False
+        self.page_view_enabled = True  # a view can opt out (see the middleware)
+        self.page_recorded = False
+        self.new_visit = False
+        self.set_cookie = False
+        self.decisions: dict[str, Decision] = {}
+        self.events: list[dict] = []
+        self._topics_added: set[str] = set()
+
+    # -- request facts -------------------------------------------------------------------
+    @cached_property
+    def _meta(self):
+        return self._request.META
+
+    @cached_property
+    def path(self) -> str:
+        return clean_text(self._request.path, MAX_PATH) or "/"
+
+    @cached_property
+    def query(self) -> dict[str, str]:
+        try:
+            return clean_query(self._request.GET)
+        except Exception:
+            return {}
+
+    @cached_property
+    def device(self) -> Device:
+        return detect_device(self._meta)
+
+    @cached_property
+    def geo(self) -> Geo:
+        try:
+            return resolve_geo(self._meta)
+        except Exception:
+            log_once("geo", "personalize: geo resolution failed.", exc_info=True)
+            return Geo()
+
+    @cached_property
+    def languages(self) -> tuple[str, ...]:
+        return parse_accept_language(meta_text(self._meta, "HTTP_ACCEPT_LANGUAGE", 500))
+
+    @cached_property
+    def request_source(self) -> Source:
+        """How this request arrived (referrer, UTM, click ids)."""
+        try:
+            host = self._request.get_host()
+        except Exception:
+            host = ""
+        return classify(
+            meta_text(self._meta, "HTTP_REFERER", 2000),
+            self.query,
+            request_host=host,
+            internal_hosts=get_setting("INTERNAL_HOSTS"),
+        )
+
+    @cached_property
+    def is_bot(self) -> bool:
+        return is_bot(self._meta)
+
+    @cached_property
+    def preview(self) -> Preview | None:
+        raw = self._request.GET.get(get_setting("PREVIEW_PARAM"))
+        if not raw:
+            return None
+        user = getattr(self._request, "user", None)
+        if not (
+            user and user.is_active and user.is_staff and user.has_perm("personalize.view_segment")
+        ):
+            return None
+        return Preview.parse(raw)
+
+    @cached_property
+    def tracking(self) -> bool:
+        """Whether this request may create or update a visitor profile and events."""
+        request = self._request
+        if request.method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            return False  # HEAD, OPTIONS...
+        if self.is_bot or is_prefetch(self._meta) or self.preview is not None:
+            return False
+        return consent.tracking_allowed(request)
+
+    @cached_property
+    def is_page_request(self) -> bool:
+        """A GET that looks like a page navigation (not an API call or an asset)."""
+        if self._request.method != "GET" or not self.page_view_enabled:
+            return False
+        meta = self._meta
+        dest = meta.get("HTTP_SEC_FETCH_DEST")
+        if dest:
+            return dest in ("document", "iframe")
+        if meta.get("HTTP_X_REQUESTED_WITH") == "XMLHttpRequest":
+            return False
+        accept = meta.get("HTTP_ACCEPT", "")
+        return not accept or "text/html" in accept or accept.startswith("*/*")
+
+    @cached_property
+    def cookie_id(self) -> str | None:
+        name = get_setting("COOKIE_NAME")
+        if name not in self._request.COOKIES:
+            return None
+        try:
+            value = self._request.get_signed_cookie(name, default=None, salt=COOKIE_SALT)
+            return uuid.UUID(hex=value).hex if value else None
+        except Exception:
+            return None  # forged, truncated or malformed: replaced by a fresh id
+
+    # -- loading -----------------------------------------------------------------------
+    @property
+    def loaded(self) -> bool:
+        return self._ctx is not None
+
+    @property
+    def ctx(self) -> Context:
+        if self._ctx is None:
+            self._ctx = self._load()
+        return self._ctx
+
+    def _load(self) -> Context:
+        try:
+            snapshot = get_snapshot()
+        except Exception:
+            log_once(
+                "snapshot",
+                "personalize: definitions could not be loaded; showing default content.",
+                exc_info=True,
+            )
+            snapshot = None
+            self._load_failed = True
+        now_ts = self.now.timestamp()
+        profile = None
+        if self.tracking and not self._load_failed:
+            visitor_id = self.cookie_id
+            if visitor_id:
+                from personalize.store import get_store
+
+                profile = get_store().load(
+                    visitor_id,
+                    with_memberships=bool(snapshot and snapshot.has_static_segments),
+                )
+            if profile is None:
+                self.is_new = True
+                profile = Profile.new(visitor_id or uuid.uuid4().hex, now_ts)
+                self.set_cookie = visitor_id is None
+        if profile is None:
+            profile = Profile.new("", now_ts)  # ephemeral: lives for this request only
+        ctx = Context(
+            profile,
+            now=self.now,
+            path=self.path,
+            query=self.query,
+            device=self.device,
+            geo=self.geo,
+            languages=self.languages,
+            user=SimpleLazyObject(lambda: user_facts(self._request)),
+            snapshot=snapshot,
+        )
+        if self.preview is not None and snapshot is not None:
+            ctx.segment_results.update(
+                {slug: slug in self.preview.segments for slug in snapshot.segments}
+            )
+            ctx.forced_intents = list(self.preview.intents)
+        try:
+            self._apply_request(ctx)
+        except Exception:
+            log_once("apply-request", "personalize: recording the page view failed.", exc_info=True)
+        return ctx
+
+    def _apply_request(self, ctx: Context) -> None:
+        profile = ctx.profile
+        source = self.request_source
+        arrival = not source.is_internal and (
+            source.medium != "direct" or bool(source.utm) or bool(source.click_ids)
+        )
+        if not self.is_page_request:
+            if not profile.source:
+                profile.source = source.as_dict()
+            return
+        now = ctx.timestamp
+        new_visit = profile.start_visit_if_due(now, external_arrival=arrival)
+        if new_visit:
+            profile.source = (source if not source.is_internal else Source()).as_dict()
+            profile.landing = self.path[:200]
+            if profile.visit_count == 1:
+                profile.first_source = profile.source
+                profile.first_landing = profile.landing
+        elif arrival:
+            profile.source = source.as_dict()
+        profile.record_page_view(self.path, now)
+        self.page_recorded = True
+        self.new_visit = new_visit
+        intent_engine.apply_topic_mappings(ctx)
+        intent_engine.apply_page_signals(ctx, arrival=new_visit or arrival)
+
+    # -- personalization -----------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        """The visitor id ("" for a visitor we do not track)."""
+        return self.ctx.profile.id
+
+    @property
+    def profile(self) -> Profile:
+        return self.ctx.profile
+
+    def in_segment(self, slug: str) -> bool:
+        self.used = True
+        try:
+            return evaluate_segment(self.ctx, slug)
+        except Exception:
+            log_once(("segment", slug), "personalize: segment %r failed.", slug, exc_info=True)
+            return False
+
+    @property
+    def segments(self) -> list[str]:
+        self.used = True
+        try:
+            return matching_segments(self.ctx)
+        except Exception:
+            log_once("segments", "personalize: segment evaluation failed.", exc_info=True)
+            return []
+
+    @property
+    def intent_scores(self) -> dict[str, float]:
+        self.used = True
+        try:
+            return dict(self.ctx.intent_scores())
+        except Exception:
+            log_once("intents", "personalize: intent scoring failed.", exc_info=True)
+            return {}
+
+    @property
+    def active_intents(self) -> list[str]:
+        self.used = True
+        try:
+            return self.ctx.active_intents()
+        except Exception:
+            log_once("intents", "personalize: intent scoring failed.", exc_info=True)
+            return []
+
+    @property
+    def intent(self) -> str | None:
+        """Slug of the strongest intent above its threshold, else None."""
+        active = self.active_intents
+        return active[0] if active else None
+
+    def has_intent(self, slug: str) -> bool:
+        return slug in self.active_intents
+
+    @property
+    def interests(self) -> dict[str, float]:
+        self.used = True
+        profile = self.ctx.profile
+        now = self.ctx.timestamp
+        scores = {
+            topic: round(profile.interest_score(topic, now), 3) for topic in profile.interests
+        }
+        return dict(sorted(scores.items(), key=lambda item: -item[1]))
+
+    @property
+    def traits(self) -> dict:
+        self.used = True
+        return dict(self.ctx.profile.traits)
+
+    @property
+    def source(self) -> Source:
+        """The current visit's traffic source."""
+        return self.ctx.source
+
+    def decide(self, slot_key: str) -> Decision:
+        """The variant of ``slot_key`` for this visitor (memoized for the request)."""
+        decision = self.decisions.get(slot_key)
+        if decision is not None:
+            return decision
+        self.used = True
+        try:
+            ctx = self.ctx
+            decision = None
+            if self.preview is not None and ctx.snapshot is not None:
+                slot = ctx.snapshot.slots.get(slot_key)
+                for key, variant in self.preview.variants:
+                    if key == slot_key:
+                        decision = preview_decision(slot, slot_key, variant)
+            if decision is None:
+                if self._load_failed:
+                    decision = Decision(slot_key, reason="definitions unavailable")
+                else:
+                    decision = choose(ctx, slot_key, self.now)
+        except Exception:
+            log_once(
+                ("decide", slot_key),
+                "personalize: choosing a variant for %r failed.",
+                slot_key,
+                exc_info=True,
+            )
+            decision = Decision(slot_key, reason="error: default content")
+        self.decisions[slot_key] = decision
+        if ctx_snapshot_lacks(self._ctx, slot_key):
+            from personalize.services.slots import register_slot
+
+            register_slot(slot_key)
+        return decision
+
+    def explain(self, slot_key: str) -> dict:
+        from personalize.engine.explain import explain
+
+        return explain(self, slot_key)
+
+    def add_interest(self, *topics: str) -> None:
+        """Count the current page toward ``topics`` (once per page and topic)."""
+        ctx = self.ctx
+        for topic in topics:
+            topic = clean_text(str(topic), 64).lower()
+            if topic and topic not in self._topics_added:
+                self._topics_added.add(topic)
+                ctx.profile.add_interest(topic, 1.0, ctx.timestamp)
+
+    def record_event(self, name: str, value=None, properties=None, **fields) -> dict:
+        """Record a custom event for this visitor (used by :func:`personalize.track`)."""
+        ctx = self.ctx
+        name = clean_text(name, 64)
+        numeric = float(value) if value is not None else None
+        ctx.profile.record_event(name, numeric, ctx.timestamp)
+        intent_engine.apply_event_signals(ctx, name)
+        event = self.event_dict(name, value=value, properties=properties or {}, **fields)
+        self.events.append(event)
+        self.explicit = True
+        return event
+
+    def event_dict(self, name: str, **fields) -> dict:
+        source = self.ctx.source
+        utm = source.utm
+        event = {
+            "key": uuid.uuid4().hex,
+            "name": name,
+            "ts": time.time() if fields.pop("now", None) else self.ctx.timestamp,
+            "path": self.path,
+            "referrer": "",
+            "medium": source.medium,
+            "source": source.source,
+            "utm_source": utm.get("utm_source", ""),
+            "utm_medium": utm.get("utm_medium", ""),
+            "utm_campaign": utm.get("utm_campaign", ""),
+            "slot": "",
+            "variant": "",
+            "value": None,
+            "properties": {},
+        }
+        value = fields.pop("value", None)
+        if value is not None:
+            event["value"] = str(value)
+        event.update(fields)
+        return event
+
+    def visitor_facts(self) -> dict:
+        device, geo = self.device, self.geo
+        return {
+            "id": self.ctx.profile.id,
+            "first_seen": self.ctx.profile.created,
+            "device_type": device.type,
+            "browser": device.browser,
+            "os": device.os,
+            "country": geo.country,
+            "region": geo.region,
+            "city": geo.city,
+            "language": self.languages[0] if self.languages else "",
+        }
+
+
+def ctx_snapshot_lacks(ctx, slot_key: str) -> bool:
+    return ctx is not None and ctx.snapshot is not None and slot_key not in ctx.snapshot.slots
+
+
+__all__ = ["CurrentVisitor", "Preview"]
