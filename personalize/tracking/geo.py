@@ -34,8 +34,16 @@ percent-decoded (CloudFront URL-encodes them), decoded as UTF-8 when possible, s
 control characters and cut to :data:`MAX_TEXT_LENGTH` characters.
 
 Privacy: the IP address is used for the lookup and then forgotten. It is never written to the
-database, the cache or a log; the only copies are the keys of two bounded in-process LRU
-caches (:data:`LOOKUP_CACHE_SIZE` entries) that make repeated lookups take microseconds.
+database, the cache or a log; the only copies are the keys of a few bounded in-process LRU
+caches (at most :data:`LOOKUP_CACHE_SIZE` entries each) that make repeated lookups take
+microseconds, and they vanish with the process.
+
+Trust: :class:`HeaderResolver` believes the configured headers on every request, so only
+configure it when every request really passes through the CDN that sets (and overwrites) them.
+
+Databases are opened lazily, once per process (and per ``GEOIP_PATH``), under a lock; call
+:func:`warm_up` after forking to pay that (about 0.2 s for the embedded database) before the
+first request, and :func:`clear_caches` after replacing a database file.
 
 :func:`client_ip` trusts ``X-Forwarded-For`` only when ``REMOTE_ADDR`` is one of
 ``PERSONALIZE_TRUSTED_PROXIES`` (addresses or networks, IPv4 or IPv6). It then walks the header
