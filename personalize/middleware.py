@@ -55,9 +55,10 @@ class PersonalizeMiddleware:
         )
         if visitor.tracking and (is_page or visitor.explicit) and not visitor.loaded:
             visitor.ctx  # noqa: B018 - loading records the page view
-        if visitor.loaded and visitor.tracking and (is_page or visitor.explicit):
+        stored = visitor.loaded and visitor.tracking and not visitor.failed
+        if stored and (is_page or visitor.explicit):
             self.persist(request, visitor, is_page)
-        if visitor.set_cookie and visitor.tracking and visitor.loaded:
+        if stored and visitor.set_cookie:
             self.set_visitor_cookie(response, visitor.id)
         if visitor.used or visitor.set_cookie:
             patch_cache_control(response, private=True)

@@ -179,7 +179,10 @@ class CurrentVisitor:
 
     @cached_property
     def preview(self) -> Preview | None:
-        raw = self._request.GET.get(get_setting("PREVIEW_PARAM"))
+        try:
+            raw = self._request.GET.get(get_setting("PREVIEW_PARAM"))
+        except Exception:  # e.g. Django's TooManyFieldsSent
+            return None
         if not raw:
             return None
         user = getattr(self._request, "user", None)
@@ -192,6 +195,17 @@ class CurrentVisitor:
     @cached_property
     def tracking(self) -> bool:
         """Whether this request may create or update a visitor profile and events."""
+        try:
+            return self._tracking()
+        except Exception:
+            log_once(
+                "tracking",
+                "personalize: cannot tell whether to track; not tracking.",
+                exc_info=True,
+            )
+            return False
+
+    def _tracking(self) -> bool:
         request = self._request
         if request.method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
             return False  # HEAD, OPTIONS...
@@ -230,9 +244,23 @@ class CurrentVisitor:
         return self._ctx is not None
 
     @property
+    def failed(self) -> bool:
+        """Loading failed: the request shows defaults and nothing is stored."""
+        return self._load_failed
+
+    @property
     def ctx(self) -> Context:
         if self._ctx is None:
-            self._ctx = self._load()
+            try:
+                self._ctx = self._load()
+            except Exception:
+                log_once(
+                    "load",
+                    "personalize: the visitor could not be loaded; showing default content.",
+                    exc_info=True,
+                )
+                self._load_failed = True
+                self._ctx = Context(Profile.new("", self.now.timestamp()), now=self.now)
         return self._ctx
 
     def _load(self) -> Context:

@@ -1,19 +1,50 @@
+import re
+
 import pytest
+from django.core.cache import caches
+from django.test import Client
 
 from personalize.engine import snapshot
 from personalize.services import slots
+from personalize.sinks import get_sink
 from personalize.utils import reset_log_once
+
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+)
+DESKTOP = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Safari/537.36"
+)
+SLOT_MARKUP = re.compile(r'data-personalize-slot="([^"]+)" data-personalize-variant="([^"]+)"')
 
 
 @pytest.fixture(autouse=True)
-def _fresh_state(settings):
+def _fresh_state():
     """Each test starts with an empty cache, no snapshot and no log-once memory."""
-    from django.core.cache import caches
-
     for cache in caches.all():
         cache.clear()
     snapshot.reset()
     slots.forget_registered()
     reset_log_once()
+    get_sink().stats.reset()
     yield
     snapshot.reset()
+
+
+def shown(response) -> dict[str, str]:
+    """slot key -> variant slug rendered in a response."""
+    return dict(SLOT_MARKUP.findall(response.content.decode()))
+
+
+@pytest.fixture
+def demo(db):
+    from django.core.management import call_command
+
+    call_command("loaddemo", "--no-admin", verbosity=0)
+
+
+@pytest.fixture
+def browser():
+    return Client(HTTP_USER_AGENT=DESKTOP, HTTP_ACCEPT="text/html,application/xhtml+xml")

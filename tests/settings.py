@@ -38,7 +38,7 @@ MIDDLEWARE = [
     "personalize.middleware.PersonalizeMiddleware",
 ]
 
-ROOT_URLCONF = "demo_site.urls"
+ROOT_URLCONF = "tests.urls"
 
 TEMPLATES = [
     {

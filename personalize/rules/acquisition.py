@@ -144,7 +144,10 @@ class UTMRule(SourceMixin, Rule):
         return match_text(self.operator, self.source_of(ctx).utm.get(self.parameter), self.value)
 
     def describe_condition(self) -> str:
-        return f"{self.parameter} {describe_text(self.operator, self.value)}{self.scope_words()}"
+        return (
+            f"campaign parameter {self.parameter} {describe_text(self.operator, self.value)}"
+            f"{self.scope_words()}"
+        )
 
 
 class QueryParamRule(Rule):

@@ -1,0 +1,188 @@
+"""Admin screens an editor uses: segments with inline rules, slots, variants, visitors."""
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+
+from personalize.models import DeviceRule, Event, Segment, SegmentRule, UTMRule, Variant, Visitor
+from tests.factories import SegmentFactory, SlotFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def rule_form(index, model, **fields):
+    data = {
+        f"rules-{index}-polymorphic_ctype": ContentType.objects.get_for_model(model, False).pk,
+        f"rules-{index}-id": "",
+        f"rules-{index}-segment": "",
+    }
+    data.update({f"rules-{index}-{name}": value for name, value in fields.items()})
+    return data
+
+
+def segment_post(rules, **fields):
+    data = {
+        "name": "Phone readers",
+        "slug": "phone-readers",
+        "description": "",
+        "category": "technographic",
+        "match": "all",
+        "kind": "dynamic",
+        "is_active": "on",
+        "rules-TOTAL_FORMS": str(len(rules)),
+        "rules-INITIAL_FORMS": "0",
+        "rules-MIN_NUM_FORMS": "0",
+        "rules-MAX_NUM_FORMS": "1000",
+    }
+    for rule in rules:
+        data.update(rule)
+    data.update(fields)
+    return data
+
+
+def test_an_editor_creates_a_segment_with_rules_of_several_types(admin_client):
+    response = admin_client.post(
+        "/admin/personalize/segment/add/",
+        segment_post(
+            [
+                rule_form(
+                    0,
+                    UTMRule,
+                    parameter="utm_medium",
+                    operator="equals",
+                    value="email",
+                    scope="visit",
+                ),
+                rule_form(1, DeviceRule, device_types=["mobile", "tablet"]),
+            ]
+        ),
+    )
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    segment = Segment.objects.get(slug="phone-readers")
+    assert [type(rule) for rule in segment.rules.all()] == [UTMRule, DeviceRule]
+    assert segment.describe() == (
+        '(Campaign parameter utm_medium is "email") and (Uses a mobile or tablet device)'
+    )
+    listing = admin_client.get("/admin/personalize/segment/")
+    assert "Uses a mobile or tablet device" in listing.content.decode()
+
+
+def test_an_invalid_regex_is_a_form_error_not_a_500(admin_client):
+    response = admin_client.post(
+        "/admin/personalize/segment/add/",
+        segment_post(
+            [
+                rule_form(
+                    0,
+                    UTMRule,
+                    parameter="utm_campaign",
+                    operator="regex",
+                    value="(a+)+$",
+                    scope="visit",
+                )
+            ]
+        ),
+    )
+    assert response.status_code == 200
+    assert "Nested repetition" in response.content.decode()
+    assert not Segment.objects.exists()
+
+
+def test_device_rule_needs_a_device_type(admin_client):
+    response = admin_client.post(
+        "/admin/personalize/segment/add/", segment_post([rule_form(0, DeviceRule, negate="on")])
+    )
+    assert response.status_code == 200
+    assert "Choose at least one device type" in response.content.decode()
+    assert not Segment.objects.exists()
+
+
+def test_a_segment_rule_cycle_is_a_form_error(admin_client):
+    a = SegmentFactory(slug="a")
+    b = SegmentFactory(slug="b")
+    SegmentRule.objects.create(segment=b, other_segment=a)
+    data = segment_post([rule_form(0, SegmentRule, other_segment=b.pk)], name="A", slug="a")
+    data["rules-0-segment"] = a.pk
+    response = admin_client.post(f"/admin/personalize/segment/{a.pk}/change/", data)
+    assert response.status_code == 200
+    assert "would make a cycle" in response.content.decode()
+
+
+def test_variant_body_is_sanitized_and_unsafe_links_refused(admin_client):
+    slot = SlotFactory(key="hero")
+    data = {
+        "slot": slot.pk,
+        "name": "Bad",
+        "slug": "bad",
+        "status": "active",
+        "priority": 0,
+        "weight": 1,
+        "title": "T",
+        "body": '<p onclick="steal()">Hi<script>alert(1)</script></p>',
+        "image_alt": "",
+        "cta_label": "Go",
+        "cta_url": "javascript:alert(1)",
+        "template_name": "",
+    }
+    response = admin_client.post("/admin/personalize/variant/add/", data)
+    assert response.status_code == 200
+    assert "Enter a path" in response.content.decode()
+    data["cta_url"] = "/clubs/"
+    response = admin_client.post("/admin/personalize/variant/add/", data)
+    assert response.status_code == 302
+    assert Variant.objects.get(slug="bad").body == "<p>Hi</p>"
+
+
+def test_variant_with_an_unknown_template_is_refused(admin_client):
+    slot = SlotFactory(key="hero")
+    response = admin_client.post(
+        "/admin/personalize/variant/add/",
+        {
+            "slot": slot.pk,
+            "name": "T",
+            "slug": "t",
+            "status": "active",
+            "priority": 0,
+            "weight": 1,
+            "template_name": "nope/missing.html",
+        },
+    )
+    assert response.status_code == 200
+    assert "No template with this name" in response.content.decode()
+
+
+def test_slot_pages_list_variants_and_show_how_to_use_the_slot(admin_client):
+    slot = SlotFactory(key="home-hero")
+    VariantFactory(slot=slot, slug="v1")
+    assert admin_client.get("/admin/personalize/slot/").status_code == 200
+    page = admin_client.get(f"/admin/personalize/slot/{slot.pk}/change/").content.decode()
+    assert "{% personalize &quot;home-hero&quot; %}" in page
+    assert "v1" in page
+
+
+def test_preview_links_open_the_site_as_a_segment(admin_client):
+    segment = SegmentFactory(slug="golfers")
+    page = admin_client.get(f"/admin/personalize/segment/{segment.pk}/change/").content.decode()
+    assert "?personalize_preview=segment%3Agolfers" in page
+
+
+def test_visitors_and_events_are_read_only_but_can_be_erased(admin_client, browser):
+    browser.get("/t/slot/")
+    visitor = Visitor.objects.get()
+    assert admin_client.get("/admin/personalize/visitor/add/").status_code == 403
+    assert admin_client.get(f"/admin/personalize/visitor/{visitor.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/personalize/event/").status_code == 200
+    response = admin_client.post(
+        "/admin/personalize/visitor/",
+        {"action": "erase", "_selected_action": [str(visitor.pk)]},
+        follow=True,
+    )
+    assert "Erased 1 visitor" in response.content.decode()
+    assert not Visitor.objects.exists()
+    assert not Event.objects.exists()
+
+
+def test_every_admin_changelist_and_add_page_renders(admin_client):
+    for model in ("segment", "slot", "variant", "intent", "topicmapping", "visitor", "event"):
+        assert admin_client.get(f"/admin/personalize/{model}/").status_code == 200, model
+    for model in ("segment", "slot", "variant", "intent", "topicmapping"):
+        assert admin_client.get(f"/admin/personalize/{model}/add/").status_code == 200, model

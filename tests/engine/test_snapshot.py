@@ -1,0 +1,69 @@
+"""The in-process snapshot and its version stamp."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from personalize.engine import snapshot
+from personalize.engine.snapshot import VERSION_KEY, get_snapshot
+from tests.factories import SegmentFactory, SlotFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_snapshot_is_built_once_and_then_read_from_memory():
+    SlotFactory(key="hero")
+    get_snapshot()
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(50):
+            get_snapshot()
+    assert len(queries) == 0
+
+
+def test_a_change_in_this_process_is_seen_at_once():
+    slot = SlotFactory(key="hero")
+    assert get_snapshot().slots["hero"].defaults == []
+    VariantFactory(slot=slot, slug="house")
+    assert [v.slug for v in get_snapshot().slots["hero"].defaults] == ["house"]
+
+
+def test_the_version_stamp_is_published_on_commit(django_capture_on_commit_callbacks):
+    get_snapshot()
+    before = cache.get(VERSION_KEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        SegmentFactory(slug="new")
+    assert cache.get(VERSION_KEY) != before
+
+
+def test_another_process_bumping_the_stamp_triggers_a_rebuild(settings):
+    settings.PERSONALIZE_SNAPSHOT_CHECK_INTERVAL = 0
+    first = get_snapshot()
+    assert get_snapshot() is first
+    cache.set(VERSION_KEY, "changed-elsewhere")
+    assert get_snapshot() is not first
+
+
+def test_without_a_working_cache_the_snapshot_still_builds(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.05, "socket_timeout": 0.05},
+        }
+    }
+    SlotFactory(key="hero")
+    assert "hero" in get_snapshot().slots
+
+
+def test_deleting_a_definition_bumps_the_version():
+    segment = SegmentFactory(slug="gone")
+    assert "gone" in get_snapshot().segments
+    segment.delete()
+    assert "gone" not in get_snapshot().segments
+
+
+def test_reset_forgets_the_snapshot():
+    first = get_snapshot()
+    snapshot.reset()
+    assert get_snapshot() is not first

@@ -1,0 +1,127 @@
+"""Hostile and malformed input gets a normal page with default content, never a 500."""
+
+import pytest
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from personalize.models import Event, PageVisitRule, UTMRule, Visitor
+from tests.conftest import shown
+from tests.factories import SegmentFactory, SlotFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+LATIN1 = st.text(alphabet=st.characters(max_codepoint=255), max_size=3000)
+HUGE = "A" * 100_000
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        {"HTTP_USER_AGENT": HUGE},
+        {"HTTP_USER_AGENT": "Mozilla\x00/5.0\x00"},
+        {"HTTP_USER_AGENT": "ð\x9f\x98\x80 Ã©"},  # UTF-8 seen through latin-1
+        {"HTTP_REFERER": "https://" + "a" * 100_000 + ".com/?q=" + "b" * 10_000},
+        {"HTTP_REFERER": "https://www.google.com/search?q=%ZZ%C3%28\x00"},
+        {"HTTP_REFERER": "javascript:alert(1)"},
+        {"HTTP_REFERER": "http://[::1]:99999/"},
+        {"HTTP_ACCEPT_LANGUAGE": "en-GB;q=abc," * 5000},
+        {"HTTP_ACCEPT_LANGUAGE": "\x00\x01"},
+        {"HTTP_SEC_CH_UA_MOBILE": "?" * 5000, "HTTP_SEC_CH_UA_PLATFORM": '"' * 5000},
+        {"HTTP_X_FORWARDED_FOR": "1.2.3.4, " * 10_000},
+        {"REMOTE_ADDR": "not-an-ip"},
+        {"REMOTE_ADDR": ""},
+        {"HTTP_COOKIE": "personalize_vid=" + "x" * 8000},
+        {"HTTP_COOKIE": "personalize_consent=granted; personalize_vid=\x00"},
+        {"HTTP_SEC_GPC": HUGE},
+        {"HTTP_HOST": "evil.example.com"},
+    ],
+)
+def test_hostile_headers_get_a_normal_page(demo, meta):
+    response = Client(**meta).get("/")
+    assert response.status_code in (200, 400)  # 400: Django's own disallowed host
+    if response.status_code == 200:
+        assert set(shown(response)) == {"home-hero", "home-promo"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "utm_medium=" + "e" * 100_000,
+        "utm_source=%00%00&utm_medium=email%00",
+        "utm_campaign=%ED%A0%80",  # an encoded lone surrogate
+        "utm_campaign=%FF%FE%FD",  # invalid UTF-8
+        "q=" + "%" * 5000,
+        "&".join(f"k{i}=v" for i in range(5000)),
+        "personalize_preview=segment:" + "x" * 10_000,
+    ],
+)
+def test_hostile_query_strings_get_a_normal_page(demo, browser, query):
+    response = browser.get("/?" + query)
+    assert response.status_code == 200
+    assert set(shown(response)) == {"home-hero", "home-promo"}
+
+
+def test_stored_values_are_truncated_not_rejected(demo, browser):
+    long_path = "/search/?q=" + "x" * 50
+    browser.get(
+        "/?utm_medium=email&utm_campaign=" + "c" * 1000, HTTP_REFERER="https://e.com/" + "p" * 5000
+    )
+    browser.get(long_path)
+    event = Event.objects.filter(name="page_view").order_by("timestamp").first()
+    assert len(event.utm_campaign) == 200
+    assert len(event.referrer) <= 500
+    assert "?" not in event.referrer  # query strings of referrers are never stored
+    visitor = Visitor.objects.get()
+    assert visitor.page_views == 2
+
+
+def test_a_very_long_path_is_truncated_when_stored(db, browser):
+    response = browser.get("/t/slot/" + "x" * 3000)
+    assert response.status_code == 404
+    browser.get("/t/slot/")
+    assert all(len(path) <= 500 for path in Event.objects.values_list("path", flat=True))
+
+
+@given(ua=LATIN1, referrer=LATIN1, language=LATIN1)
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_header_text_gets_a_page(demo, ua, referrer, language):
+    response = Client(HTTP_USER_AGENT=ua, HTTP_REFERER=referrer, HTTP_ACCEPT_LANGUAGE=language).get(
+        "/"
+    )
+    assert response.status_code == 200
+
+
+def test_rule_data_broken_in_the_database_evaluates_as_not_matching(db, browser, caplog):
+    segment = SegmentFactory(slug="broken")
+    rule = UTMRule.objects.create(segment=segment, parameter="utm_medium", value="email")
+    PageVisitRule.objects.create(segment=SegmentFactory(slug="also-broken"), path="/")
+    # written behind the validation's back
+    UTMRule.objects.filter(pk=rule.pk).update(operator="regex", value="([a-z]+)+$(")
+    PageVisitRule.objects.update(path_operator="no-such-operator")
+    slot = SlotFactory(key="hero")
+    VariantFactory(slot=slot, slug="a", segment=segment, priority=2)
+    VariantFactory(slot=slot, slug="b", segment=SegmentFactory(slug="also-broken"), priority=1)
+    for _ in range(3):
+        response = browser.get("/t/slot/?utm_medium=email")
+        assert response.status_code == 200
+        assert shown(response) == {"hero": "default"}
+    assert caplog.text.count("failed to evaluate") == 2  # once per rule, not per request
+
+
+def test_an_unknown_rule_type_row_does_not_break_pages(db, browser, caplog):
+    from django.contrib.contenttypes.models import ContentType
+
+    from personalize.models import Rule
+
+    segment = SegmentFactory(slug="ghost")
+    rule = UTMRule.objects.create(segment=segment, parameter="utm_medium", value="email")
+    # the row points at a content type whose model no longer exists
+    ghost = ContentType.objects.create(app_label="personalize", model="ghostrule")
+    Rule.objects.filter(pk=rule.pk).update(polymorphic_ctype=ghost)
+    VariantFactory(slot=SlotFactory(key="hero"), slug="a", segment=segment)
+    response = browser.get("/t/slot/?utm_medium=email")
+    assert response.status_code == 200
+    assert shown(response) == {"hero": "default"}

@@ -1,0 +1,294 @@
+"""PersonalizeMiddleware: cookies, caching headers, what is tracked and what is not."""
+
+import pytest
+from django.core import signing
+from django.test import Client, override_settings
+
+from personalize.models import Event, Visitor
+from personalize.visitor import COOKIE_SALT
+from tests.conftest import shown
+from tests.factories import SegmentFactory, SlotFactory, VariantFactory, page_rule
+
+pytestmark = pytest.mark.django_db
+
+COOKIE = "personalize_vid"
+
+
+def visitor_id(response):
+    morsel = response.cookies[COOKIE]
+    return signing.get_cookie_signer(salt=signing._cookie_signer_salt(COOKIE, COOKIE_SALT)).unsign(
+        morsel.value
+    )
+
+
+def test_first_page_sets_a_signed_httponly_lax_cookie(browser):
+    response = browser.get("/t/slot/")
+    morsel = response.cookies[COOKIE]
+    assert morsel["httponly"]
+    assert morsel["samesite"] == "Lax"
+    assert int(morsel["max-age"]) == 365 * 24 * 3600
+    assert len(visitor_id(response)) == 32
+
+
+def test_the_cookie_is_set_once_per_visit_not_on_every_page(browser):
+    first = browser.get("/t/slot/")
+    second = browser.get("/t/slot/")
+    assert COOKIE in first.cookies
+    assert COOKIE not in second.cookies
+    assert Visitor.objects.count() == 1
+
+
+def test_a_forged_cookie_is_replaced_by_a_new_visitor(browser):
+    browser.get("/t/slot/")
+    real = Visitor.objects.get()
+    browser.cookies[COOKIE] = real.id.hex + ":forged-signature"
+    response = browser.get("/t/slot/")
+    assert visitor_id(response) != real.id.hex
+    assert Visitor.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "value",
+    # WSGI hands cookies over as latin-1 decoded bytes: UTF-8 arrives as mojibake
+    [
+        "",
+        "x" * 5000,
+        "\x00\x01",
+        "é😀".encode().decode("latin-1"),
+        "abc:def:ghi",
+        "..",
+        "a" * 32 + ":",
+    ],
+)
+def test_malformed_cookies_never_fail_the_page(browser, value):
+    browser.cookies[COOKIE] = value
+    response = browser.get("/t/slot/")
+    assert response.status_code == 200
+    assert COOKIE in response.cookies
+
+
+def test_a_validly_signed_but_non_uuid_cookie_is_replaced(browser):
+    signer = signing.get_cookie_signer(salt=signing._cookie_signer_salt(COOKIE, COOKIE_SALT))
+    browser.cookies[COOKIE] = signer.sign("not-a-uuid")
+    response = browser.get("/t/slot/")
+    assert len(visitor_id(response)) == 32
+
+
+def test_cookie_settings_are_honoured(browser):
+    with override_settings(
+        PERSONALIZE_COOKIE_NAME="who",
+        PERSONALIZE_COOKIE_SECURE=True,
+        PERSONALIZE_COOKIE_SAMESITE="Strict",
+        PERSONALIZE_COOKIE_AGE=60,
+    ):
+        morsel = browser.get("/t/slot/").cookies["who"]
+    assert morsel["secure"]
+    assert morsel["samesite"] == "Strict"
+    assert int(morsel["max-age"]) == 60
+
+
+def test_personalized_pages_are_private_and_vary_on_cookie(browser):
+    response = browser.get("/t/public-slot/")
+    cache_control = response.headers["Cache-Control"]
+    assert "private" in cache_control
+    assert "public" not in cache_control
+    assert "Cookie" in response.headers["Vary"]
+
+
+def test_pages_without_personalization_keep_their_headers_for_a_known_visitor(browser):
+    browser.get("/t/slot/")  # becomes a known visitor: cookie set
+    response = browser.get("/t/plain/")
+    assert COOKIE not in response.cookies
+    assert set(response.headers["Cache-Control"].split(", ")) == {"public", "max-age=600"}
+    assert "Vary" not in response.headers
+
+
+def test_a_response_setting_the_cookie_is_private_even_without_personalization(browser):
+    response = browser.get("/t/plain/")
+    assert COOKIE in response.cookies
+    assert "private" in response.headers["Cache-Control"]
+    assert "public" not in response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {
+            "HTTP_USER_AGENT": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+        },
+        {
+            "HTTP_USER_AGENT": "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)"
+        },
+        {"HTTP_USER_AGENT": "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"},
+        {"HTTP_SEC_PURPOSE": "prefetch"},
+        {"HTTP_PURPOSE": "prefetch"},
+        {"HTTP_X_MOZ": "prefetch"},
+        {"HTTP_SEC_GPC": "1"},
+        {"HTTP_DNT": "1"},
+    ],
+)
+def test_bots_prefetches_and_opt_outs_create_nothing(headers):
+    client = Client(**headers)
+    response = client.get("/t/slot/")
+    assert response.status_code == 200
+    assert COOKIE not in response.cookies
+    assert Visitor.objects.count() == 0
+    assert Event.objects.count() == 0
+
+
+def test_head_requests_are_not_tracked():
+    response = Client().head("/t/slot/")
+    assert response.status_code == 200
+    assert Visitor.objects.count() == 0
+
+
+def test_consent_required_mode_tracks_nobody_without_consent():
+    with override_settings(PERSONALIZE_CONSENT_MODE="required"):
+        response = Client().get("/t/slot/")
+    assert COOKIE not in response.cookies
+    assert Event.objects.count() == 0
+
+
+def test_an_explicit_grant_overrides_gpc():
+    from django.http import HttpResponse
+
+    from personalize.tracking.consent import set_consent
+
+    response = HttpResponse()
+    set_consent(response, granted=True)
+    client = Client(HTTP_SEC_GPC="1")
+    client.cookies["personalize_consent"] = response.cookies["personalize_consent"].value
+    assert COOKIE in client.get("/t/slot/").cookies
+
+
+def test_an_untracked_visitor_still_gets_request_based_personalization():
+    segment = SegmentFactory(slug="from-email")
+    from personalize.models import UTMRule
+
+    UTMRule.objects.create(segment=segment, parameter="utm_medium", value="email")
+    VariantFactory(slot=SlotFactory(key="hero"), slug="welcome", segment=segment)
+    response = Client(HTTP_SEC_GPC="1").get("/t/slot/?utm_medium=email")
+    assert shown(response) == {"hero": "welcome"}
+    assert Visitor.objects.count() == 0
+
+
+def test_json_responses_and_404s_are_not_page_views(browser):
+    browser.get("/t/slot/")
+    browser.get("/t/json/")
+    browser.get("/t/missing/")
+    assert list(Event.objects.filter(name="page_view").values_list("path", flat=True)) == [
+        "/t/slot/"
+    ]
+
+
+def test_views_can_opt_out_of_page_views(browser):
+    browser.get("/t/exempt/")
+    assert not Event.objects.filter(name="page_view").exists()
+
+
+def test_xhr_and_fetch_requests_are_not_page_views(browser):
+    browser.get("/t/slot/")
+    browser.get("/t/slot/", HTTP_X_REQUESTED_WITH="XMLHttpRequest")
+    browser.get("/t/slot/", HTTP_SEC_FETCH_DEST="empty")
+    assert Event.objects.filter(name="page_view").count() == 1
+
+
+def test_excluded_paths_get_no_visitor(browser):
+    with override_settings(PERSONALIZE_EXCLUDED_PATHS=["/t/"]):
+        response = browser.get("/t/slot/")
+    assert COOKIE not in response.cookies
+    assert shown(response) == {"hero": "default"}
+
+
+def test_disabled_app_renders_defaults_and_tracks_nothing(browser):
+    with override_settings(PERSONALIZE_ENABLED=False):
+        response = browser.get("/t/slot/")
+    assert shown(response) == {"hero": "default"}
+    assert Visitor.objects.count() == 0
+
+
+def test_a_new_visit_starts_after_the_inactivity_timeout(browser, time_machine):
+    time_machine.move_to("2026-03-01 10:00:00+00:00", tick=False)
+    browser.get("/t/slot/")
+    time_machine.shift(29 * 60)
+    browser.get("/t/slot/")
+    time_machine.shift(31 * 60)
+    browser.get("/t/slot/")
+    visitor = Visitor.objects.get()
+    assert visitor.visit_count == 2
+    assert visitor.page_views == 3
+
+
+def test_a_failing_sink_never_fails_the_page(browser, monkeypatch):
+    from personalize.services import ingest
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(ingest, "ingest", broken)
+    response = browser.get("/t/slot/")
+    assert response.status_code == 200
+    from personalize.sinks import get_sink
+
+    assert get_sink().stats.get("dropped") >= 1
+
+
+def test_a_failing_cache_never_fails_the_page(browser):
+    with override_settings(
+        CACHES={
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:1/0",
+                "OPTIONS": {"socket_connect_timeout": 0.05, "socket_timeout": 0.05},
+            }
+        }
+    ):
+        from django.core.cache import caches
+
+        caches._settings = None  # pick up the new CACHES
+        response = browser.get("/t/slot/")
+        again = browser.get("/t/slot/")
+    assert response.status_code == 200
+    assert again.status_code == 200
+    assert Visitor.objects.get().page_views == 2
+
+
+def test_staff_preview_forces_a_segment_and_is_never_tracked(admin_client):
+    segment = SegmentFactory(slug="beginners")
+    page_rule(segment, "/never/")
+    VariantFactory(slot=SlotFactory(key="hero"), slug="for-beginners", segment=segment)
+    response = admin_client.get("/t/slot/?personalize_preview=segment:beginners")
+    assert shown(response) == {"hero": "for-beginners"}
+    assert "no-store" in response.headers["Cache-Control"]
+    assert COOKIE not in response.cookies
+    assert Event.objects.count() == 0
+
+
+def test_preview_by_a_visitor_is_ignored(browser):
+    segment = SegmentFactory(slug="beginners")
+    page_rule(segment, "/never/")
+    VariantFactory(slot=SlotFactory(key="hero"), slug="for-beginners", segment=segment)
+    response = browser.get("/t/slot/?personalize_preview=segment:beginners")
+    assert shown(response) == {"hero": "default"}
+
+
+def test_staff_preview_of_a_variant_shows_drafts(admin_client):
+    VariantFactory(slot=SlotFactory(key="hero"), slug="draft-one", status="draft")
+    response = admin_client.get("/t/slot/?personalize_preview=variant:hero=draft-one")
+    assert shown(response) == {"hero": "draft-one"}
+
+
+def test_a_database_outage_shows_defaults_and_stores_nothing(browser, monkeypatch, caplog):
+    from django.db import OperationalError
+
+    from personalize.engine import snapshot
+
+    def down(version):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(snapshot, "build_snapshot", down)
+    response = browser.get("/t/slot/")
+    assert response.status_code == 200
+    assert shown(response) == {"hero": "default"}
+    assert COOKIE not in response.cookies
+    assert "definitions could not be loaded" in caplog.text

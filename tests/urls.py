@@ -1,0 +1,50 @@
+"""Extra views for tests, mounted under /t/ in front of the demo."""
+
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import include, path
+from django.views.decorators.cache import cache_control
+
+from personalize.decorators import no_page_view
+
+
+def slot_page(request):
+    return render(request, "t/slot.html")
+
+
+@cache_control(public=True, max_age=600)
+def plain_page(request):
+    return render(request, "t/plain.html")
+
+
+@cache_control(public=True, max_age=600)
+def public_slot_page(request):
+    return render(request, "t/slot.html")
+
+
+def json_view(request):
+    return JsonResponse({"ok": True})
+
+
+@no_page_view
+def exempt_page(request):
+    return render(request, "t/slot.html")
+
+
+def missing(request):
+    return HttpResponse("nope", status=404, content_type="text/html")
+
+
+def boom(request):
+    raise RuntimeError("view failure")
+
+
+urlpatterns = [
+    path("t/slot/", slot_page),
+    path("t/plain/", plain_page),
+    path("t/public-slot/", public_slot_page),
+    path("t/json/", json_view),
+    path("t/exempt/", exempt_page),
+    path("t/missing/", missing),
+    path("", include("demo_site.urls")),
+]
