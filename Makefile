@@ -37,7 +37,7 @@ format: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: migrate
+bench: install
 	$(BIN)/python -m benchmarks
 
 worker: $(STAMP)

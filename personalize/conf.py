@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 PREFIX = "PERSONALIZE_"
 
@@ -85,13 +86,35 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+_values: dict[str, Any] = {}
+
+
 def get_setting(name: str) -> Any:
-    """Return ``settings.PERSONALIZE_<name>``, or its default."""
+    """Return ``settings.PERSONALIZE_<name>``, or its default.
+
+    Values are remembered until Django signals a settings change (``override_settings`` and
+    pytest-django's ``settings`` fixture do), because the hot path reads a dozen settings per
+    request and a missing Django setting costs an exception each time.
+    """
+    try:
+        return _values[name]
+    except KeyError:
+        pass
     try:
         default = DEFAULTS[name]
     except KeyError:
         raise AttributeError(f"Unknown django-personalize setting: {PREFIX}{name}") from None
-    return getattr(settings, PREFIX + name, default)
+    value = getattr(settings, PREFIX + name, default)
+    _values[name] = value
+    return value
+
+
+def _forget(*, setting: str, **kwargs) -> None:
+    if setting.startswith(PREFIX) or setting in ("SESSION_COOKIE_SECURE", "TIME_ZONE"):
+        _values.clear()
+
+
+setting_changed.connect(_forget, dispatch_uid="personalize.conf.setting_changed")
 
 
 def cookie_secure() -> bool:

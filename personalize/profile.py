@@ -219,7 +219,7 @@ class Profile:
         return len(json.dumps(self.to_dict(), separators=(",", ":"), default=str))
 
     # -- recording ---------------------------------------------------------------------
-    def start_visit_if_due(self, now: float, *, external_arrival: bool) -> bool:
+    def start_visit_if_due(self, now: float) -> bool:
         """Open a new visit after ``PERSONALIZE_VISIT_TIMEOUT`` of inactivity; True if opened."""
         timeout = get_setting("VISIT_TIMEOUT")
         if self.visit_count and now - self.last_seen <= timeout:
@@ -230,7 +230,6 @@ class Profile:
         self.visit_started = int(now)
         self.seen = {}
         self.dirty = True
-        del external_arrival  # a new campaign mid-visit re-attributes the visit, not a new one
         return True
 
     def record_page_view(self, path: str, now: float) -> None:
@@ -335,9 +334,25 @@ class Profile:
         while len(mapping) > limit:
             mapping.pop(next(iter(mapping)))
 
+    def size_bound(self) -> int:
+        """A cheap upper bound of :meth:`serialized_size` (JSON escapes at most 6x a char)."""
+        bound = 400 + 6 * (len(self.landing) + len(self.first_landing))
+        bound += sum(6 * len(path) + 40 + 8 * len(entry[2]) for path, entry in self.pages.items())
+        bound += sum(6 * len(name) + 60 + 30 * len(entry[3]) for name, entry in self.events.items())
+        bound += sum(6 * len(key) + 40 for key in self.intents)
+        bound += sum(6 * len(key) + 40 for key in self.interests)
+        bound += sum(6 * (len(key) + len(value)) + 8 for key, value in self.seen.items())
+        bound += sum(6 * len(slug) + 4 for slug in self.static)
+        for mapping in (self.source, self.first_source, self.traits):
+            if mapping:
+                bound += 6 * len(repr(mapping)) + 20
+        return bound
+
     def compact(self) -> None:
         """Trim least-recent entries until the profile fits PERSONALIZE_PROFILE_MAX_BYTES."""
         limit = get_setting("PROFILE_MAX_BYTES")
+        if self.size_bound() <= limit:
+            return
         size = self.serialized_size()
         collections = (self.pages, self.events, self.intents, self.interests, self.seen)
         while size > limit:

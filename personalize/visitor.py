@@ -166,12 +166,12 @@ class CurrentVisitor:
             host = self._request.get_host()
         except Exception:
             host = ""
-        return classify(
-            meta_text(self._meta, "HTTP_REFERER", 2000),
-            self.query,
-            request_host=host,
-            internal_hosts=get_setting("INTERNAL_HOSTS"),
-        )
+        referrer = meta_text(self._meta, "HTTP_REFERER", 2000)
+        internal = tuple(get_setting("INTERNAL_HOSTS"))
+        if not self.query:
+            # Navigation inside the site repeats the same few referrers: remember them.
+            return _classify_without_query(referrer, host, internal)
+        return classify(referrer, self.query, request_host=host, internal_hosts=internal)
 
     @cached_property
     def is_bot(self) -> bool:
@@ -316,23 +316,26 @@ class CurrentVisitor:
     def _apply_request(self, ctx: Context) -> None:
         profile = ctx.profile
         source = self.request_source
-        arrival = not source.is_internal and (
-            source.medium != "direct" or bool(source.utm) or bool(source.click_ids)
-        )
+        # A campaign link (UTM or click id) starts a new attribution even when clicked on our
+        # own site; otherwise only an external, non-direct referrer does.
+        campaign = bool(source.utm) or bool(source.click_ids)
+        arrival = campaign or (not source.is_internal and source.medium != "direct")
         if not self.is_page_request:
             if not profile.source:
-                profile.source = source.as_dict()
+                profile.source = source_for_profile(source)
             return
         now = ctx.timestamp
-        new_visit = profile.start_visit_if_due(now, external_arrival=arrival)
+        new_visit = profile.start_visit_if_due(now)
         if new_visit:
-            profile.source = (source if not source.is_internal else Source()).as_dict()
+            profile.source = source_for_profile(
+                source if campaign or not source.is_internal else Source()
+            )
             profile.landing = self.path[:200]
             if profile.visit_count == 1:
                 profile.first_source = profile.source
                 profile.first_landing = profile.landing
         elif arrival:
-            profile.source = source.as_dict()
+            profile.source = source_for_profile(source)
         profile.record_page_view(self.path, now)
         self.page_recorded = True
         self.new_visit = new_visit
@@ -511,6 +514,18 @@ class CurrentVisitor:
             "city": geo.city,
             "language": self.languages[0] if self.languages else "",
         }
+
+
+@functools.lru_cache(maxsize=2048)
+def _classify_without_query(referrer: str, host: str, internal: tuple[str, ...]) -> Source:
+    return classify(referrer, None, request_host=host, internal_hosts=internal)
+
+
+def source_for_profile(source: Source) -> dict:
+    """What a profile keeps of a source: everything but click ids (rules never read them)."""
+    data = source.as_dict()
+    data.pop("click_ids", None)
+    return data
 
 
 def ctx_snapshot_lacks(ctx, slot_key: str) -> bool:

@@ -88,7 +88,7 @@ def test_from_dict_never_raises_on_garbage(data):
 
 def test_a_round_trip_keeps_everything():
     profile = Profile.new("a" * 32, 100)
-    profile.start_visit_if_due(100, external_arrival=True)
+    profile.start_visit_if_due(100)
     profile.record_page_view("/x/", 100)
     profile.record_event("purchase", 12.5, 100)
     profile.add_interest("golf", 2, 100)
@@ -99,11 +99,11 @@ def test_a_round_trip_keeps_everything():
 
 def test_absorb_merges_two_devices():
     phone = Profile.new("a" * 32, 100)
-    phone.start_visit_if_due(100, external_arrival=False)
+    phone.start_visit_if_due(100)
     phone.record_page_view("/clubs/", 100)
     phone.record_event("purchase", 300, 100)
     laptop = Profile.new("b" * 32, 50)
-    laptop.start_visit_if_due(200, external_arrival=False)
+    laptop.start_visit_if_due(200)
     laptop.record_page_view("/clubs/", 200)
     laptop.traits = {"first_name": "Jeff"}
     phone.absorb(laptop)

@@ -40,6 +40,7 @@ class Context:
 
     __slots__ = (
         "_intent_cache",
+        "_sources",
         "device",
         "forced_intents",
         "geo",
@@ -79,6 +80,7 @@ class Context:
         self.snapshot = snapshot
         self.segment_results: dict[str, bool] = {}
         self._intent_cache: dict[str, float] | None = None
+        self._sources: dict[str, tuple[dict, Source]] = {}
         self.forced_intents: list[str] | None = None  # staff preview
 
     # -- identity ------------------------------------------------------------------------
@@ -87,14 +89,22 @@ class Context:
         return self.profile.id
 
     # -- acquisition ---------------------------------------------------------------------
+    def _parsed(self, name: str, data: dict) -> Source:
+        # Profiles replace (never mutate) their source dicts: identity says when to re-parse.
+        cached = self._sources.get(name)
+        if cached is None or cached[0] is not data:
+            cached = (data, Source.from_dict(data))
+            self._sources[name] = cached
+        return cached[1]
+
     @property
     def source(self) -> Source:
         """The current visit's traffic source."""
-        return Source.from_dict(self.profile.source)
+        return self._parsed("visit", self.profile.source)
 
     @property
     def first_source(self) -> Source:
-        return Source.from_dict(self.profile.first_source or self.profile.source)
+        return self._parsed("first", self.profile.first_source or self.profile.source)
 
     @property
     def landing_path(self) -> str:

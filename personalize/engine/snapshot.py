@@ -66,10 +66,7 @@ class Snapshot:
     intent_slugs: dict[int, str] = field(default_factory=dict)
     signals_by_kind: dict[str, list] = field(default_factory=dict)
     topic_mappings: list = field(default_factory=list)
-
-    @property
-    def has_static_segments(self) -> bool:
-        return any(segment.is_static for segment in self.segments.values())
+    has_static_segments: bool = False
 
 
 def build_snapshot(version: str) -> Snapshot:
@@ -138,6 +135,7 @@ def build_snapshot(version: str) -> Snapshot:
         )
 
     snapshot.topic_mappings = list(TopicMapping.objects.all())
+    snapshot.has_static_segments = any(s.is_static for s in snapshot.segments.values())
 
     for segment in snapshot.segments.values():
         for rule in segment.rules:

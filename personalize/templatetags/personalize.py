@@ -11,7 +11,7 @@ from django import template
 from django.template.base import token_kwargs
 from django.template.loader import get_template
 from django.urls import reverse
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 
 from personalize.engine.selection import DEFAULT, Decision
@@ -74,14 +74,13 @@ class PersonalizeNode(template.Node):
             )
             decision = Decision(key, reason="render error")
             inner = self.render_inline(context, None)
-        attrs = format_html(
-            ' data-personalize-slot="{}" data-personalize-variant="{}"',
-            key,
-            "control" if decision.control else decision.variant_slug,
+        shown = "control" if decision.control else decision.variant_slug
+        marker = ' data-personalize-client="1"' if client else ""
+        return mark_safe(
+            f'<{wrapper} data-personalize-slot="{escape(key)}" '
+            f'data-personalize-variant="{escape(shown)}"{marker}>{conditional_escape(inner)}'
+            f"</{wrapper}>"
         )
-        if client:
-            attrs += mark_safe(' data-personalize-client="1"')
-        return format_html("<{0}{1}>{2}</{0}>", mark_safe(wrapper), attrs, inner)
 
     def render_inline(self, context, variant):
         if self.as_var:
@@ -97,29 +96,52 @@ class PersonalizeNode(template.Node):
             return self._template(context, variant, variant.template_name)
         if self.as_var:
             return self.render_inline(context, variant)
-        return self._template(context, variant, VARIANT_TEMPLATE)
+        return default_variant_html(variant, self.key.resolve(context))
 
     def _template(self, context, variant, name):
         request = context.get("request")
-        return get_template(name).render(
-            {
-                "variant": variant,
-                "slot_key": self.key.resolve(context),
-                "cta_href": cta_href(variant),
-                "visitor": getattr(request, "visitor", None),
-            },
-            request,
+        values = {
+            "variant": variant,
+            "slot_key": self.key.resolve(context),
+            "cta_href": cta_href(variant),
+            "request": request,
+            "visitor": getattr(request, "visitor", None),
+        }
+        template = context.template.engine.get_template(name) if context.template else None
+        if template is None:
+            return get_template(name).render(values, request)
+        # A new context sharing the page's bound state: context processors do not run again.
+        return template.render(context.new(values))
+
+
+def default_variant_html(variant, slot_key) -> str:
+    """A variant rendered with ``personalize/variant.html``, once per variant and snapshot.
+
+    The default template sees only ``variant``, ``slot_key`` and ``cta_href``, so its output
+    depends on the variant alone and is kept with the variant in the in-process snapshot.
+    Variants that need the request render through their own ``template_name``.
+    """
+    html = getattr(variant, "_default_html", None)
+    if html is None:
+        html = get_template(VARIANT_TEMPLATE).render(
+            {"variant": variant, "slot_key": slot_key, "cta_href": cta_href(variant)}
         )
+        variant._default_html = mark_safe(html)
+    return html
 
 
 def cta_href(variant) -> str:
     """The CTA link through the click-through endpoint (records the click, then redirects)."""
     if not variant.cta_url:
         return ""
-    try:
-        return reverse("personalize:click", args=[variant.pk])
-    except Exception:
-        return variant.cta_url
+    href = getattr(variant, "_cta_href", None)
+    if href is None:
+        try:
+            href = reverse("personalize:click", args=[variant.pk])
+        except Exception:
+            href = variant.cta_url
+        variant._cta_href = href  # variants live in the snapshot: reversed once per snapshot
+    return href
 
 
 @register.tag("personalize")
