@@ -62,6 +62,15 @@ def user_groups(user_id: int) -> frozenset[str]:
     return names
 
 
+def forget_user_groups(user_ids) -> None:
+    """Drop cached group names (their groups changed)."""
+    keys = [f"personalize:user-groups:{user_id}" for user_id in user_ids]
+    try:
+        caches[get_setting("CACHE_ALIAS")].delete_many(keys)
+    except Exception:
+        log_once("user-groups-forget", "personalize: cannot forget user groups.", exc_info=True)
+
+
 def user_facts(request) -> UserFacts:
     user = getattr(request, "user", None)
     if user is None or not getattr(user, "is_authenticated", False):
@@ -306,9 +315,12 @@ class CurrentVisitor:
         elif arrival:
             profile.source = source.as_dict()
         profile.record_page_view(self.path, now)
+        search_param = get_setting("SITE_SEARCH_PARAM")
+        if search_param and self.query.get(search_param):
+            profile.record_site_search(self.query[search_param])
         self.page_recorded = True
         self.new_visit = new_visit
-        intent_engine.apply_topic_mappings(ctx)
+        self._topics_added.update(intent_engine.apply_topic_mappings(ctx))
         intent_engine.apply_page_signals(ctx, arrival=new_visit or arrival)
 
     # -- personalization -----------------------------------------------------------------
