@@ -266,4 +266,4 @@ class SearchTermRule(Rule):
             self.Where.ENGINE: "on a search engine",
             self.Where.SITE: "on this site",
         }.get(self.where, "on a search engine or this site")
-        return f"searched {where} for words that {describe_text(self.operator, self.value)}"
+        return f"searched {where}, and the search {describe_text(self.operator, self.value)}"
