@@ -25,7 +25,8 @@ from personalize.rules.matching import (
 class InterestRule(Rule):
     """The visitor's (decayed) interest score in a topic, compared with a number.
 
-    A topic the visitor never showed interest in scores 0, so "at most 2" matches them.
+    A topic the visitor never showed interest in scores 0, so "at most 2" matches them. Scores
+    are compared rounded to 3 decimals, as ``visitor.interests`` shows them.
     """
 
     topic = models.CharField(_("topic"), max_length=64, help_text=_("e.g. golf, travel"))
@@ -53,7 +54,8 @@ class InterestRule(Rule):
             )
 
     def test(self, ctx) -> bool:
-        current = ctx.profile.interest_score(self.topic, ctx.timestamp)
+        # rounded like visitor.interests, so 3 views a moment ago still count as 3 points
+        current = round(ctx.profile.interest_score(self.topic, ctx.timestamp), 3)
         return compare_number(self.operator, current, self.score)
 
     def describe_condition(self) -> str:
