@@ -9,6 +9,8 @@ one profile.
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Least
@@ -81,7 +83,7 @@ def identify(request, email=None, *, user=None, **traits) -> str | None:
             target.user = user
         target.save(update_fields=["traits", "email", "user"])
 
-    target_id = target.pk.hex
+    target_id = uuid.UUID(str(target.pk)).hex  # a str when the row was just created
     if target_id != profile.id:
         store = get_store()
         known = store.load(target_id, with_memberships=False) or Profile.from_dict(

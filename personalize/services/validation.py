@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import math
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -39,6 +39,8 @@ def _scalar(value, what: str, error: type[ValueError]):
         if abs(value) > MAX_SAFE_INTEGER:
             raise error(f"{what} is too large a number.")
         return value
+    if isinstance(value, Decimal) and not value.is_finite():  # NaN, sNaN, Infinity
+        raise error(f"{what} must be a finite number.")
     if isinstance(value, float | Decimal):
         number = float(value)
         if not math.isfinite(number):
@@ -121,7 +123,7 @@ def clean_event_value(value) -> Decimal | None:
         raise InvalidEvent(f"An event value must be a number; got {str(value)[:40]!r}.") from None
     if not number.is_finite() or abs(number) > MAX_EVENT_VALUE:
         raise InvalidEvent(f"An event value must be a finite number below {MAX_EVENT_VALUE}.")
-    return number.quantize(Decimal("0.01"))
+    return number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def clean_properties(properties: dict) -> dict:
