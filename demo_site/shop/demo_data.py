@@ -146,7 +146,8 @@ SEGMENTS = [
         name="Beginner golfers",
         category="behavioral",
         match="any",
-        description="Viewed or bought the beginner set, or downloaded the beginner's guide.",
+        description="Viewed or bought the beginner set (its pages include the thank-you page "
+        "after buying), or downloaded the beginner's guide.",
         rules=[
             ("PageVisitRule", dict(path_operator="starts_with", path="/clubs/beginner-set/")),
             (

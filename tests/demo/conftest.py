@@ -19,3 +19,13 @@ def hero(response) -> str:
     found = HERO.findall(response.content.decode())
     assert len(found) == 1, "the home page renders the home-hero slot once"
     return found[0]
+
+
+class MemorySink:
+    """An event sink that keeps batches in memory: no database writes at all."""
+
+    def __init__(self):
+        self.batches = []
+
+    def emit(self, batch):
+        self.batches.append(batch)
