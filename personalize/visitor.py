@@ -72,8 +72,12 @@ def forget_user_groups(user_ids) -> None:
 
 
 def user_facts(request) -> UserFacts:
-    user = getattr(request, "user", None)
-    if user is None or not getattr(user, "is_authenticated", False):
+    return facts_for_user(getattr(request, "user", None))
+
+
+def facts_for_user(user) -> UserFacts:
+    """What rules may know about ``user`` (group names read lazily, and cached)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return ANONYMOUS
     return UserFacts(
         is_authenticated=True,

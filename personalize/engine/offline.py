@@ -8,9 +8,8 @@ only facts (the current path and query string) are empty.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
-from personalize.engine.context import ANONYMOUS, Context, UserFacts
+from personalize.engine.context import Context, UserFacts
 from personalize.engine.snapshot import get_snapshot
 from personalize.profile import Profile
 from personalize.tracking.devices import Device
@@ -31,18 +30,9 @@ def stored_profile(visitor) -> Profile:
 
 
 def stored_user_facts(visitor) -> UserFacts:
-    user = visitor.user if visitor.user_id else None
-    if user is None or not user.is_active:
-        return ANONYMOUS
-    from personalize.visitor import user_groups
+    from personalize.visitor import facts_for_user
 
-    return UserFacts(
-        is_authenticated=True,
-        is_staff=bool(user.is_staff),
-        is_superuser=bool(user.is_superuser),
-        user_id=user.pk,
-        groups_loader=functools.partial(user_groups, user.pk),
-    )
+    return facts_for_user(visitor.user if visitor.user_id else None)
 
 
 def context_for_visitor(visitor, *, now: dt.datetime | None = None, snapshot=None) -> Context:

@@ -23,7 +23,6 @@ def test_the_current_page_counts_before_it_renders(client, deal):
 
 
 def test_points_are_capped_per_signal(client, deal):
-    _, _signals = deal
     for _ in range(5):
         result = scores(client, "/deals/")
     assert result == {"deal-seeking": 12.0}
