@@ -64,3 +64,101 @@ def test_the_segment_admin_offers_every_rule_type(admin_client):
         assert str(klass._meta.verbose_name) in html, klass
     add = admin_client.get("/admin/personalize/segment/add/")
     assert add.status_code == 200
+
+
+def valid_rules(intent):
+    from personalize import rules
+
+    return [
+        (
+            rules.LandingPageRule,
+            {"path_operator": "starts_with", "path": "/guide/", "scope": "first"},
+        ),
+        (rules.SearchTermRule, {"where": "any", "operator": "contains", "value": "cheap"}),
+        (rules.RecencyRule, {"operator": "gte", "days": "30"}),
+        (rules.TraitRule, {"key": "age", "operator": "gte", "value": "18"}),
+        (rules.UserRule, {"condition": "staff", "groups": ""}),
+        (
+            rules.BrowserRule,
+            {"browsers": ["Chrome", "Safari"], "version_operator": "", "version": ""},
+        ),
+        (rules.OSRule, {"systems": ["iOS"], "version_operator": "lt", "version": "18"}),
+        (rules.LanguageRule, {"languages": "en, fr", "first_choice_only": True}),
+        (rules.TimeOfDayRule, {"start": "22:00", "end": "02:00", "time_zone": "Europe/London"}),
+        (rules.DayOfWeekRule, {"days": ["sat", "sun"], "time_zone": "America/New_York"}),
+        (
+            rules.DateRangeRule,
+            {
+                "start_date": "2025-11-28",
+                "start_time": "",
+                "end_date": "2025-12-01",
+                "end_time": "",
+                "time_zone": "UTC",
+            },
+        ),
+        (rules.InterestRule, {"topic": "golf", "operator": "gte", "score": "3"}),
+        (
+            rules.IntentRule,
+            {"intent": intent.pk, "condition": "active", "operator": "gte", "score": ""},
+        ),
+        (rules.SampleRule, {"percentage": "10", "salt": "spring"}),
+    ]
+
+
+@pytest.mark.django_db
+def test_every_new_rule_type_saves_through_the_admin(admin_client):
+    from personalize.models import Intent
+    from tests.rules.conftest import form_errors, segment_admin_post
+
+    intent = Intent.objects.create(slug="deal-seeking", name="Deal seeking")
+    segment = Segment.objects.create(name="Everything", slug="everything")
+    rules = valid_rules(intent)
+    response = segment_admin_post(admin_client, segment, rules)
+    assert response.status_code == 302, form_errors(response)
+    saved = list(segment.rules.all())
+    assert [type(rule) for rule in saved] == [model for model, _ in rules]
+    described = segment.describe()
+    assert "(Visits between 22:00 and 02:00 (Europe/London time))" in described
+    assert "(Is in a stable random 10% sample of visitors)" in described
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("index", "changes", "message"),
+    [
+        (8, {"time_zone": "Europe/Atlantis"}, "Unknown time zone Europe/Atlantis"),
+        (8, {"end": "22:00"}, "The window would be empty"),
+        (9, {"days": []}, "This field is required."),
+        (10, {"end_date": "2025-11-01"}, "The end must come after the start."),
+        (3, {"value": "eighteen"}, "Enter a number to compare with."),
+        (12, {"condition": "score"}, "Enter the score to compare with."),
+        (7, {"languages": "english"}, "Use language codes such as en, fr or pt-br"),
+        (1, {"operator": "regex", "value": "(("}, "Not a valid regular expression"),
+    ],
+)
+def test_bad_new_rules_show_field_errors_in_the_admin(admin_client, index, changes, message):
+    from personalize.models import Intent
+    from tests.rules.conftest import form_errors, segment_admin_post
+
+    intent = Intent.objects.create(slug="deal-seeking", name="Deal seeking")
+    segment = Segment.objects.create(name="Everything", slug="everything")
+    model, fields = valid_rules(intent)[index]
+    response = segment_admin_post(admin_client, segment, [(model, {**fields, **changes})])
+    assert response.status_code == 200
+    assert any(message in error for error in form_errors(response)), form_errors(response)
+    assert not segment.rules.exists()
+
+
+@pytest.mark.django_db
+def test_a_rule_added_with_all_its_defaults_is_kept(admin_client):
+    from personalize.rules import RecencyRule, VisitCountRule
+    from tests.rules.conftest import segment_admin_post
+
+    segment = Segment.objects.create(name="Returning", slug="returning")
+    defaults = [
+        (VisitCountRule, {"operator": "gte", "count": "2"}),
+        (RecencyRule, {"operator": "gte", "days": "30"}),
+    ]
+    response = segment_admin_post(admin_client, segment, defaults)
+    assert response.status_code == 302
+    assert [type(rule) for rule in segment.rules.all()] == [VisitCountRule, RecencyRule]
