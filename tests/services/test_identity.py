@@ -110,14 +110,19 @@ def test_logging_in_through_an_excluded_path_links_nothing(client):
     assert not Visitor.objects.filter(user__username="jeff").exists()
 
 
-def test_a_visitor_who_is_not_tracked_stores_nothing(client):
-    gpc = {"HTTP_SEC_GPC": "1"}
-    client.get("/deals/", HTTP_SEC_GPC="1")
-    response = identify(client, email="jeff@example.com", first_name="Jeff", headers=gpc)
+@pytest.mark.parametrize("why", ["consent required", "global privacy control"])
+def test_a_visitor_who_is_not_tracked_stores_nothing(client, settings, why):
+    headers = {}
+    if why == "consent required":
+        settings.PERSONALIZE_CONSENT_MODE = "required"
+    else:
+        headers = {"HTTP_SEC_GPC": "1"}
+    client.get("/deals/", **headers)
+    response = identify(client, email="jeff@example.com", first_name="Jeff", headers=headers)
     assert response.json() == {"visitor": None}
-    response = track(client, "purchase", 10, headers=gpc)
+    response = track(client, "purchase", 10, headers=headers)
     assert response.json() == {"tracked": False}
-    assert response.status_code == 200
+    assert b"Hi Jeff" not in client.get("/", **headers).content
     assert not Visitor.objects.exists()
     assert not Event.objects.exists()
     assert cookie_id(client) is None
