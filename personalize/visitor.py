@@ -40,11 +40,15 @@ MAX_PATH = 500
 USER_GROUPS_TTL = 300
 
 
+def groups_key(user_id) -> str:
+    return f"personalize:user-groups:{user_id}"
+
+
 def user_groups(user_id: int) -> frozenset[str]:
     """Group names of a user, cached so the hot path does not query them every request."""
     from django.contrib.auth import get_user_model
 
-    key = f"personalize:user-groups:{user_id}"
+    key = groups_key(user_id)
     cache = caches[get_setting("CACHE_ALIAS")]
     try:
         cached = cache.get(key)
@@ -64,7 +68,7 @@ def user_groups(user_id: int) -> frozenset[str]:
 
 def forget_user_groups(user_ids) -> None:
     """Drop cached group names (their groups changed)."""
-    keys = [f"personalize:user-groups:{user_id}" for user_id in user_ids]
+    keys = [groups_key(user_id) for user_id in user_ids]
     try:
         caches[get_setting("CACHE_ALIAS")].delete_many(keys)
     except Exception:
@@ -77,7 +81,7 @@ def user_facts(request) -> UserFacts:
 
 def facts_for_user(user) -> UserFacts:
     """What rules may know about ``user`` (group names read lazily, and cached)."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", True):
         return ANONYMOUS
     return UserFacts(
         is_authenticated=True,
