@@ -6,7 +6,12 @@ Public Python API::
 
     personalize.track(request, "purchase", value=499, product="beginner-set")
     personalize.identify(request, email="jeff@example.com", first_name="Jeff")
+
+Both raise a ``ValueError`` subclass (``personalize.InvalidEvent``,
+``personalize.InvalidTraits``) for input that cannot be stored.
 """
+
+from personalize.exceptions import InvalidEvent, InvalidTraits
 
 __version__ = "0.1.0"
 
@@ -18,9 +23,6 @@ def track(request, name, value=None, **properties):
     return _track(request, name, value, **properties)
 
 
-__all__ = ["__version__", "track"]
-
-
 def identify(request, email=None, *, user=None, **traits):
     """Tie the current visitor to an e-mail address and/or user, and store traits."""
     from personalize.services.identity import identify as _identify
@@ -28,4 +30,4 @@ def identify(request, email=None, *, user=None, **traits):
     return _identify(request, email, user=user, **traits)
 
 
-__all__ += ["identify"]
+__all__ = ["InvalidEvent", "InvalidTraits", "__version__", "identify", "track"]

@@ -72,6 +72,8 @@ DEFAULTS: dict[str, Any] = {
     "PREVIEW_URL": "/",
     # Interests.
     "INTEREST_HALF_LIFE_DAYS": 30.0,
+    # Query parameter of the site's own search (SearchTermRule, search term intent signals).
+    "SITE_SEARCH_PARAM": "q",
     # Limits on what a visitor can make us store.
     "MAX_TRAITS": 50,
     "MAX_TRAIT_LENGTH": 500,

@@ -24,6 +24,7 @@ MAX_NAME = 64
 MAX_SIGNALS = 40
 MAX_TOPICS = 30
 MAX_SEEN = 20
+MAX_SEARCH = 100
 DAY = 86400
 
 
@@ -81,6 +82,7 @@ class Profile:
         "pages",
         "prev_visit",
         "seen",
+        "site_search",
         "source",
         "static",
         "static_version",
@@ -103,6 +105,8 @@ class Profile:
         self.first_landing = ""
         self.source: dict = {}
         self.first_source: dict = {}
+        # the last on-site search of the current visit (PERSONALIZE_SITE_SEARCH_PARAM)
+        self.site_search = ""
         # path -> [count, last_ts, [day, ...most recent MAX_RECENT days with a view]]
         self.pages: dict[str, list] = {}
         # name -> [count, sum, last_ts, [[day, value], ...recent]]
@@ -143,6 +147,7 @@ class Profile:
             "flp": self.first_landing,
             "src": self.source,
             "fsrc": self.first_source,
+            "q": self.site_search,
             "pages": self.pages,
             "ev": self.events,
             "it": self.intents,
@@ -172,6 +177,7 @@ class Profile:
         profile.first_landing = _str(data.get("flp"))
         profile.source = _dict(data.get("src"))
         profile.first_source = _dict(data.get("fsrc"))
+        profile.site_search = _str(data.get("q"), MAX_SEARCH)
         profile.pages = {
             _str(path): [_int(entry[0]), _int(entry[1]), [_int(d) for d in entry[2]][-MAX_RECENT:]]
             for path, entry in _dict(data.get("pages")).items()
@@ -229,6 +235,7 @@ class Profile:
         self.visit_count += 1
         self.visit_started = int(now)
         self.seen = {}
+        self.site_search = ""
         self.dirty = True
         return True
 
@@ -247,6 +254,12 @@ class Profile:
         self.dirty = True
         self._trim(self.pages, MAX_PAGES)
 
+    def record_site_search(self, term: str) -> None:
+        term = term[:MAX_SEARCH]
+        if term != self.site_search:
+            self.site_search = term
+            self.dirty = True
+
     def record_event(self, name: str, value: float | None, now: float) -> None:
         name = name[:MAX_NAME]
         entry = self.events.pop(name, None) or [0, 0.0, 0, []]
@@ -261,12 +274,16 @@ class Profile:
         self._trim(self.events, MAX_EVENTS)
 
     def add_intent_points(self, key: str, points: float, cap: float, half_life: float, now: float):
-        """Add ``points`` to one signal's decayed contribution, never beyond ``cap``."""
+        """Add ``points`` to one signal's decayed contribution, never beyond ``cap``.
+
+        The cap bounds the contribution both ways: a negative signal (points < 0) takes away
+        at most ``cap`` points. ``cap`` 0 means no cap.
+        """
         current = self.signal_points(key, half_life, now)
         total = current + points
         if cap > 0:
-            total = min(total, cap)
-        if total <= current and key in self.intents:
+            total = max(-cap, min(total, cap))
+        if key in self.intents and abs(total - current) < 1e-9:
             return
         self.intents.pop(key, None)
         self.intents[key] = [round(total, 4), int(now)]
@@ -382,6 +399,7 @@ class Profile:
         self.prev_visit = max(self.prev_visit, other.prev_visit)
         self.visit_started = newer.visit_started
         self.landing, self.source, self.seen = newer.landing, dict(newer.source), dict(newer.seen)
+        self.site_search = newer.site_search
         self.first_landing = older.first_landing or newer.first_landing
         self.first_source = dict(older.first_source or newer.first_source)
         self.last_seen = max(self.last_seen, other.last_seen)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models.signals import post_delete, post_save
 
 from personalize.engine.snapshot import bump_version
@@ -33,9 +34,35 @@ def user_logged_in_handler(sender, request, user, **kwargs):
         )
 
 
+def user_groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """Group membership changed: forget the cached group names (``UserRule``).
+
+    ``group.user_set.clear()`` does not say which users it removed: their cached names expire
+    on their own within ``visitor.USER_GROUPS_TTL`` seconds.
+    """
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    from personalize.visitor import forget_user_groups
+
+    if not reverse:  # user.groups.add(...): instance is the user
+        forget_user_groups([instance.pk])
+    elif pk_set:  # group.user_set.add(...): pk_set holds the users
+        forget_user_groups(pk_set)
+
+
 def connect() -> None:
+    from django.contrib.auth import get_user_model
     from django.contrib.auth.signals import user_logged_in
+    from django.db.models.signals import m2m_changed
 
     post_save.connect(definitions_changed, dispatch_uid="personalize.definitions.save")
     post_delete.connect(definitions_changed, dispatch_uid="personalize.definitions.delete")
     user_logged_in.connect(user_logged_in_handler, dispatch_uid="personalize.user_logged_in")
+    try:
+        groups = getattr(get_user_model(), "groups", None)
+    except ImproperlyConfigured:  # no user model installed
+        groups = None
+    if groups is not None and hasattr(groups, "through"):
+        m2m_changed.connect(
+            user_groups_changed, sender=groups.through, dispatch_uid="personalize.user_groups"
+        )

@@ -40,11 +40,15 @@ MAX_PATH = 500
 USER_GROUPS_TTL = 300
 
 
+def groups_key(user_id) -> str:
+    return f"personalize:user-groups:{user_id}"
+
+
 def user_groups(user_id: int) -> frozenset[str]:
     """Group names of a user, cached so the hot path does not query them every request."""
     from django.contrib.auth import get_user_model
 
-    key = f"personalize:user-groups:{user_id}"
+    key = groups_key(user_id)
     cache = caches[get_setting("CACHE_ALIAS")]
     try:
         cached = cache.get(key)
@@ -62,9 +66,22 @@ def user_groups(user_id: int) -> frozenset[str]:
     return names
 
 
+def forget_user_groups(user_ids) -> None:
+    """Drop cached group names (their groups changed)."""
+    keys = [groups_key(user_id) for user_id in user_ids]
+    try:
+        caches[get_setting("CACHE_ALIAS")].delete_many(keys)
+    except Exception:
+        log_once("user-groups-forget", "personalize: cannot forget user groups.", exc_info=True)
+
+
 def user_facts(request) -> UserFacts:
-    user = getattr(request, "user", None)
-    if user is None or not getattr(user, "is_authenticated", False):
+    return facts_for_user(getattr(request, "user", None))
+
+
+def facts_for_user(user) -> UserFacts:
+    """What rules may know about ``user`` (group names read lazily, and cached)."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", True):
         return ANONYMOUS
     return UserFacts(
         is_authenticated=True,
@@ -337,9 +354,12 @@ class CurrentVisitor:
         elif arrival:
             profile.source = source_for_profile(source)
         profile.record_page_view(self.path, now)
+        search_param = get_setting("SITE_SEARCH_PARAM")
+        if search_param and self.query.get(search_param):
+            profile.record_site_search(self.query[search_param])
         self.page_recorded = True
         self.new_visit = new_visit
-        intent_engine.apply_topic_mappings(ctx)
+        self._topics_added.update(intent_engine.apply_topic_mappings(ctx))
         intent_engine.apply_page_signals(ctx, arrival=new_visit or arrival)
 
     # -- personalization -----------------------------------------------------------------

@@ -146,7 +146,8 @@ SEGMENTS = [
         name="Beginner golfers",
         category="behavioral",
         match="any",
-        description="Viewed or bought the beginner set, or downloaded the beginner's guide.",
+        description="Viewed or bought the beginner set (its pages include the thank-you page "
+        "after buying), or downloaded the beginner's guide.",
         rules=[
             ("PageVisitRule", dict(path_operator="starts_with", path="/clubs/beginner-set/")),
             (
@@ -196,82 +197,8 @@ SEGMENTS = [
     ),
 ]
 
-INTENTS = [
-    dict(
-        slug="inspiration",
-        name="Browsing for inspiration",
-        threshold=10,
-        half_life_hours=48,
-        description="Arrived from social media or a blog, reads inspiration pages, browses "
-        "broadly.",
-        signals=[
-            dict(kind="referrer_medium", pattern="social", points=10, cap=10),
-            dict(kind="referrer_medium", pattern="referral", points=5, cap=5),
-            dict(
-                kind="page_path", operator="starts_with", pattern="/inspiration/", points=10, cap=20
-            ),
-            dict(kind="page_path", operator="starts_with", pattern="/clubs/", points=2, cap=6),
-        ],
-    ),
-    dict(
-        slug="deal-seeking",
-        name="Hunting for the best deal",
-        threshold=10,
-        half_life_hours=24,
-        description="Looks at deals and comparisons, arrives from sale campaigns or searches "
-        "for cheap or discount.",
-        signals=[
-            dict(kind="page_path", operator="starts_with", pattern="/deals/", points=6, cap=12),
-            dict(kind="page_path", operator="starts_with", pattern="/compare/", points=6, cap=12),
-            dict(
-                kind="utm",
-                parameter="utm_campaign",
-                operator="contains",
-                pattern="sale",
-                points=10,
-                cap=10,
-            ),
-            dict(
-                kind="utm",
-                parameter="utm_campaign",
-                operator="contains",
-                pattern="deal",
-                points=10,
-                cap=10,
-            ),
-            dict(
-                kind="search_term",
-                operator="regex",
-                pattern=r"\b(cheap|cheapest|discount|deals?|sale|offer|voucher)\b",
-                points=10,
-                cap=10,
-            ),
-        ],
-    ),
-    dict(
-        slug="decided-with-concerns",
-        name="Decided, with concerns",
-        threshold=10,
-        half_life_hours=72,
-        description="Keeps coming back to the same product and reads shipping and returns.",
-        signals=[
-            dict(
-                kind="page_path",
-                operator="glob",
-                pattern="/clubs/*/",
-                min_count=3,
-                points=10,
-                cap=10,
-            ),
-            dict(
-                kind="page_path", operator="starts_with", pattern="/help/returns/", points=6, cap=6
-            ),
-            dict(
-                kind="page_path", operator="starts_with", pattern="/help/shipping/", points=6, cap=6
-            ),
-        ],
-    ),
-]
+# Intents: the starter intents of ``python manage.py personalize_starter_intents``
+# (personalize/services/starter.py), which ``loaddemo`` installs.
 
 HERO = "shop/variants/hero.html"
 PROMO = "shop/variants/promo.html"

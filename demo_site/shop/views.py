@@ -97,10 +97,16 @@ def guide(request):
     """The lead magnet: the beginner's guide for a first name and an e-mail address."""
     form = GuideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        personalize.identify(
-            request, email=form.cleaned_data["email"], first_name=form.cleaned_data["first_name"]
-        )
-        personalize.track(request, "ebook_download", guide="beginners-guide")
-        messages.success(request, "Your guide is on its way to your inbox. Enjoy!")
-        return redirect("shop:guide")
+        try:
+            personalize.identify(
+                request,
+                email=form.cleaned_data["email"],
+                first_name=form.cleaned_data["first_name"],
+            )
+        except personalize.InvalidTraits as exc:
+            form.add_error(None, str(exc))
+        else:
+            personalize.track(request, "ebook_download", guide="beginners-guide")
+            messages.success(request, "Your guide is on its way to your inbox. Enjoy!")
+            return redirect("shop:guide")
     return render(request, "shop/guide.html", {"form": form})

@@ -11,8 +11,13 @@ from personalize.models import Intent, IntentSignal, TopicMapping
 
 class IntentSignalInline(admin.TabularInline):
     model = IntentSignal
-    fields = ("kind", "parameter", "operator", "pattern", "min_count", "points", "cap")
+    fields = ("kind", "parameter", "operator", "pattern", "min_count", "points", "cap", "in_words")
+    readonly_fields = ("in_words",)
     extra = 0
+
+    @admin.display(description=_("in plain words"))
+    def in_words(self, obj):
+        return obj.describe() if obj.pk else "-"
 
 
 @admin.register(Intent)
@@ -41,4 +46,5 @@ class IntentAdmin(admin.ModelAdmin):
 @admin.register(TopicMapping)
 class TopicMappingAdmin(admin.ModelAdmin):
     list_display = ("path", "operator", "topics", "points")
+    list_editable = ("topics", "points")
     search_fields = ("path", "topics")

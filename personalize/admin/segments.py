@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -11,12 +12,19 @@ from personalize.admin.preview import preview_link
 from personalize.models import Rule, Segment
 
 
+class RuleForm(forms.ModelForm):
+    def has_changed(self):
+        # A rule the editor added counts even when every field keeps its default value
+        # (a recency rule "at least 30 days"): otherwise the formset would drop it silently.
+        return self.instance.pk is None or super().has_changed()
+
+
 def child_inline_for(model):
     """A polymorphic child inline for one rule type (built-in or third-party)."""
     return type(
         f"{model.__name__}Inline",
         (StackedPolymorphicInline.Child,),
-        {"model": model, "exclude": ("sort_order",)},
+        {"model": model, "form": RuleForm, "exclude": ("sort_order",)},
     )
 
 

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from personalize.admin.visitor_report import visitor_report
 from personalize.models import Event, Visitor
 from personalize.services.privacy import erase_visitor
 
@@ -36,6 +37,15 @@ class VisitorAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     actions = ["erase"]
     exclude = ("profile",)
+    change_form_template = "admin/personalize/visitor/change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The visitor page: the record plus segments, intents, interests, traits, events."""
+        visitor = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if visitor is not None and self.has_view_permission(request, visitor):
+            extra_context["report"] = visitor_report(visitor)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(
         description=_("Erase selected visitors (profile, events, memberships)"),

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from personalize.conf import get_setting
 from personalize.profile import Profile
 from personalize.tracking.devices import Device
 from personalize.tracking.geo import Geo
@@ -111,9 +112,19 @@ class Context:
         return self.profile.landing
 
     @property
+    def first_landing_path(self) -> str:
+        return self.profile.first_landing or self.profile.landing
+
+    @property
+    def site_search(self) -> str:
+        """The site's own search: this page's ``?q=``, else the last one of this visit."""
+        param = get_setting("SITE_SEARCH_PARAM")
+        return (self.query.get(param, "") if param else "") or self.profile.site_search
+
+    @property
     def search_term(self) -> str:
-        """The search engine term of this visit, else the site's own ``?q=``."""
-        return self.source.term or self.query.get("q", "")
+        """The search engine term of this visit, else the site's own search."""
+        return self.source.term or self.site_search
 
     # -- segments and intents ------------------------------------------------------------
     def in_segment(self, slug: str) -> bool:

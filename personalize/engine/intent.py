@@ -9,6 +9,7 @@ with the highest score.
 
 from __future__ import annotations
 
+from personalize.conf import get_setting
 from personalize.models.intent import IntentSignal
 from personalize.utils import log_once
 
@@ -50,7 +51,8 @@ def apply_page_signals(ctx, *, arrival: bool) -> None:
     for intent, signal in by_kind.get(Kind.QUERY_PARAM, ()):
         if signal.parameter in ctx.query and _safe_matches(signal, ctx.query[signal.parameter]):
             _fire(ctx, intent, signal)
-    site_search = ctx.query.get("q", "")
+    search_param = get_setting("SITE_SEARCH_PARAM")
+    site_search = ctx.query.get(search_param, "") if search_param else ""
     if arrival:
         source = ctx.source
         for intent, signal in by_kind.get(Kind.UTM, ()):
@@ -122,10 +124,12 @@ def contributions(ctx, slug: str) -> list[tuple[object, float]]:
     return result
 
 
-def apply_topic_mappings(ctx) -> None:
+def apply_topic_mappings(ctx) -> set[str]:
+    """Count the current page toward the topics its path maps to; returns those topics."""
     snapshot = ctx.snapshot
+    added: set[str] = set()
     if snapshot is None:
-        return
+        return added
     for mapping in snapshot.topic_mappings:
         try:
             matched = mapping.matches(ctx.path)
@@ -139,4 +143,7 @@ def apply_topic_mappings(ctx) -> None:
             continue
         if matched:
             for topic in mapping.topic_list:
-                ctx.profile.add_interest(topic, mapping.points, ctx.timestamp)
+                if topic not in added:
+                    added.add(topic)
+                    ctx.profile.add_interest(topic, mapping.points, ctx.timestamp)
+    return added

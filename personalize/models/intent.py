@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from personalize.rules.matching import (
+    TOPIC_PATTERN,
     TextOperator,
     describe_text,
     match_text,
@@ -17,8 +16,6 @@ from personalize.rules.matching import (
     validate_pattern,
 )
 from personalize.tracking.referrer import MEDIUMS
-
-_TOPIC = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 class IntentQuerySet(models.QuerySet):
@@ -210,7 +207,7 @@ class TopicMapping(models.Model):
             validate_pattern(self.operator, self.path)
         except ValidationError as exc:
             raise ValidationError({"path": exc.messages}) from exc
-        bad = [topic for topic in self.topic_list if not _TOPIC.match(topic)]
+        bad = [topic for topic in self.topic_list if not TOPIC_PATTERN.match(topic)]
         if bad or not self.topic_list:
             raise ValidationError(
                 {"topics": _("Topics are short lowercase words (letters, digits, - and _).")}

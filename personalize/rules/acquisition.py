@@ -179,3 +179,91 @@ class QueryParamRule(Rule):
 
     def describe_condition(self) -> str:
         return f"the page's ?{self.parameter} parameter {describe_text(self.operator, self.value)}"
+
+
+class LandingPageRule(SourceMixin, Rule):
+    """The first page of the visit (or of the visitor's first visit)."""
+
+    path_operator = models.CharField(
+        _("landing page path"),
+        max_length=20,
+        choices=TextOperator.choices,
+        default=TextOperator.STARTS_WITH,
+    )
+    path = models.CharField(_("path pattern"), max_length=500, help_text=_("e.g. /guide/"))
+    scope = scope_field()
+
+    class Meta:
+        verbose_name = _("landing page rule")
+        verbose_name_plural = _("landing page rules")
+
+    def clean(self):
+        try:
+            validate_pattern(self.path_operator, self.path)
+        except ValidationError as exc:
+            raise ValidationError({"path": exc.messages}) from exc
+
+    def test(self, ctx) -> bool:
+        landing = ctx.first_landing_path if self.scope == Scope.FIRST_VISIT else ctx.landing_path
+        if not landing:  # no page viewed yet (e.g. an API call before any page)
+            return False
+        return match_text(self.path_operator, landing, self.path, case_sensitive=True)
+
+    def describe_condition(self) -> str:
+        return (
+            f"landed on a page whose path {describe_text(self.path_operator, self.path)}"
+            f"{self.scope_words()}"
+        )
+
+
+class SearchTermRule(Rule):
+    """What the visitor searched for: on a search engine that sent them, or on this site.
+
+    The search engine term is the one of the current visit (engines send it rarely now, mostly
+    from paid search and some privacy-minded engines). The site's own search is the
+    ``PERSONALIZE_SITE_SEARCH_PARAM`` parameter (``?q=``) of the current page, else the last
+    search made in this visit.
+    """
+
+    class Where(models.TextChoices):
+        ANYWHERE = "any", _("a search engine or this site's search")
+        ENGINE = "engine", _("a search engine")
+        SITE = "site", _("this site's search")
+
+    where = models.CharField(
+        _("searched on"), max_length=6, choices=Where.choices, default=Where.ANYWHERE
+    )
+    operator = models.CharField(
+        _("operator"), max_length=20, choices=TextOperator.choices, default=TextOperator.CONTAINS
+    )
+    value = models.CharField(_("words"), max_length=500, blank=True, help_text=_("e.g. cheap"))
+
+    category = Segment.Category.ACQUISITION
+
+    class Meta:
+        verbose_name = _("search term rule")
+        verbose_name_plural = _("search term rules")
+
+    def clean(self):
+        try:
+            validate_pattern(self.operator, self.value)
+        except ValidationError as exc:
+            raise ValidationError({"value": exc.messages}) from exc
+
+    def terms(self, ctx) -> list[str]:
+        terms = []
+        if self.where != self.Where.SITE:
+            terms.append(ctx.source.term)
+        if self.where != self.Where.ENGINE:
+            terms.append(ctx.site_search)
+        return [term for term in terms if term]
+
+    def test(self, ctx) -> bool:
+        return any(match_text(self.operator, term, self.value) for term in self.terms(ctx))
+
+    def describe_condition(self) -> str:
+        where = {
+            self.Where.ENGINE: "on a search engine",
+            self.Where.SITE: "on this site",
+        }.get(self.where, "on a search engine or this site")
+        return f"searched {where}, and the search {describe_text(self.operator, self.value)}"

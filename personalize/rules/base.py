@@ -42,9 +42,10 @@ class Rule(PolymorphicModel):
 
     def __str__(self):
         try:
-            return self.describe()
+            text = self.describe()
         except Exception:  # a half-filled rule in the admin must still print
-            return str(self._meta.verbose_name)
+            text = ""
+        return text or str(self._meta.verbose_name)
 
     # -- the contract ------------------------------------------------------------------
     def test(self, ctx) -> bool:  # pragma: no cover - abstract

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from personalize.conf import get_setting
 from personalize.models.segment import Segment
 from personalize.rules.base import Rule
 from personalize.rules.matching import (
@@ -36,6 +37,10 @@ def window_words(days: int | None) -> str:
     if not days:
         return ""
     return " in the last day" if days == 1 else f" in the last {days} days"
+
+
+LOOKUPS = {"gte": "gte", "gt": "gt", "lte": "lte", "lt": "lt", "eq": "exact"}
+DAY = 86400
 
 
 def times(count) -> str:
@@ -100,8 +105,7 @@ class VisitCountRule(Rule):
         return compare_number(self.operator, ctx.profile.visit_count, self.count)
 
     def to_q(self, now):
-        lookup = {"gte": "gte", "gt": "gt", "lte": "lte", "lt": "lt", "eq": "exact"}[self.operator]
-        return models.Q(**{f"visit_count__{lookup}": self.count})
+        return models.Q(**{f"visit_count__{LOOKUPS[self.operator]}": self.count})
 
     def describe_condition(self) -> str:
         noun = "visit" if self.count == 1 else "visits"
@@ -162,3 +166,56 @@ class EventRule(Rule):
         else:
             what = f'"{self.event}" values average {expected}'
         return what + window_words(self.within_days)
+
+
+def days_since_previous_visit(ctx) -> int | None:
+    """Whole days between the previous visit and the current one; None for a first visit.
+
+    Days are counted whole: a gap of 36 hours is 1 day.
+
+    During a visit (the visitor was seen less than ``PERSONALIZE_VISIT_TIMEOUT`` ago), it is the
+    gap between the end of the previous visit and the start of this one, so the answer stays the
+    same for the whole visit. Outside a visit (offline evaluation, e.g. a static segment
+    rebuild), the last visit is the previous one and the gap runs until now.
+    """
+    profile = ctx.profile
+    if not profile.visit_count or not profile.last_seen:
+        return None
+    in_visit = ctx.timestamp - profile.last_seen <= get_setting("VISIT_TIMEOUT")
+    if not in_visit:
+        return int(max(0.0, ctx.timestamp - profile.last_seen) // DAY)
+    if profile.visit_count < 2 or not profile.prev_visit:
+        return None  # this is the visitor's first visit: there is no previous one
+    start = profile.visit_started or profile.last_seen
+    return int(max(0, start - profile.prev_visit) // DAY)
+
+
+class RecencyRule(Rule):
+    """How long ago the visitor's previous visit was, in days.
+
+    A first-time visitor has no previous visit: the rule does not match them (and a negated
+    rule does). To single out first-time visitors use a visit count rule ("exactly 1 visit").
+    """
+
+    operator = models.CharField(
+        _("previous visit"),
+        max_length=3,
+        choices=NumberOperator.choices,
+        default=NumberOperator.GTE,
+    )
+    days = models.PositiveIntegerField(
+        _("days ago"), default=30, validators=[MaxValueValidator(MAX_WINDOW_DAYS)]
+    )
+
+    category = Segment.Category.BEHAVIORAL
+
+    class Meta:
+        verbose_name = _("recency rule")
+        verbose_name_plural = _("recency rules")
+
+    def test(self, ctx) -> bool:
+        return compare_number(self.operator, days_since_previous_visit(ctx), self.days)
+
+    def describe_condition(self) -> str:
+        noun = "day" if self.days == 1 else "days"
+        return f"came back after {describe_number(self.operator, self.days)} {noun} away"

@@ -1,13 +1,18 @@
-"""Composition rules: segments built from other segments."""
+"""Composition rules: other segments, intents, and stable random samples."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+import uuid
+
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from personalize.models.segment import Segment
 from personalize.rules.base import Rule
+from personalize.rules.matching import NumberOperator, compare_number, describe_number
+from personalize.utils import bucket
 
 
 def segment_dependencies(segment_id: int) -> set[int]:
@@ -68,3 +73,120 @@ class SegmentRule(Rule):
         except Segment.DoesNotExist:
             name = "(missing segment)"
         return f'is a member of segment "{name}"'
+
+
+class IntentRule(Rule):
+    """The visitor's intent right now: has it, has it as the strongest, or its score."""
+
+    class Condition(models.TextChoices):
+        ACTIVE = "active", _("has this intent (score at or above its threshold)")
+        STRONGEST = "strongest", _("has this as their strongest intent")
+        SCORE = "score", _("has a score for this intent of")
+
+    intent = models.ForeignKey(
+        "personalize.Intent", on_delete=models.PROTECT, related_name="+", verbose_name=_("intent")
+    )
+    condition = models.CharField(
+        _("condition"), max_length=10, choices=Condition.choices, default=Condition.ACTIVE
+    )
+    operator = models.CharField(
+        _("score"), max_length=3, choices=NumberOperator.choices, default=NumberOperator.GTE
+    )
+    score = models.FloatField(
+        _("value"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100_000)],
+        help_text=_("Only for the score condition."),
+    )
+
+    category = Segment.Category.PSYCHOGRAPHIC
+
+    class Meta:
+        verbose_name = _("intent rule")
+        verbose_name_plural = _("intent rules")
+
+    def clean(self):
+        if self.condition == self.Condition.SCORE and self.score is None:
+            raise ValidationError({"score": _("Enter the score to compare with.")})
+
+    def prepare(self, snapshot) -> None:
+        self._intent_slug = snapshot.intent_slugs.get(self.intent_id) if snapshot else None
+
+    def _slug(self, ctx) -> str | None:
+        if not hasattr(self, "_intent_slug"):
+            self.prepare(ctx.snapshot)
+        return self._intent_slug
+
+    def test(self, ctx) -> bool:
+        slug = self._slug(ctx)
+        if slug is None:  # intent deleted or switched off: nobody has it
+            return False
+        if self.condition == self.Condition.SCORE:
+            return compare_number(self.operator, ctx.intent_scores().get(slug, 0.0), self.score)
+        active = ctx.active_intents()
+        if self.condition == self.Condition.STRONGEST:
+            return bool(active) and active[0] == slug
+        return slug in active
+
+    def describe_condition(self) -> str:
+        try:
+            name = self.intent.name
+        except ObjectDoesNotExist:
+            name = "(missing intent)"
+        if self.condition == self.Condition.SCORE:
+            return f'"{name}" intent scores {describe_number(self.operator, self.score)}'
+        if self.condition == self.Condition.STRONGEST:
+            return f'"{name}" is their strongest intent'
+        return f'has the intent "{name}"'
+
+
+def new_salt() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+class SampleRule(Rule):
+    """A stable share of visitors: the same visitor is always in or always out.
+
+    Each visitor id is hashed with the rule's salt into a number between 0 and 100; the visitor
+    is in the sample when that number is below the percentage. Rules with different salts draw
+    independent samples; change the salt to draw a new one.
+
+    Visitors we do not track (no consent, so no stable id) are never in a sample, and so always
+    match a negated sample rule: a share of them cannot be kept stable from one page to the next.
+    """
+
+    percentage = models.DecimalField(
+        _("percentage"),
+        max_digits=5,
+        decimal_places=2,
+        default=50,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Share of visitors in the sample, e.g. 10 or 33.33."),
+    )
+    salt = models.CharField(
+        _("salt"),
+        max_length=32,
+        default=new_salt,
+        help_text=_("Changing it draws a different sample of the same size."),
+    )
+
+    category = Segment.Category.OTHER
+
+    class Meta:
+        verbose_name = _("random sample rule")
+        verbose_name_plural = _("random sample rules")
+
+    def clean(self):
+        self.salt = (self.salt or "").strip()
+        if not self.salt:
+            raise ValidationError({"salt": _("Enter a salt (any short text).")})
+
+    def test(self, ctx) -> bool:
+        visitor_id = ctx.visitor_id
+        if not visitor_id:
+            return False
+        return bucket(visitor_id, "sample", self.salt) * 100 < float(self.percentage)
+
+    def describe_condition(self) -> str:
+        return f"is in a stable random {float(self.percentage):g}% sample of visitors"

@@ -20,6 +20,9 @@ MAX_PATTERN = 200
 MAX_SUBJECT = 500
 MAX_LIST_ITEMS = 100
 
+#: A topic of interest: a short lowercase word ("golf", "beginner", "short-game").
+TOPIC_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
 
 class TextOperator(models.TextChoices):
     EQUALS = "equals", _("is")

@@ -9,84 +9,20 @@ one profile.
 
 from __future__ import annotations
 
-import json
-import math
-import re
+import uuid
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Least
 from django.utils import timezone
 
-from personalize.conf import get_setting
+from personalize.exceptions import InvalidTraits
 from personalize.models import Event, Membership, Visitor
 from personalize.profile import Profile
 from personalize.services.events import current_visitor
-from personalize.tracking.headers import clean_text
+from personalize.services.validation import clean_email, clean_traits, merge_traits
 
-TRAIT_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
-MAX_TRAITS_BYTES = 1500
-MAX_EMAIL = 254
-
-
-class InvalidTraits(ValueError):
-    """Raised for an e-mail address or traits that cannot be stored."""
-
-
-def clean_email(email) -> str | None:
-    if email in (None, ""):
-        return None
-    if not isinstance(email, str) or len(email) > MAX_EMAIL:
-        raise InvalidTraits("Enter a valid e-mail address (at most 254 characters).")
-    email = email.strip()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise InvalidTraits(f"Enter a valid e-mail address; got {email[:80]!r}.") from None
-    local, _, domain = email.rpartition("@")
-    return f"{local}@{domain.lower()}".lower()
-
-
-def clean_traits(traits: dict) -> dict:
-    """Validate trait names and values; ``None`` removes a trait."""
-    if len(traits) > get_setting("MAX_TRAITS"):
-        raise InvalidTraits(f"At most {get_setting('MAX_TRAITS')} traits; got {len(traits)}.")
-    limit = get_setting("MAX_TRAIT_LENGTH")
-    cleaned = {}
-    for key, value in traits.items():
-        if not isinstance(key, str) or not TRAIT_KEY.match(key):
-            raise InvalidTraits(
-                "Trait names start with a letter and use letters, digits and '_' "
-                f"(64 at most); got {str(key)[:80]!r}."
-            )
-        if isinstance(value, str):
-            if len(value) > limit:
-                raise InvalidTraits(f"Trait {key!r} is longer than {limit} characters.")
-            value = clean_text(value, limit)
-        elif isinstance(value, float) and not math.isfinite(value):
-            raise InvalidTraits(f"Trait {key!r} must be a finite number.")
-        elif value is not None and not isinstance(value, bool | int | float):
-            raise InvalidTraits(
-                f"Trait {key!r} must be text, a number, true/false or None; "
-                f"got {type(value).__name__}."
-            )
-        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
-            raise InvalidTraits(f"Trait {key!r} is too large a number.")
-        cleaned[key] = value
-    return cleaned
-
-
-def _apply_traits(current: dict, changes: dict) -> dict:
-    merged = {**current, **changes}
-    merged = {key: value for key, value in merged.items() if value is not None}
-    size = len(json.dumps(merged, ensure_ascii=False).encode())
-    if size > MAX_TRAITS_BYTES:
-        raise InvalidTraits(
-            f"A visitor's traits may take {MAX_TRAITS_BYTES} bytes; these would take {size}."
-        )
-    return merged
+__all__ = ["InvalidTraits", "identify", "merge_visitors"]
 
 
 def merge_visitors(source: Visitor, target: Visitor) -> None:
@@ -140,14 +76,14 @@ def identify(request, email=None, *, user=None, **traits) -> str | None:
         for other in {v.pk: v for v in [row, *owners]}.values():
             if other.pk != target.pk:
                 merge_visitors(other, target)
-        target.traits = _apply_traits(target.traits, traits)
+        target.traits = merge_traits(target.traits, traits)
         if email:
             target.email = email
         if user is not None:
             target.user = user
         target.save(update_fields=["traits", "email", "user"])
 
-    target_id = target.pk.hex
+    target_id = uuid.UUID(str(target.pk)).hex  # a str when the row was just created
     if target_id != profile.id:
         store = get_store()
         known = store.load(target_id, with_memberships=False) or Profile.from_dict(

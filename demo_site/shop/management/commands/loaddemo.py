@@ -3,7 +3,10 @@
 Idempotent: running it again updates the demo objects to their documented state.
 """
 
+from io import StringIO
+
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -44,19 +47,9 @@ class Command(BaseCommand):
                 rule.save()
             segments[segment.slug] = segment
 
-        intents = {}
-        for data in demo_data.INTENTS:
-            data = dict(data)
-            signals = data.pop("signals")
-            intent, _ = pm.Intent.objects.update_or_create(
-                slug=data.pop("slug"), defaults={**data, "is_active": True}
-            )
-            intent.signals.all().delete()
-            for fields in signals:
-                signal = pm.IntentSignal(intent=intent, **fields)
-                signal.full_clean()
-                signal.save()
-            intents[intent.slug] = intent
+        # The demo uses the starter intents as shipped (the command is their single source).
+        call_command("personalize_starter_intents", reset=True, stdout=StringIO())
+        intents = {intent.slug: intent for intent in pm.Intent.objects.all()}
 
         for data in demo_data.SLOTS:
             data = dict(data)
