@@ -484,9 +484,80 @@ class CurrentVisitor:
             "language": self.languages[0] if self.languages else "",
         }
 
+    def view_page(self, path: str, query: dict[str, str], referrer: str, *, count: bool) -> None:
+        """Answer for ``path`` of this site instead of the URL of the request itself.
+
+        For API requests made on behalf of a page (client-side slots of a cached page, a
+        headless front-end): the rules see ``path`` and ``query`` as the current page and
+        ``referrer`` as where the visit came from; ``count`` records a page view of it (before
+        anything is decided, as for a page rendered on the server). Call it before anything
+        reads the visitor; ``path`` and ``query`` must already be cleaned.
+        """
+        if self.loaded:
+            raise RuntimeError("view_page() must be called before the visitor is loaded.")
+        try:
+            host = self._request.get_host()
+        except Exception:
+            host = ""
+        self.path = path
+        self.query = query
+        self.request_source = classify(
+            referrer, query, request_host=host, internal_hosts=get_setting("INTERNAL_HOSTS")
+        )
+        self.is_page_request = count
+
 
 def ctx_snapshot_lacks(ctx, slot_key: str) -> bool:
     return ctx is not None and ctx.snapshot is not None and slot_key not in ctx.snapshot.slots
 
 
-__all__ = ["CurrentVisitor", "Preview"]
+class SharedPageVisitor(CurrentVisitor):
+    """The visitor of a page a shared cache may serve to everyone (``@cacheable_page``).
+
+    Nobody in particular: every slot gets its default, no segment or intent matches, nothing
+    is read, tracked or stored, and nothing marks the response as personalized. Client-side
+    slots personalize such pages after they load.
+    """
+
+    tracking = False
+    is_page_request = False
+    preview = None
+
+    def decide(self, slot_key: str) -> Decision:
+        decision = self.decisions.get(slot_key)
+        if decision is None:
+            from personalize.services.slots import register_unknown_slot
+
+            register_unknown_slot(slot_key)
+            decision = Decision(slot_key, reason="page shared by everyone: default content")
+            self.decisions[slot_key] = decision
+        return decision
+
+    def in_segment(self, slug: str) -> bool:
+        return False
+
+    @property
+    def segments(self) -> list[str]:
+        return []
+
+    @property
+    def intent_scores(self) -> dict[str, float]:
+        return {}
+
+    @property
+    def active_intents(self) -> list[str]:
+        return []
+
+    @property
+    def interests(self) -> dict[str, float]:
+        return {}
+
+    @property
+    def traits(self) -> dict:
+        return {}
+
+    def add_interest(self, *topics: str) -> None:
+        """Not counted here: topic mappings apply when the script reports the page view."""
+
+
+__all__ = ["CurrentVisitor", "Preview", "SharedPageVisitor"]

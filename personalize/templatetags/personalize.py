@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from django import template
 from django.template.base import token_kwargs
-from django.template.loader import get_template
-from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 from personalize.engine.selection import DEFAULT, Decision
+from personalize.rendering import VARIANT_TEMPLATE, cta_href, render_variant
+from personalize.services.slots import register_unknown_slot
 from personalize.utils import log_once
 
 register = template.Library()
 
-VARIANT_TEMPLATE = "personalize/variant.html"
 WRAPPER_TAGS = frozenset({"div", "section", "aside", "span", "header", "footer", "article"})
 
 
@@ -62,6 +61,9 @@ class PersonalizeNode(template.Node):
         decision = Decision(key)
         if visitor is not None and not client:
             decision = visitor.decide(key)
+        elif client:
+            # Decided by the decision endpoint, which only knows registered slots.
+            register_unknown_slot(key)
         try:
             inner = self.render_variant(context, decision)
         except Exception:
@@ -100,26 +102,7 @@ class PersonalizeNode(template.Node):
         return self._template(context, variant, VARIANT_TEMPLATE)
 
     def _template(self, context, variant, name):
-        request = context.get("request")
-        return get_template(name).render(
-            {
-                "variant": variant,
-                "slot_key": self.key.resolve(context),
-                "cta_href": cta_href(variant),
-                "visitor": getattr(request, "visitor", None),
-            },
-            request,
-        )
-
-
-def cta_href(variant) -> str:
-    """The CTA link through the click-through endpoint (records the click, then redirects)."""
-    if not variant.cta_url:
-        return ""
-    try:
-        return reverse("personalize:click", args=[variant.pk])
-    except Exception:
-        return variant.cta_url
+        return render_variant(variant, str(self.key.resolve(context)), context.get("request"), name)
 
 
 @register.tag("personalize")
@@ -156,6 +139,11 @@ def do_personalize(parser, token):
     unknown = set(options) - {"wrapper", "client"}
     if unknown:
         raise template.TemplateSyntaxError(f"{bits[0]!r} has no option(s) {sorted(unknown)}.")
+    if as_var and "client" in options:
+        raise template.TemplateSyntaxError(
+            f"{bits[0]!r}: client=True cannot be combined with 'as': the page's script fills a "
+            "client-side slot with each variant's own template, not with the enclosed markup."
+        )
     nodelist = parser.parse(("endpersonalize",))
     parser.delete_first_token()
     return PersonalizeNode(key, nodelist, as_var, options)
@@ -276,4 +264,62 @@ def visitor_trait(context, name, default=""):
     return conditional_escape(str(value))
 
 
-__all__ = ["DEFAULT", "register"]
+DEFAULT_SCRIPT_TIMEOUT = 2500
+
+
+@register.simple_tag(takes_context=True)
+def personalize_js(context, timeout=DEFAULT_SCRIPT_TIMEOUT):
+    """The script that fills client-side slots and reports impressions and clicks.
+
+    Renders one ``<script defer>`` element (no inline code, so a strict Content Security
+    Policy only needs to allow the static file); the endpoint URLs travel as data attributes.
+    ``timeout`` (milliseconds) bounds the wait for the decision endpoint: past it, or on any
+    failure, the default content stays.
+
+    Syntax::
+
+        {% personalize_js [timeout=2500] %}
+
+    Example usage::
+
+        {% personalize_js %}</body>
+    """
+    from django.templatetags.static import static
+    from django.urls import NoReverseMatch, reverse
+
+    from personalize.visitor import SharedPageVisitor
+
+    try:
+        decisions = reverse("personalize:api-decisions")
+        events = reverse("personalize:api-events")
+        clicks = reverse("personalize:click", args=[0]).removesuffix("0/")
+        script = static("personalize/personalize.js")
+    except NoReverseMatch:
+        log_once(
+            "personalize-js",
+            "personalize: {% personalize_js %} needs the app's URLs: add "
+            'path("personalize/", include("personalize.urls")) to your URLconf.',
+            level=30,
+        )
+        return ""
+    try:
+        timeout = min(max(int(timeout), 100), 10_000)
+    except (TypeError, ValueError):
+        timeout = DEFAULT_SCRIPT_TIMEOUT
+    visitor = context.get("request") and getattr(context["request"], "visitor", None)
+    # A page served from a shared cache was not counted by the server: the script reports it.
+    count_page = "1" if isinstance(visitor, SharedPageVisitor) else "0"
+    return format_html(
+        '<script src="{}" defer data-personalize-decisions="{}" data-personalize-events="{}" '
+        'data-personalize-clicks="{}" data-personalize-count-page="{}" '
+        'data-personalize-timeout="{}"></script>',
+        script,
+        decisions,
+        events,
+        clicks,
+        count_page,
+        timeout,
+    )
+
+
+__all__ = ["DEFAULT", "VARIANT_TEMPLATE", "cta_href", "register"]
