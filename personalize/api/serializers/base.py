@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 
 class StrictMixin:
@@ -16,16 +18,23 @@ class StrictMixin:
     """
 
     def to_internal_value(self, data):
+        unknown = {}
         if isinstance(data, dict):
-            writable = {name for name, field in self.fields.items() if not field.read_only} | set(
-                getattr(self, "extra_input_fields", ())
-            )
-            unknown = sorted(str(key) for key in data if key not in writable)
-            if unknown:
-                raise serializers.ValidationError(
-                    {name[:100]: [_("Unknown or read-only field.")] for name in unknown[:20]}
-                )
-        return super().to_internal_value(data)
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = {
+                str(key)[:100]: [_("Unknown or read-only field.")]
+                for key in list(data)[:200]
+                if key not in writable
+            }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **unknown}) from None
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
 
 
 class ModelCleanMixin:
@@ -42,24 +51,39 @@ class ModelCleanMixin:
     def prepare_instance(self, instance) -> None:
         """Hook: adjust the unsaved instance before it is validated."""
 
+    def existing_child(self, child_id):
+        """Hook for nested children sent with an ``id``: the stored child (or None)."""
+        return None
+
     def validate(self, attrs):
         attrs = super().validate(attrs)
         model = self.Meta.model
-        instance = copy.copy(self.instance) if self.instance is not None else model()
-        names = {field.name for field in model._meta.concrete_fields}
+        pk_name = model._meta.pk.name
+        base = self.instance
+        if base is None and attrs.get(pk_name) is not None:
+            base = self.existing_child(attrs[pk_name])
+        instance = copy.copy(base) if base is not None else model()
+        names = {field.name for field in model._meta.concrete_fields} - {pk_name}
         for name, value in attrs.items():
             if name in names:
                 setattr(instance, name, value)
         self.prepare_instance(instance)
-        exclude = set(self.clean_exclude) | {
-            field.name
-            for field in model._meta.concrete_fields
-            if field.remote_field is not None and field.remote_field.parent_link
-        }
+        exclude = (
+            set(self.clean_exclude)
+            | {pk_name}
+            | {
+                field.name
+                for field in model._meta.concrete_fields
+                if field.remote_field is not None and field.remote_field.parent_link
+            }
+        )
         try:
             instance.full_clean(exclude=sorted(exclude))
         except DjangoValidationError as exc:
-            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from None
+            errors = serializers.as_serializer_error(exc)
+            if NON_FIELD_ERRORS in errors:
+                errors[api_settings.NON_FIELD_ERRORS_KEY] = errors.pop(NON_FIELD_ERRORS)
+            raise serializers.ValidationError(errors) from None
         for name in attrs:
             if name in names:
                 attrs[name] = getattr(instance, name)

@@ -100,10 +100,19 @@ class IntentSignalSerializer(StrictMixin, ModelCleanMixin, serializers.ModelSeri
         except Exception:
             return ""
 
-    def prepare_instance(self, instance) -> None:
+    def _intent(self):
         intent = getattr(self.root, "instance", None)
-        if isinstance(intent, Intent):
-            instance.intent = intent
+        return intent if isinstance(intent, Intent) else None
+
+    def existing_child(self, child_id):
+        intent = self._intent()
+        if intent is None or not isinstance(child_id, int):
+            return None
+        return intent.signals.filter(pk=child_id).first()
+
+    def prepare_instance(self, instance) -> None:
+        if self._intent() is not None:
+            instance.intent = self._intent()
 
 
 class IntentSerializer(StrictMixin, ModelCleanMixin, serializers.ModelSerializer):
