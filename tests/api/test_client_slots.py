@@ -25,7 +25,8 @@ def request_with(visitor_class=CurrentVisitor, path="/"):
 
 def test_client_slots_render_the_default_with_a_marker(demo):
     html = render(
-        '{% personalize "home-hero" wrapper="section" client=True %}<h1>Hi</h1>{% endpersonalize %}',
+        '{% personalize "home-hero" wrapper="section" client=True %}<h1>Hi</h1>'
+        "{% endpersonalize %}",
         request_with(),
     )
     assert html == (
