@@ -101,7 +101,8 @@ def record_events(request, visitor, events: list[dict]) -> IntakeResult:
     page_event = next((event for _i, event in fresh if event["name"] == Event.PAGE_VIEW), None)
     if page_event is not None:
         page = Page(page_event["path"], page_event.get("query", {}), page_event.get("referrer", ""))
-        visitor.view_page(page.path, page.query, page.referrer, count=not page.excluded)
+        # (excluded paths were refused by the serializer)
+        visitor.view_page(page.path, page.query, page.referrer, count=True)
     default_path = page_event["path"] if page_event is not None else referer_path(request)
 
     visitor.ctx  # noqa: B018 - loads the profile; a reported page view is recorded first
@@ -117,8 +118,7 @@ def record_events(request, visitor, events: list[dict]) -> IntakeResult:
         if index in keys:
             fields["key"] = keys[index]
         if name == Event.PAGE_VIEW:
-            if not visitor.page_recorded:  # an excluded path: not a page of the site
-                result.duplicates += 1
+            if not visitor.page_recorded:  # recording it failed (and was logged)
                 continue
             data = page_view_event(visitor, referrer_for_storage(event.get("referrer", "")))
             data.update(fields)

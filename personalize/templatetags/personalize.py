@@ -306,7 +306,7 @@ def personalize_js(context, timeout=DEFAULT_SCRIPT_TIMEOUT):
         timeout = min(max(int(timeout), 100), 10_000)
     except (TypeError, ValueError):
         timeout = DEFAULT_SCRIPT_TIMEOUT
-    visitor = context.get("request") and getattr(context["request"], "visitor", None)
+    visitor = getattr(context.get("request"), "visitor", None)
     # A page served from a shared cache was not counted by the server: the script reports it.
     count_page = "1" if isinstance(visitor, SharedPageVisitor) else "0"
     return format_html(

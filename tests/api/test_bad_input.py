@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from personalize.api.parsers import MAX_DEPTH, load_json, read_bounded
-from personalize.models import Event, Segment, Visitor
+from personalize.models import Event, Intent, Segment, Slot, Variant, Visitor
 from tests.api.conftest import ORIGIN
 
 pytestmark = pytest.mark.django_db
@@ -16,20 +16,27 @@ pytestmark = pytest.mark.django_db
 EVENTS = "/personalize/api/events/"
 CONSENT = "/personalize/api/visitor/consent/"
 SEGMENTS = "/personalize/api/segments/"
+INTENTS = "/personalize/api/intents/"
+SLOTS = "/personalize/api/slots/"
+VARIANTS = "/personalize/api/variants/"
+STAFF = (SEGMENTS, INTENTS, SLOTS, VARIANTS)
 
 VALID = {
     EVENTS: {"events": [{"name": "signup"}]},
     CONSENT: {"consent": "granted"},
     SEGMENTS: {"name": "Fans", "slug": "fans"},
+    INTENTS: {"name": "Fans", "slug": "fans"},
+    SLOTS: {"key": "fans"},
+    VARIANTS: {"slot": "home-hero", "slug": "fans", "name": "Fans"},
 }
 
 
-@pytest.fixture(params=[EVENTS, CONSENT, SEGMENTS])
+@pytest.fixture(params=[EVENTS, CONSENT, *STAFF])
 def endpoint(request, token, demo):
     """(url, client, headers) for each endpoint that takes a body."""
     url = request.param
     headers = {"HTTP_ORIGIN": ORIGIN}
-    if url == SEGMENTS:
+    if url in STAFF:
         headers["HTTP_AUTHORIZATION"] = f"Token {token.key}"
     return url, Client(), headers
 
@@ -39,6 +46,9 @@ def nothing_stored():
         not Event.objects.exists()
         and not Visitor.objects.exists()
         and not Segment.objects.filter(slug="fans").exists()
+        and not Intent.objects.filter(slug="fans").exists()
+        and not Slot.objects.filter(key="fans").exists()
+        and not Variant.objects.filter(slug="fans").exists()
     )
 
 
@@ -149,7 +159,7 @@ def test_cross_site_posts_are_403(endpoint, superuser):
     url, _client, headers = endpoint
     headers = {"HTTP_ORIGIN": "https://evil.example"}
     client = Client(enforce_csrf_checks=True)
-    if url == SEGMENTS:
+    if url in STAFF:
         client.force_login(superuser)  # a browser session: DRF demands the CSRF token
     response = client.generic(
         "POST", url, json.dumps(VALID[url]).encode(), content_type="application/json", **headers
@@ -181,3 +191,34 @@ def test_load_json_refuses_huge_numbers():
     with pytest.raises(Exception) as caught:
         load_json(b'{"a": ' + b"1" * 5000 + b"}")
     assert caught.value.status_code == 400
+
+
+VISITOR_REQUESTS = [
+    ("GET", "/personalize/api/decisions/?slots=home-hero", None),
+    ("POST", EVENTS, VALID[EVENTS]),
+    ("GET", "/personalize/api/visitor/", None),
+    ("POST", CONSENT, VALID[CONSENT]),
+    ("DELETE", "/personalize/api/visitor/", None),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "body"), VISITOR_REQUESTS)
+def test_floods_are_429_on_every_visitor_endpoint(demo, settings, method, url, body):
+    settings.PERSONALIZE_API_RATE_PER_ADDRESS = "2/min"
+    client = Client()
+    data = json.dumps(body) if body is not None else ""
+    statuses = [
+        client.generic(
+            method, url, data, content_type="application/json", HTTP_ORIGIN=ORIGIN
+        ).status_code
+        for _ in range(3)
+    ]
+    assert statuses[:2] != [429, 429]
+    assert statuses[2] == 429
+
+
+def test_the_schema_endpoint_is_rate_limited(db, settings):
+    settings.PERSONALIZE_API_RATE_PER_ADDRESS = "1/min"
+    client = Client()
+    assert client.get("/personalize/api/schema/").status_code == 200
+    assert client.get("/personalize/api/schema/").status_code == 429

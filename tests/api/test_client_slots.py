@@ -156,3 +156,31 @@ def test_a_page_cached_whole_shows_each_visitor_their_own_variant(
     assert visitor_id(other_browser) is not None  # the decision request gave it a cookie
     # and the script's request counted each page view
     assert Event.objects.filter(name="page_view", path="/offers/").count() == 2
+
+
+def test_view_page_must_come_before_the_visitor_loads(demo):
+    request = request_with()
+    request.visitor.view_page("/deals/", {}, "", count=True)
+    assert request.visitor.path == "/deals/"
+    assert request.visitor.is_page_request is True
+    request.visitor.ctx  # noqa: B018 - loads, recording the page view of /deals/
+    assert request.visitor.page_recorded
+    assert request.visitor.profile.pages.keys() == {"/deals/"}
+    with pytest.raises(RuntimeError):
+        request.visitor.view_page("/other/", {}, "", count=True)
+
+
+def test_cacheable_page_works_in_any_decorator_order(demo, browser):
+    from django.http import HttpResponse
+    from django.views.decorators.cache import cache_page
+
+    from personalize.decorators import cacheable_page
+    from personalize.middleware import SHARED_PAGE_ATTRIBUTE
+
+    def view(request):
+        return HttpResponse("ok")
+
+    outer = cacheable_page(cache_page(60)(view))
+    inner = cache_page(60)(cacheable_page(view))
+    assert getattr(outer, SHARED_PAGE_ATTRIBUTE)
+    assert getattr(inner, SHARED_PAGE_ATTRIBUTE)

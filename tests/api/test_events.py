@@ -168,6 +168,7 @@ def test_events_of_an_erased_visitor_are_dropped(demo, browser):
         ({"name": "impression", "variant": "default"}, "slot"),
         ({"name": "page_view"}, "path"),
         ({"name": "page_view", "path": "http://evil.example/"}, "path"),
+        ({"name": "page_view", "path": "/admin/login/"}, "path"),
         ({"name": "page_view", "path": "/", "value": 3}, "value"),
         ({"name": "bad name!"}, "name"),
         ({"name": "x" * 65}, "name"),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from personalize.api.pages import clean_path, clean_referrer
+from personalize.api.pages import Page, clean_path, clean_referrer
 from personalize.api.serializers.base import StrictMixin
 from personalize.conf import get_setting
 from personalize.engine.selection import CONTROL, DEFAULT
@@ -76,9 +76,6 @@ class DecisionQuerySerializer(serializers.Serializer):
 
     def validate_slots(self, value):
         return parse_slot_keys(value)
-
-    def validate_path(self, value):
-        return value
 
     def validate(self, attrs):
         if attrs.get("track") and not attrs.get("path"):
@@ -177,6 +174,10 @@ class ClientEventSerializer(StrictMixin, serializers.Serializer):
             raise serializers.ValidationError({"path": [_("A page view names its path.")]})
         if "path" in attrs:
             attrs["path"], attrs["query"] = clean_path(attrs["path"])
+            if name == PAGE_VIEW and Page(attrs["path"]).excluded:
+                raise serializers.ValidationError(
+                    {"path": [_("This path is not tracked (PERSONALIZE_EXCLUDED_PATHS).")]}
+                )
         if "referrer" in attrs:
             attrs["referrer"] = clean_referrer(attrs["referrer"])
         if "slot" in attrs or "variant" in attrs:

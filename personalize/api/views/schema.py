@@ -8,6 +8,7 @@ from rest_framework.permissions import AllowAny
 
 import personalize
 from personalize.api import schema as _extensions  # noqa: F401 - registers the extensions
+from personalize.api.throttling import AddressRateThrottle
 
 
 class PersonalizeSchemaGenerator(SchemaGenerator):
@@ -29,6 +30,7 @@ class SchemaView(SpectacularAPIView):
 
     permission_classes = [AllowAny]
     authentication_classes = []
+    throttle_classes = [AddressRateThrottle]  # building the schema costs CPU: bound it
     generator_class = PersonalizeSchemaGenerator
     custom_settings = {
         "TITLE": "django-personalize API",
