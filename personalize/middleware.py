@@ -11,8 +11,9 @@ from __future__ import annotations
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from personalize.conf import cookie_secure, get_setting
+from personalize.shared_page import SharedPageVisitor
 from personalize.utils import log_once
-from personalize.visitor import COOKIE_SALT, CurrentVisitor, SharedPageVisitor
+from personalize.visitor import COOKIE_SALT, CurrentVisitor
 
 #: Set ``view.personalize_page_view = False`` (or use ``personalize.decorators.no_page_view``)
 #: on views whose GET responses are not page views (JSON endpoints, beacons...).

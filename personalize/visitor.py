@@ -162,15 +162,15 @@ class CurrentVisitor:
     @cached_property
     def request_source(self) -> Source:
         """How this request arrived (referrer, UTM, click ids)."""
+        return self._classify(meta_text(self._meta, "HTTP_REFERER", 2000), self.query)
+
+    def _classify(self, referrer: str, query: dict[str, str]) -> Source:
         try:
             host = self._request.get_host()
         except Exception:
             host = ""
         return classify(
-            meta_text(self._meta, "HTTP_REFERER", 2000),
-            self.query,
-            request_host=host,
-            internal_hosts=get_setting("INTERNAL_HOSTS"),
+            referrer, query, request_host=host, internal_hosts=get_setting("INTERNAL_HOSTS")
         )
 
     @cached_property
@@ -495,15 +495,9 @@ class CurrentVisitor:
         """
         if self.loaded:
             raise RuntimeError("view_page() must be called before the visitor is loaded.")
-        try:
-            host = self._request.get_host()
-        except Exception:
-            host = ""
         self.path = path
         self.query = query
-        self.request_source = classify(
-            referrer, query, request_host=host, internal_hosts=get_setting("INTERNAL_HOSTS")
-        )
+        self.request_source = self._classify(referrer, query)
         self.is_page_request = count
 
 
@@ -511,53 +505,4 @@ def ctx_snapshot_lacks(ctx, slot_key: str) -> bool:
     return ctx is not None and ctx.snapshot is not None and slot_key not in ctx.snapshot.slots
 
 
-class SharedPageVisitor(CurrentVisitor):
-    """The visitor of a page a shared cache may serve to everyone (``@cacheable_page``).
-
-    Nobody in particular: every slot gets its default, no segment or intent matches, nothing
-    is read, tracked or stored, and nothing marks the response as personalized. Client-side
-    slots personalize such pages after they load.
-    """
-
-    tracking = False
-    is_page_request = False
-    preview = None
-
-    def decide(self, slot_key: str) -> Decision:
-        decision = self.decisions.get(slot_key)
-        if decision is None:
-            from personalize.services.slots import register_unknown_slot
-
-            register_unknown_slot(slot_key)
-            decision = Decision(slot_key, reason="page shared by everyone: default content")
-            self.decisions[slot_key] = decision
-        return decision
-
-    def in_segment(self, slug: str) -> bool:
-        return False
-
-    @property
-    def segments(self) -> list[str]:
-        return []
-
-    @property
-    def intent_scores(self) -> dict[str, float]:
-        return {}
-
-    @property
-    def active_intents(self) -> list[str]:
-        return []
-
-    @property
-    def interests(self) -> dict[str, float]:
-        return {}
-
-    @property
-    def traits(self) -> dict:
-        return {}
-
-    def add_interest(self, *topics: str) -> None:
-        """Not counted here: topic mappings apply when the script reports the page view."""
-
-
-__all__ = ["CurrentVisitor", "Preview", "SharedPageVisitor"]
+__all__ = ["CurrentVisitor", "Preview"]

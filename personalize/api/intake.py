@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.core.cache import caches
+from rest_framework.exceptions import ValidationError
 
 from personalize.api.pages import Page, clean_path
 from personalize.api.permissions import origin_allowed
@@ -72,7 +73,7 @@ def referer_path(request) -> str:
         return ""
     try:
         return clean_path(parts.path or "/")[0]
-    except Exception:
+    except ValidationError:
         return ""
 
 

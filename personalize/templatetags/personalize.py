@@ -287,7 +287,7 @@ def personalize_js(context, timeout=DEFAULT_SCRIPT_TIMEOUT):
     from django.templatetags.static import static
     from django.urls import NoReverseMatch, reverse
 
-    from personalize.visitor import SharedPageVisitor
+    from personalize.shared_page import SharedPageVisitor
 
     try:
         decisions = reverse("personalize:api-decisions")

@@ -7,7 +7,8 @@ from django.template import Context, Template, TemplateSyntaxError
 from django.test import RequestFactory
 
 from personalize.models import Event, Slot
-from personalize.visitor import CurrentVisitor, SharedPageVisitor
+from personalize.shared_page import SharedPageVisitor
+from personalize.visitor import CurrentVisitor
 from tests.api.conftest import visitor_id
 
 pytestmark = pytest.mark.django_db

@@ -38,7 +38,7 @@ def visitor_of(request):
     (``PERSONALIZE_ENABLED = False``, an excluded path): defaults, nothing tracked."""
     visitor = getattr(request._request, "visitor", None)
     if visitor is None:
-        from personalize.visitor import SharedPageVisitor
+        from personalize.shared_page import SharedPageVisitor
 
         if get_setting("ENABLED"):
             log_once(
