@@ -161,5 +161,8 @@ def check_cache(app_configs=None, **kwargs):
 
 
 def register() -> None:
+    from personalize.api.checks import check_api_settings
+
     for check in (check_middleware, check_templates, check_settings, check_cache):
         checks.register(check, "personalize")
+    checks.register(check_api_settings, "personalize")

@@ -85,6 +85,9 @@ DEFAULTS: dict[str, Any] = {
     "API_RATE_PER_VISITOR": "120/min",
     "API_RATE_PER_ADDRESS": "600/min",
     "API_EXPORT_MAX_PAGE_SIZE": 1000,
+    "API_MAX_SLOTS": 20,
+    # Custom event names the event intake accepts from browsers (None: any valid name).
+    "API_EVENT_NAMES": None,
 }
 
 

@@ -11,12 +11,17 @@ from __future__ import annotations
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from personalize.conf import cookie_secure, get_setting
+from personalize.shared_page import SharedPageVisitor
 from personalize.utils import log_once
 from personalize.visitor import COOKIE_SALT, CurrentVisitor
 
 #: Set ``view.personalize_page_view = False`` (or use ``personalize.decorators.no_page_view``)
 #: on views whose GET responses are not page views (JSON endpoints, beacons...).
 PAGE_VIEW_ATTRIBUTE = "personalize_page_view"
+#: Set ``view.personalize_shared_page = True`` (or use ``personalize.decorators.cacheable_page``)
+#: on views whose responses a shared cache may serve to everyone: the visitor of such a request
+#: is nobody in particular (default content, nothing tracked, no cookie, headers untouched).
+SHARED_PAGE_ATTRIBUTE = "personalize_shared_page"
 
 
 class PersonalizeMiddleware:
@@ -39,7 +44,11 @@ class PersonalizeMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         visitor = getattr(request, "visitor", None)
-        if visitor is not None and not getattr(view_func, PAGE_VIEW_ATTRIBUTE, True):
+        if visitor is None:
+            return None
+        if getattr(view_func, SHARED_PAGE_ATTRIBUTE, False):
+            request.visitor = SharedPageVisitor(request)
+        elif not getattr(view_func, PAGE_VIEW_ATTRIBUTE, True):
             visitor.page_view_enabled = False
         return None
 
@@ -73,24 +82,8 @@ class PersonalizeMiddleware:
         profile = visitor.profile
         events = list(visitor.events)
         if is_page and visitor.page_recorded:
-            events.insert(
-                0,
-                visitor.event_dict(
-                    "page_view",
-                    referrer=_referrer_for_storage(request),
-                    new_visit=visitor.new_visit,
-                ),
-            )
-            for decision in visitor.decisions.values():
-                if decision.preview:
-                    continue
-                slug = "control" if decision.control else decision.variant_slug
-                if profile.mark_seen(decision.slot_key, slug):
-                    events.append(
-                        visitor.event_dict("impression", slot=decision.slot_key, variant=slug)
-                    )
-            if visitor.new_visit and not visitor.is_new:
-                visitor.set_cookie = True  # refresh the cookie's expiry once a visit
+            events.insert(0, page_view_event(visitor, _referrer_for_storage(request)))
+            events.extend(impression_events(visitor))
         now = int(visitor.now.timestamp())
         facts = visitor.visitor_facts()
         sync = visitor.explicit or now - profile.synced >= get_setting("PROFILE_SYNC_INTERVAL")
@@ -118,9 +111,31 @@ class PersonalizeMiddleware:
         )
 
 
+def page_view_event(visitor: CurrentVisitor, referrer: str) -> dict:
+    """The ``page_view`` event of a recorded page view (``referrer`` as stored)."""
+    if visitor.new_visit and not visitor.is_new:
+        visitor.set_cookie = True  # refresh the cookie's expiry once a visit
+    return visitor.event_dict("page_view", referrer=referrer, new_visit=visitor.new_visit)
+
+
+def impression_events(visitor: CurrentVisitor) -> list[dict]:
+    """``impression`` events for the slots decided so far, each once a visit."""
+    events = []
+    for decision in visitor.decisions.values():
+        if decision.preview:
+            continue
+        slug = "control" if decision.control else decision.variant_slug
+        if visitor.profile.mark_seen(decision.slot_key, slug):
+            events.append(visitor.event_dict("impression", slot=decision.slot_key, variant=slug))
+    return events
+
+
+def referrer_for_storage(referrer: str) -> str:
+    """A referrer without its query string or fragment (they can carry personal data)."""
+    return referrer.split("?", 1)[0].split("#", 1)[0][:500]
+
+
 def _referrer_for_storage(request) -> str:
-    """The referrer without its query string or fragment (they can carry personal data)."""
     from personalize.tracking.headers import meta_text
 
-    referrer = meta_text(request.META, "HTTP_REFERER", 2000)
-    return referrer.split("?", 1)[0].split("#", 1)[0][:500]
+    return referrer_for_storage(meta_text(request.META, "HTTP_REFERER", 2000))

@@ -1,6 +1,6 @@
 """URLs of django-personalize: ``path("personalize/", include("personalize.urls"))``."""
 
-from django.urls import path
+from django.urls import include, path
 
 from personalize import views
 
@@ -8,4 +8,5 @@ app_name = "personalize"
 
 urlpatterns = [
     path("go/<int:variant_id>/", views.click, name="click"),
+    path("api/", include("personalize.api.urls")),
 ]

@@ -179,16 +179,18 @@ class CurrentVisitor:
     @cached_property
     def request_source(self) -> Source:
         """How this request arrived (referrer, UTM, click ids)."""
+        return self._classify(meta_text(self._meta, "HTTP_REFERER", 2000), self.query)
+
+    def _classify(self, referrer: str, query: dict[str, str]) -> Source:
         try:
             host = self._request.get_host()
         except Exception:
             host = ""
-        referrer = meta_text(self._meta, "HTTP_REFERER", 2000)
         internal = tuple(get_setting("INTERNAL_HOSTS"))
-        if not self.query:
+        if not query:
             # Navigation inside the site repeats the same few referrers: remember them.
             return _classify_without_query(referrer, host, internal)
-        return classify(referrer, self.query, request_host=host, internal_hosts=internal)
+        return classify(referrer, query, request_host=host, internal_hosts=internal)
 
     @cached_property
     def is_bot(self) -> bool:
@@ -534,6 +536,22 @@ class CurrentVisitor:
             "city": geo.city,
             "language": self.languages[0] if self.languages else "",
         }
+
+    def view_page(self, path: str, query: dict[str, str], referrer: str, *, count: bool) -> None:
+        """Answer for ``path`` of this site instead of the URL of the request itself.
+
+        For API requests made on behalf of a page (client-side slots of a cached page, a
+        headless front-end): the rules see ``path`` and ``query`` as the current page and
+        ``referrer`` as where the visit came from; ``count`` records a page view of it (before
+        anything is decided, as for a page rendered on the server). Call it before anything
+        reads the visitor; ``path`` and ``query`` must already be cleaned.
+        """
+        if self.loaded:
+            raise RuntimeError("view_page() must be called before the visitor is loaded.")
+        self.path = path
+        self.query = query
+        self.request_source = self._classify(referrer, query)
+        self.is_page_request = count
 
 
 @functools.lru_cache(maxsize=2048)

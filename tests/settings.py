@@ -82,3 +82,7 @@ MEDIA_ROOT = BASE_DIR / "tests" / ".media"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SILENCED_SYSTEM_CHECKS = ["personalize.W006"]
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}

@@ -13,6 +13,7 @@ urlpatterns = [
     path("inspiration/", views.inspiration, name="inspiration"),
     path("inspiration/<slug:slug>/", views.article, name="article"),
     path("deals/", views.deals, name="deals"),
+    path("offers/", views.offers, name="offers"),
     path("compare/", views.compare, name="compare"),
     path("help/shipping/", views.help_page, {"topic": "shipping"}, name="shipping"),
     path("help/returns/", views.help_page, {"topic": "returns"}, name="returns"),

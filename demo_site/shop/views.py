@@ -4,10 +4,15 @@ from django import forms
 from django.contrib import messages
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import require_POST
 
 import personalize
 from demo_site.shop.models import Article, Product
+from personalize.decorators import cacheable_page
+
+#: How long shared caches (and Django's cache) keep the offers page.
+OFFERS_MAX_AGE = 300
 
 
 def home(request):
@@ -64,6 +69,18 @@ def article(request, slug):
 def deals(request):
     return render(
         request, "shop/deals.html", {"products": Product.objects.filter(sale_price__isnull=False)}
+    )
+
+
+@cache_page(OFFERS_MAX_AGE)
+@cache_control(public=True)
+@cacheable_page
+def offers(request):
+    """Served whole from a shared cache; its slots are filled in the browser (client-side)."""
+    return render(
+        request,
+        "shop/offers.html",
+        {"products": Product.objects.filter(sale_price__isnull=False), "max_age": OFFERS_MAX_AGE},
     )
 
 

@@ -1,5 +1,6 @@
 """Admin screens: segments with their rules, slots and variants, intents, visitors, events."""
 
+from personalize.admin.audit import ExportAuditAdmin
 from personalize.admin.content import SlotAdmin, VariantAdmin
 from personalize.admin.intents import IntentAdmin, TopicMappingAdmin
 from personalize.admin.segments import SegmentAdmin
@@ -7,6 +8,7 @@ from personalize.admin.visitors import EventAdmin, VisitorAdmin
 
 __all__ = [
     "EventAdmin",
+    "ExportAuditAdmin",
     "IntentAdmin",
     "SegmentAdmin",
     "SlotAdmin",

@@ -1,5 +1,6 @@
 """Models of django-personalize. Rule types live in :mod:`personalize.rules`."""
 
+from personalize.models.audit import ExportAudit
 from personalize.models.content import Slot, Variant
 from personalize.models.intent import Intent, IntentSignal, TopicMapping
 from personalize.models.segment import Segment
@@ -39,6 +40,7 @@ __all__ = [
     "ErasedVisitor",
     "Event",
     "EventRule",
+    "ExportAudit",
     "Intent",
     "IntentRule",
     "IntentSignal",

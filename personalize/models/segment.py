@@ -74,6 +74,7 @@ class Segment(models.Model):
         ordering = ["name"]
         verbose_name = _("segment")
         verbose_name_plural = _("segments")
+        permissions = [("export_segment", _("Can export segment members"))]
 
     def __str__(self):
         return self.name

@@ -37,6 +37,23 @@ def register_slot(key: str) -> None:
         )
 
 
+def register_unknown_slot(key: str) -> None:
+    """Register ``key`` unless the current definitions already have it (no query when warm).
+
+    For slots decided elsewhere than ``request.visitor.decide`` (client-side slots, pages
+    served from a shared cache), so the decision endpoint and editors know them too.
+    """
+    from personalize.engine.snapshot import get_snapshot
+
+    try:
+        known = key in get_snapshot().slots
+    except Exception:
+        log_once("slot-check", "personalize: cannot read the defined slots.", exc_info=True)
+        return
+    if not known:
+        register_slot(key)
+
+
 def forget_registered() -> None:
     with _lock:
         _registered.clear()

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from django import template
 from django.template.base import token_kwargs
-from django.template.loader import get_template
-from django.urls import reverse
-from django.utils.html import conditional_escape, escape
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 
 from personalize.engine.selection import DEFAULT, Decision
+from personalize.rendering import render_variant
+from personalize.services.slots import register_unknown_slot
 from personalize.utils import log_once
 
 register = template.Library()
 
-VARIANT_TEMPLATE = "personalize/variant.html"
 WRAPPER_TAGS = frozenset({"div", "section", "aside", "span", "header", "footer", "article"})
 
 
@@ -62,6 +61,9 @@ class PersonalizeNode(template.Node):
         decision = Decision(key)
         if visitor is not None and not client:
             decision = visitor.decide(key)
+        elif client:
+            # Decided by the decision endpoint, which only knows registered slots.
+            register_unknown_slot(key)
         try:
             inner = self.render_variant(context, decision)
         except Exception:
@@ -92,56 +94,10 @@ class PersonalizeNode(template.Node):
         variant = decision.variant
         if variant is None:
             return self.render_inline(context, None)
-        if variant.template_name:
-            return self._template(context, variant, variant.template_name)
-        if self.as_var:
+        if self.as_var and not variant.template_name:
             return self.render_inline(context, variant)
-        return default_variant_html(variant, self.key.resolve(context))
-
-    def _template(self, context, variant, name):
-        request = context.get("request")
-        values = {
-            "variant": variant,
-            "slot_key": self.key.resolve(context),
-            "cta_href": cta_href(variant),
-            "request": request,
-            "visitor": getattr(request, "visitor", None),
-        }
-        template = context.template.engine.get_template(name) if context.template else None
-        if template is None:
-            return get_template(name).render(values, request)
-        # A new context sharing the page's bound state: context processors do not run again.
-        return template.render(context.new(values))
-
-
-def default_variant_html(variant, slot_key) -> str:
-    """A variant rendered with ``personalize/variant.html``, once per variant and snapshot.
-
-    The default template sees only ``variant``, ``slot_key`` and ``cta_href``, so its output
-    depends on the variant alone and is kept with the variant in the in-process snapshot.
-    Variants that need the request render through their own ``template_name``.
-    """
-    html = getattr(variant, "_default_html", None)
-    if html is None:
-        html = get_template(VARIANT_TEMPLATE).render(
-            {"variant": variant, "slot_key": slot_key, "cta_href": cta_href(variant)}
-        )
-        variant._default_html = mark_safe(html)
-    return html
-
-
-def cta_href(variant) -> str:
-    """The CTA link through the click-through endpoint (records the click, then redirects)."""
-    if not variant.cta_url:
-        return ""
-    href = getattr(variant, "_cta_href", None)
-    if href is None:
-        try:
-            href = reverse("personalize:click", args=[variant.pk])
-        except Exception:
-            href = variant.cta_url
-        variant._cta_href = href  # variants live in the snapshot: reversed once per snapshot
-    return href
+        key = str(self.key.resolve(context))
+        return render_variant(variant, key, context.get("request"), context=context)
 
 
 @register.tag("personalize")
@@ -178,6 +134,11 @@ def do_personalize(parser, token):
     unknown = set(options) - {"wrapper", "client"}
     if unknown:
         raise template.TemplateSyntaxError(f"{bits[0]!r} has no option(s) {sorted(unknown)}.")
+    if as_var and "client" in options:
+        raise template.TemplateSyntaxError(
+            f"{bits[0]!r}: client=True cannot be combined with 'as': the page's script fills a "
+            "client-side slot with each variant's own template, not with the enclosed markup."
+        )
     nodelist = parser.parse(("endpersonalize",))
     parser.delete_first_token()
     return PersonalizeNode(key, nodelist, as_var, options)
@@ -296,6 +257,64 @@ def visitor_trait(context, name, default=""):
     if value is None or value == "":
         value = default
     return conditional_escape(str(value))
+
+
+DEFAULT_SCRIPT_TIMEOUT = 2500
+
+
+@register.simple_tag(takes_context=True)
+def personalize_js(context, timeout=DEFAULT_SCRIPT_TIMEOUT):
+    """The script that fills client-side slots and reports impressions and clicks.
+
+    Renders one ``<script defer>`` element (no inline code, so a strict Content Security
+    Policy only needs to allow the static file); the endpoint URLs travel as data attributes.
+    ``timeout`` (milliseconds) bounds the wait for the decision endpoint: past it, or on any
+    failure, the default content stays.
+
+    Syntax::
+
+        {% personalize_js [timeout=2500] %}
+
+    Example usage::
+
+        {% personalize_js %}</body>
+    """
+    from django.templatetags.static import static
+    from django.urls import NoReverseMatch, reverse
+
+    from personalize.shared_page import SharedPageVisitor
+
+    try:
+        decisions = reverse("personalize:api-decisions")
+        events = reverse("personalize:api-events")
+        clicks = reverse("personalize:click", args=[0]).removesuffix("0/")
+        script = static("personalize/personalize.js")
+    except NoReverseMatch:
+        log_once(
+            "personalize-js",
+            "personalize: {% personalize_js %} needs the app's URLs: add "
+            'path("personalize/", include("personalize.urls")) to your URLconf.',
+            level=30,
+        )
+        return ""
+    try:
+        timeout = min(max(int(timeout), 100), 10_000)
+    except (TypeError, ValueError):
+        timeout = DEFAULT_SCRIPT_TIMEOUT
+    visitor = getattr(context.get("request"), "visitor", None)
+    # A page served from a shared cache was not counted by the server: the script reports it.
+    count_page = "1" if isinstance(visitor, SharedPageVisitor) else "0"
+    return format_html(
+        '<script src="{}" defer data-personalize-decisions="{}" data-personalize-events="{}" '
+        'data-personalize-clicks="{}" data-personalize-count-page="{}" '
+        'data-personalize-timeout="{}"></script>',
+        script,
+        decisions,
+        events,
+        clicks,
+        count_page,
+        timeout,
+    )
 
 
 __all__ = ["DEFAULT", "register"]

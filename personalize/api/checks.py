@@ -1,0 +1,75 @@
+"""System checks of the REST API's settings (IDs ``personalize.E020``-``E029``, ``W020``).
+
+Each ID is documented in ``docs/api.md``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import checks
+from django.utils.module_loading import import_string
+
+from personalize.api.throttling import parse_rate
+from personalize.conf import PREFIX, get_setting
+from personalize.services.validation import EVENT_NAME
+
+LIMITS = ("API_MAX_BODY_BYTES", "API_MAX_BATCH", "API_MAX_SLOTS", "API_EXPORT_MAX_PAGE_SIZE")
+SPECTACULAR_SCHEMA = "drf_spectacular.openapi.AutoSchema"
+
+
+def check_api_settings(app_configs=None, **kwargs):
+    errors = []
+    for name in ("API_RATE_PER_VISITOR", "API_RATE_PER_ADDRESS"):
+        try:
+            parse_rate(get_setting(name))
+        except ValueError as exc:
+            errors.append(
+                checks.Error(
+                    f"{PREFIX}{name} is not a rate: {exc}.",
+                    hint="Use '<requests>/<s|min|h|day>', e.g. '120/min', or None for no limit.",
+                    id="personalize.E020",
+                )
+            )
+    for name in LIMITS:
+        value = get_setting(name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            errors.append(
+                checks.Error(
+                    f"{PREFIX}{name} must be a positive whole number; got {value!r}.",
+                    id="personalize.E021",
+                )
+            )
+    names = get_setting("API_EVENT_NAMES")
+    if names is not None and (
+        isinstance(names, str)
+        or not hasattr(names, "__iter__")
+        or not all(isinstance(n, str) and EVENT_NAME.match(n) for n in names)
+    ):
+        errors.append(
+            checks.Error(
+                f"{PREFIX}API_EVENT_NAMES must be None or a list of event names.",
+                hint="Event names are 1-64 letters, digits, '_', '-', '.' or ':'.",
+                id="personalize.E022",
+            )
+        )
+    errors.extend(check_schema_class())
+    return errors
+
+
+def check_schema_class():
+    path = getattr(settings, "REST_FRAMEWORK", {}).get("DEFAULT_SCHEMA_CLASS")
+    try:
+        klass = import_string(path) if path else None
+        expected = import_string(SPECTACULAR_SCHEMA)
+    except ImportError:
+        klass, expected = None, object
+    if klass is not None and issubclass(klass, expected):
+        return []
+    return [
+        checks.Warning(
+            "The API's OpenAPI schema (api/schema/) needs drf-spectacular's AutoSchema as "
+            "REST framework's default schema class.",
+            hint=f'Set REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "{SPECTACULAR_SCHEMA}".',
+            id="personalize.W020",
+        )
+    ]

@@ -1,0 +1,146 @@
+"""Recording a batch of events sent by a page, through ``request.visitor`` and its sink.
+
+The events join the visitor's one batch for the request, which the middleware hands to the
+event sink like any page's events (see :mod:`personalize.services.ingest`): the same counters,
+the same idempotency keys, the same handling of erased and merged visitors.
+
+A client event id becomes the event's idempotency key, namespaced by the visitor (a keyed
+hash of both), so a client can neither collide with another visitor's events nor guess
+their keys. Ids are claimed in the cache first (concurrent duplicates) and checked against
+stored events (late retries); either way a duplicate is counted, not stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.core.cache import caches
+from rest_framework.exceptions import ValidationError
+
+from personalize.api.pages import Page, clean_path
+from personalize.api.permissions import origin_allowed
+from personalize.conf import get_setting
+from personalize.middleware import page_view_event, referrer_for_storage
+from personalize.models import Event
+from personalize.utils import log_once
+
+CLAIM_TTL = 24 * 60 * 60
+
+
+@dataclass
+class IntakeResult:
+    accepted: int = 0
+    duplicates: int = 0
+
+
+def idempotency_key(visitor_id: str, client_id: str) -> str:
+    digest = hashlib.blake2b(
+        f"{visitor_id}\x1f{client_id}".encode(), digest_size=24, person=b"personalize-evt"
+    )
+    return "c" + digest.hexdigest()
+
+
+def _claim(keys: list[str]) -> set[str]:
+    """The keys seen before (claimed in the cache or already stored)."""
+    if not keys:
+        return set()
+    seen = set()
+    cache = caches[get_setting("CACHE_ALIAS")]
+    try:
+        for key in keys:
+            if not cache.add(f"personalize:event-id:{key}", 1, CLAIM_TTL):
+                seen.add(key)
+    except Exception:
+        log_once("event-claim", "personalize: cannot claim event ids in the cache.", exc_info=True)
+    rest = [key for key in keys if key not in seen]
+    if rest:
+        seen.update(
+            Event.objects.filter(idempotency_key__in=rest).values_list("idempotency_key", flat=True)
+        )
+    return seen
+
+
+def referer_path(request) -> str:
+    """The path of the page that sent a request (its Referer), when it is this site's."""
+    referer = request.META.get("HTTP_REFERER", "")
+    try:
+        parts = urlsplit(referer)
+    except ValueError:
+        return ""
+    if not parts.scheme or not origin_allowed(f"{parts.scheme}://{parts.netloc}", request):
+        return ""
+    try:
+        return clean_path(parts.path or "/")[0]
+    except ValidationError:
+        return ""
+
+
+def record_events(request, visitor, events: list[dict]) -> IntakeResult:
+    """Record validated client events for ``visitor`` (tracked, not loaded yet)."""
+    result = IntakeResult()
+    namespace = visitor.cookie_id
+    keys: dict[int, str] = {}
+    if namespace:
+        for index, event in enumerate(events):
+            if event.get("id"):
+                keys[index] = idempotency_key(namespace, event["id"])
+    seen = _claim(list(dict.fromkeys(keys.values())))
+
+    fresh: list[tuple[int, dict]] = []
+    batch_ids = set()
+    for index, event in enumerate(events):
+        key = keys.get(index) or (event.get("id") and f"new:{event['id']}")
+        if key and (key in seen or key in batch_ids):
+            result.duplicates += 1
+            continue
+        if key:
+            batch_ids.add(key)
+        fresh.append((index, event))
+
+    page_event = next((event for _i, event in fresh if event["name"] == Event.PAGE_VIEW), None)
+    if page_event is not None:
+        page = Page(page_event["path"], page_event.get("query", {}), page_event.get("referrer", ""))
+        # (excluded paths were refused by the serializer)
+        visitor.view_page(page.path, page.query, page.referrer, count=True)
+    default_path = page_event["path"] if page_event is not None else referer_path(request)
+
+    visitor.ctx  # noqa: B018 - loads the profile; a reported page view is recorded first
+    if not namespace:  # a new visitor: its ids are fresh, keys only need to exist
+        keys = {
+            index: idempotency_key(visitor.id, event["id"])
+            for index, event in fresh
+            if event.get("id")
+        }
+    for index, event in fresh:
+        name = event["name"]
+        fields = {"path": event.get("path", default_path)}
+        if index in keys:
+            fields["key"] = keys[index]
+        if name == Event.PAGE_VIEW:
+            if not visitor.page_recorded:  # recording it failed (and was logged)
+                continue
+            data = page_view_event(visitor, referrer_for_storage(event.get("referrer", "")))
+            data.update(fields)
+            visitor.events.append(data)
+        elif name == Event.IMPRESSION:
+            if not visitor.profile.mark_seen(event["slot"], event["variant"]):
+                result.duplicates += 1  # counted once a visit, like server-rendered slots
+                continue
+            visitor.events.append(
+                visitor.event_dict(name, slot=event["slot"], variant=event["variant"], **fields)
+            )
+        else:
+            visitor.record_event(
+                name,
+                value=event.get("value"),
+                properties=event.get("properties") or {},
+                slot=event.get("slot", ""),
+                variant=event.get("variant", ""),
+                **fields,
+            )
+        result.accepted += 1
+    if result.accepted:
+        visitor.explicit = True  # the middleware persists the batch
+    return result

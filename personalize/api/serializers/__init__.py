@@ -1,0 +1,1 @@
+"""Serializers of the API, by concern: rules (polymorphic), definitions, visitor-facing."""

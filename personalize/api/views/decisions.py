@@ -1,0 +1,155 @@
+"""``GET decisions/``: the variant of each slot for the current visitor."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework.response import Response
+
+from personalize.api.base import VisitorAPIView
+from personalize.api.errors import APIError
+from personalize.api.pages import Page
+from personalize.api.serializers.visitor import DecisionQuerySerializer, DecisionSerializer
+from personalize.api.views.common import current_snapshot, error_responses, visitor_of
+from personalize.engine.selection import CONTROL, DEFAULT, Decision
+from personalize.middleware import impression_events, page_view_event, referrer_for_storage
+from personalize.rendering import cta_href, render_variant
+from personalize.utils import log_once
+
+
+def _empty(decision: Decision) -> dict:
+    return {
+        "variant": CONTROL if decision.control else DEFAULT,
+        "control": decision.control,
+        "html": None,
+        "title": None,
+        "body": None,
+        "image": None,
+        "image_alt": None,
+        "cta": None,
+    }
+
+
+def slot_answer(request, visitor, decision: Decision) -> dict:
+    """One slot's answer; the markup is what ``{% personalize %}`` renders in the wrapper."""
+    variant = decision.variant
+    if variant is None:
+        return _empty(decision)
+    try:
+        html = render_variant(variant, decision.slot_key, request)
+        image = variant.image.url if variant.image else None
+    except Exception:
+        log_once(
+            ("api-render", decision.slot_key, variant.slug),
+            "personalize: variant %r of slot %r failed to render; answering the default.",
+            variant.slug,
+            decision.slot_key,
+            exc_info=True,
+        )
+        fallback = Decision(decision.slot_key, reason="render error")
+        visitor.decisions[decision.slot_key] = fallback  # the impression is of the default
+        return _empty(fallback)
+    href = cta_href(variant)
+    return {
+        "variant": CONTROL if decision.control else variant.slug,
+        "control": decision.control,
+        "html": html,
+        "title": variant.title or None,
+        "body": variant.body or None,
+        "image": image,
+        "image_alt": variant.image_alt or None,
+        "cta": {"label": variant.cta_label, "url": href} if href and variant.cta_label else None,
+    }
+
+
+class DecisionView(VisitorAPIView):
+    """Decide slots for the current visitor: for pages served from a shared cache
+    (client-side slots) and for headless front-ends."""
+
+    @extend_schema(
+        operation_id="decide_slots",
+        summary="Decide slots for the current visitor",
+        description=(
+            "Returns, for each slot key, the variant the current visitor (identified by the "
+            "visitor cookie; a new visitor gets one) sees and its markup, as `{% personalize %}` "
+            "would render it inside the slot's wrapper. Impressions are recorded once a visit, as "
+            "for server-rendered slots. With `track=1`, the page view of `path` is counted "
+            "first. Unknown slot keys: 404 listing them. Responses are never cached."
+        ),
+        parameters=[DecisionQuerySerializer],
+        responses={
+            200: DecisionSerializer,
+            **error_responses(400, 403, 404, 429),
+        },
+        examples=[
+            OpenApiExample(
+                "Two slots",
+                response_only=True,
+                value={
+                    "slots": {
+                        "home-hero": {
+                            "variant": "deal-hero",
+                            "control": False,
+                            "html": '<div class="hero">…</div>',
+                            "title": "This week's deals",
+                            "body": "<p>Up to 30% off club sets.</p>",
+                            "image": None,
+                            "image_alt": None,
+                            "cta": {"label": "See the deals", "url": "/personalize/go/7/"},
+                        },
+                        "home-promo": {
+                            "variant": "default",
+                            "control": False,
+                            "html": None,
+                            "title": None,
+                            "body": None,
+                            "image": None,
+                            "image_alt": None,
+                            "cta": None,
+                        },
+                    },
+                    "segments": ["golfers"],
+                    "intent": "deal-seeking",
+                    "tracked": True,
+                },
+            )
+        ],
+    )
+    def get(self, request):
+        query = DecisionQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        keys = data["slots"]
+        snapshot = current_snapshot()
+        if snapshot is not None:
+            unknown = [key for key in keys if key not in snapshot.slots]
+            if unknown:
+                raise APIError(
+                    404,
+                    "unknown_slots",
+                    _("No slot has these keys: %(keys)s.") % {"keys": ", ".join(unknown)},
+                    unknown=unknown,
+                )
+        visitor = visitor_of(request)
+        counted = False
+        if "page_path" in data:
+            page = Page(data["page_path"], data["page_query"], data["referrer"])
+            counted = bool(data["track"]) and visitor.tracking and not page.excluded
+            visitor.view_page(page.path, page.query, page.referrer, count=counted)
+        django_request = request._request
+        slots = {key: slot_answer(django_request, visitor, visitor.decide(key)) for key in keys}
+        body = {
+            "slots": slots,
+            "segments": visitor.segments,
+            "intent": visitor.intent,
+            "tracked": bool(visitor.tracking),
+        }
+        if visitor.tracking and visitor.loaded:
+            events = []
+            if counted and visitor.page_recorded:
+                events.append(page_view_event(visitor, referrer_for_storage(data["referrer"])))
+            events.extend(impression_events(visitor))
+            if events:
+                visitor.events.extend(events)
+                visitor.explicit = True  # the middleware persists the batch
+        return Response(body)

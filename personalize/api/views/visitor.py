@@ -1,0 +1,142 @@
+"""``visitor/``: what is stored about me, my consent, forget me. By the visitor cookie."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from personalize.api.base import VisitorAPIView
+from personalize.api.serializers.visitor import (
+    ConsentResultSerializer,
+    ConsentSerializer,
+    ErasureResultSerializer,
+    StoredEventSerializer,
+    VisitorDataSerializer,
+)
+from personalize.api.views.common import error_responses, forget_visitor_cookie, visitor_of
+from personalize.models import Event, Visitor
+from personalize.tracking.consent import consent_state, set_consent
+
+
+class VisitorEventPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def stored_visitor(visitor_id: str | None) -> Visitor | None:
+    if not visitor_id:
+        return None
+    row = Visitor.objects.filter(pk=visitor_id).first()
+    if row is not None and row.merged_into_id:
+        row = Visitor.objects.filter(pk=row.merged_into_id).first()
+    return row
+
+
+def stop_tracking(visitor, response) -> None:
+    """No visitor cookie and nothing stored for the rest of this request."""
+    visitor.tracking = False
+    visitor.set_cookie = False
+    forget_visitor_cookie(response)
+
+
+class VisitorView(VisitorAPIView):
+    """The current visitor's own data (GET) and its erasure (DELETE)."""
+
+    @extend_schema(
+        operation_id="visitor_data",
+        summary="What is stored about me",
+        description=(
+            "The current visitor's segments, intent and scores, interests, traits, counters "
+            "and stored events (newest first, paginated: `page`, `page_size` ≤ 200). A browser "
+            "without a visitor cookie gets `id: null` and nothing else: no cookie is set."
+        ),
+        parameters=[
+            OpenApiParameter("page", int, description="Page of stored events (1-based)."),
+            OpenApiParameter("page_size", int, description="Events per page (≤ 200)."),
+        ],
+        responses={200: VisitorDataSerializer, **error_responses(403, 404, 429)},
+    )
+    def get(self, request):
+        visitor = visitor_of(request)
+        visitor_id = visitor.cookie_id
+        row = stored_visitor(visitor_id)
+        known = bool(visitor_id) and visitor.tracking
+        events = Event.objects.none()
+        if row is not None:
+            events = Event.objects.filter(visitor=row).order_by("-timestamp", "-pk")
+        paginator = VisitorEventPagination()
+        page = paginator.paginate_queryset(events, request, view=self)
+        body = {
+            "id": row.pk.hex if row is not None else visitor_id,
+            "consent": consent_state(request._request),
+            "tracked": bool(visitor.tracking),
+            "email": row.email if row is not None else None,
+            "first_seen": row.first_seen if row is not None else None,
+            "last_seen": row.last_seen if row is not None else None,
+            "visits": row.visit_count if row is not None else 0,
+            "page_views": row.page_views if row is not None else 0,
+            "segments": visitor.segments if known else [],
+            "intent": visitor.intent if known else None,
+            "intent_scores": visitor.intent_scores if known else {},
+            "interests": visitor.interests if known else {},
+            "traits": (row.traits if row is not None else {}) | (visitor.traits if known else {}),
+            "events": paginator.get_paginated_response(
+                StoredEventSerializer(page, many=True).data
+            ).data,
+        }
+        return Response(body)
+
+    @extend_schema(
+        operation_id="forget_visitor",
+        summary="Forget me",
+        description=(
+            "Erases everything stored about the current visitor (profile, events, memberships; "
+            "a tombstone keeps late events out) and deletes the visitor cookie. Same-origin "
+            "only. The consent choice cookie is kept: it holds no identifier."
+        ),
+        request=None,
+        responses={200: ErasureResultSerializer, **error_responses(403, 429)},
+    )
+    def delete(self, request):
+        from personalize.services.privacy import erase_visitor
+
+        visitor = visitor_of(request)
+        visitor_id = visitor.cookie_id
+        erased = bool(erase_visitor(visitor_id)) if visitor_id else False
+        response = Response({"erased": erased})
+        stop_tracking(visitor, response)
+        return response
+
+
+class ConsentView(VisitorAPIView):
+    """Give or withdraw consent to tracking."""
+
+    @extend_schema(
+        operation_id="set_consent",
+        summary="Give or withdraw consent",
+        description=(
+            "`granted`: the visitor may be tracked from now on (also overrides Global Privacy "
+            "Control and Do Not Track, as an explicit choice). `denied`: tracking stops at once "
+            "and the visitor cookie is deleted; stored data stays until erased (DELETE "
+            "`visitor/`). The choice is kept in a signed cookie. Same-origin only."
+        ),
+        request=ConsentSerializer,
+        responses={200: ConsentResultSerializer, **error_responses(400, 403, 413, 415, 429)},
+    )
+    def post(self, request):
+        from personalize.services.consent import record_consent
+
+        serializer = ConsentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        granted = serializer.validated_data["consent"] == "granted"
+        visitor = visitor_of(request)
+        visitor_id = visitor.cookie_id
+        response = Response({"consent": "granted" if granted else "denied", "tracked": granted})
+        set_consent(response, granted)
+        if visitor_id:
+            record_consent(visitor_id, granted)
+        if not granted:
+            stop_tracking(visitor, response)
+        return response

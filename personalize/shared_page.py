@@ -1,0 +1,58 @@
+"""The visitor of a page that a shared cache may serve to everyone (``@cacheable_page``)."""
+
+from __future__ import annotations
+
+from personalize.engine.selection import Decision
+from personalize.visitor import CurrentVisitor
+
+
+class SharedPageVisitor(CurrentVisitor):
+    """The visitor of a page a shared cache may serve to everyone (``@cacheable_page``).
+
+    Nobody in particular: every slot gets its default, no segment or intent matches, nothing
+    is read, tracked or stored, and nothing marks the response as personalized. Client-side
+    slots personalize such pages after they load.
+    """
+
+    tracking = False
+    is_page_request = False
+    preview = None
+
+    def decide(self, slot_key: str) -> Decision:
+        decision = self.decisions.get(slot_key)
+        if decision is None:
+            from personalize.services.slots import register_unknown_slot
+
+            register_unknown_slot(slot_key)
+            decision = Decision(slot_key, reason="page shared by everyone: default content")
+            self.decisions[slot_key] = decision
+        return decision
+
+    def in_segment(self, slug: str) -> bool:
+        return False
+
+    @property
+    def segments(self) -> list[str]:
+        return []
+
+    @property
+    def intent_scores(self) -> dict[str, float]:
+        return {}
+
+    @property
+    def active_intents(self) -> list[str]:
+        return []
+
+    @property
+    def interests(self) -> dict[str, float]:
+        return {}
+
+    @property
+    def traits(self) -> dict:
+        return {}
+
+    def add_interest(self, *topics: str) -> None:
+        """Not counted here: topic mappings apply when the script reports the page view."""
+
+
+__all__ = ["SharedPageVisitor"]

@@ -1,0 +1,98 @@
+import io
+import json
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.management import call_command
+from django.test import Client
+
+ORIGIN = "http://testserver"
+
+
+@pytest.fixture
+def demo(db):
+    """The Fairway Golf definitions (segments, intents, slots, variants)."""
+    call_command("loaddemo", "--no-admin", stdout=io.StringIO())
+
+
+class Browser(Client):
+    """A test client that behaves like a page of the site calling the API (same origin)."""
+
+    def post_json(self, path, data, content_type="application/json", **extra):
+        body = data if isinstance(data, str | bytes) else json.dumps(data)
+        extra.setdefault("HTTP_ORIGIN", ORIGIN)
+        extra.setdefault("HTTP_SEC_FETCH_SITE", "same-origin")
+        return self.post(path, body, content_type=content_type, **extra)
+
+    def beacon(self, path, data, **extra):
+        """What navigator.sendBeacon sends for a string body."""
+        return self.post_json(path, data, content_type="text/plain;charset=UTF-8", **extra)
+
+    def delete_same_origin(self, path, **extra):
+        extra.setdefault("HTTP_ORIGIN", ORIGIN)
+        return self.delete(path, **extra)
+
+    def page(self, path, **extra):
+        """A page navigation (counts as a page view)."""
+        extra.setdefault("HTTP_ACCEPT", "text/html")
+        extra.setdefault("HTTP_SEC_FETCH_DEST", "document")
+        return self.get(path, **extra)
+
+
+@pytest.fixture
+def browser():
+    return Browser()
+
+
+@pytest.fixture
+def other_browser():
+    return Browser()
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return django_user_model.objects.create_superuser("root", "root@fairway.test", "pw")
+
+
+@pytest.fixture
+def token(superuser):
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.create(user=superuser)
+
+
+@pytest.fixture
+def staff_client(token):
+    """Another system, authenticated with a token."""
+    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+
+def make_user(django_user_model, name, *codenames):
+    user = django_user_model.objects.create_user(name, f"{name}@fairway.test", "pw")
+    user.is_staff = True
+    user.save()
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="personalize", codename__in=codenames)
+    )
+    return user
+
+
+@pytest.fixture
+def user_factory(django_user_model):
+    def factory(name, *codenames):
+        return make_user(django_user_model, name, *codenames)
+
+    return factory
+
+
+def visitor_id(client) -> str | None:
+    """The visitor id in a test client's signed cookie."""
+    from django.core import signing
+
+    from personalize.visitor import COOKIE_SALT
+
+    morsel = client.cookies.get("personalize_vid")
+    if morsel is None or not morsel.value:
+        return None
+    salt = signing._cookie_signer_salt("personalize_vid", COOKIE_SALT)
+    return signing.get_cookie_signer(salt=salt).unsign(morsel.value)

@@ -1,0 +1,279 @@
+import json
+
+import pytest
+from django.test import Client
+
+from personalize.models import Event, Visitor
+from tests.api.conftest import ORIGIN, visitor_id
+
+URL = "/personalize/api/events/"
+pytestmark = pytest.mark.django_db
+
+
+def click(event_id="e1", **fields):
+    return {
+        "id": event_id,
+        "name": "click",
+        "slot": "home-hero",
+        "variant": "default",
+        "path": "/offers/",
+        **fields,
+    }
+
+
+def test_a_beacon_records_clicks_and_custom_events(demo, browser):
+    response = browser.beacon(
+        URL,
+        {
+            "events": [
+                click(properties={"target": "/clubs/"}),
+                {
+                    "id": "e2",
+                    "name": "newsletter_signup",
+                    "value": "12.50",
+                    "properties": {"list": "weekly"},
+                    "path": "/offers/?utm_medium=email",
+                },
+            ]
+        },
+    )
+    assert response.status_code == 202, response.content
+    assert response.json() == {"accepted": 2, "duplicates": 0, "tracked": True}
+    vid = visitor_id(browser)
+    assert vid
+    stored = {event.name: event for event in Event.objects.filter(visitor_id=vid)}
+    assert (stored["click"].slot, stored["click"].variant, stored["click"].path) == (
+        "home-hero",
+        "default",
+        "/offers/",
+    )
+    assert stored["click"].properties == {"target": "/clubs/"}
+    assert str(stored["newsletter_signup"].value) == "12.50"
+    assert stored["newsletter_signup"].path == "/offers/"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_json_bodies_are_accepted_too(demo, browser):
+    response = browser.post_json(URL, {"events": [click()]})
+    assert response.status_code == 202
+    assert Event.objects.filter(name="click").count() == 1
+
+
+def test_a_page_view_from_a_cached_page_counts_like_a_page(demo, browser):
+    for event_id in ("p1", "p2"):
+        response = browser.beacon(
+            URL,
+            {
+                "events": [
+                    {
+                        "id": event_id,
+                        "name": "page_view",
+                        "path": "/deals/",
+                        "referrer": "https://www.google.com/search?q=golf",
+                    }
+                ]
+            },
+        )
+        assert response.status_code == 202
+    vid = visitor_id(browser)
+    views = Event.objects.filter(visitor_id=vid, name="page_view").order_by("timestamp")
+    assert [view.path for view in views] == ["/deals/", "/deals/"]
+    assert views[0].referrer == "https://www.google.com/search"
+    assert views[0].medium == "search"
+    assert Visitor.objects.get(pk=vid).page_views == 2
+    # the two views of /deals/ made the visitor a deal seeker, as server-rendered pages would
+    decision = browser.get(
+        "/personalize/api/decisions/", {"slots": "home-hero"}, HTTP_SEC_FETCH_SITE="same-origin"
+    ).json()
+    assert decision["intent"] == "deal-seeking"
+
+
+def test_events_without_a_path_take_the_sending_page(demo, browser):
+    event = click()
+    del event["path"]
+    browser.beacon(URL, {"events": [event]}, HTTP_REFERER=f"{ORIGIN}/clubs/?level=beginner")
+    assert Event.objects.get(name="click").path == "/clubs/"
+
+
+def test_the_same_event_id_is_stored_once(demo, browser):
+    batch = {"events": [click("same"), click("same")]}
+    first = browser.beacon(URL, batch).json()
+    assert first == {"accepted": 1, "duplicates": 1, "tracked": True}
+    again = browser.beacon(URL, {"events": [click("same")]}).json()
+    assert again == {"accepted": 0, "duplicates": 1, "tracked": True}
+    assert Event.objects.filter(name="click").count() == 1
+
+
+def test_event_ids_are_namespaced_by_visitor(demo, browser, other_browser):
+    browser.beacon(URL, {"events": [click("shared-id")]})
+    browser.beacon(URL, {"events": [click("other")]})  # browser now has a cookie
+    other_browser.beacon(URL, {"events": [click("shared-id")]})
+    assert Event.objects.filter(name="click").count() == 3
+    keys = set(Event.objects.values_list("idempotency_key", flat=True))
+    assert "shared-id" not in keys
+    assert len(keys) == 3
+
+
+def test_ids_already_stored_are_duplicates_even_when_the_cache_forgot(demo, browser):
+    browser.beacon(URL, {"events": [click("one")]})
+    browser.beacon(URL, {"events": [click("two")]})
+    from django.core.cache import cache
+
+    cache.clear()  # the claims are gone; the profile too: the stored keys still count
+    result = browser.beacon(URL, {"events": [click("two")]}).json()
+    assert result["duplicates"] == 1
+    assert Event.objects.filter(name="click").count() == 2
+
+
+def test_impressions_count_once_a_visit(demo, browser):
+    impression = {"name": "impression", "slot": "home-hero", "variant": "deal-hero"}
+    first = browser.beacon(URL, {"events": [{"id": "i1", **impression}]}).json()
+    second = browser.beacon(URL, {"events": [{"id": "i2", **impression}]}).json()
+    assert first["accepted"] == 1
+    assert second == {"accepted": 0, "duplicates": 1, "tracked": True}
+    assert Event.objects.filter(name="impression").count() == 1
+
+
+def test_visitor_without_consent_stores_nothing(demo, browser, settings):
+    settings.PERSONALIZE_CONSENT_MODE = "required"
+    response = browser.beacon(URL, {"events": [click()]})
+    assert response.status_code == 202
+    assert response.json() == {"accepted": 0, "duplicates": 0, "tracked": False}
+    assert not Event.objects.exists()
+    assert visitor_id(browser) is None
+
+
+def test_global_privacy_control_is_honoured(demo, browser):
+    response = browser.beacon(URL, {"events": [click()]}, HTTP_SEC_GPC="1")
+    assert response.json()["tracked"] is False
+    assert not Event.objects.exists()
+
+
+def test_events_of_an_erased_visitor_are_dropped(demo, browser):
+    from personalize.services.privacy import erase_visitor
+
+    browser.beacon(URL, {"events": [click("a")]})
+    erase_visitor(visitor_id(browser))
+    browser.beacon(URL, {"events": [click("b")]})
+    assert not Event.objects.exists()
+    assert not Visitor.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("event", "field"),
+    [
+        ({"name": "click", "slot": "home-hero"}, "slot"),
+        ({"name": "click", "slot": "nope", "variant": "default"}, "slot"),
+        ({"name": "click", "slot": "home-hero", "variant": "nope"}, "variant"),
+        ({"name": "impression", "variant": "default"}, "slot"),
+        ({"name": "page_view"}, "path"),
+        ({"name": "page_view", "path": "http://evil.example/"}, "path"),
+        ({"name": "page_view", "path": "/admin/login/"}, "path"),
+        ({"name": "page_view", "path": "/", "value": 3}, "value"),
+        ({"name": "bad name!"}, "name"),
+        ({"name": "x" * 65}, "name"),
+        ({"name": "signup", "value": "lots"}, "value"),
+        ({"name": "signup", "value": 1e15}, "value"),
+        ({"name": "signup", "value": True}, "value"),
+        ({"name": "signup", "properties": {"nested": {"a": 1}}}, "properties"),
+        ({"name": "signup", "properties": {f"k{i}": i for i in range(21)}}, "properties"),
+        ({"name": "signup", "properties": "text"}, "properties"),
+        ({"name": "signup", "id": "has spaces"}, "id"),
+        ({"name": "signup", "id": "x" * 65}, "id"),
+        ({"name": "signup", "visitor_id": "0" * 32}, "visitor_id"),
+        ({"name": "signup", "segments": ["big-spenders"]}, "segments"),
+        ({"name": "signup", "ts": 0}, "ts"),
+        ({"name": "signup", "referrer": "https://x.example/"}, "referrer"),
+    ],
+)
+def test_invalid_events_are_400_per_field_and_store_nothing(demo, browser, event, field):
+    response = browser.beacon(URL, {"events": [click("ok"), event]})
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["error"] == "invalid"
+    assert list(body["fields"]["events"]) == ["1"]  # errors are keyed by position
+    assert field in body["fields"]["events"]["1"]
+    assert not Event.objects.exists()
+    assert visitor_id(browser) is None
+
+
+def test_restricted_event_names(demo, browser, settings):
+    settings.PERSONALIZE_API_EVENT_NAMES = ["newsletter_signup"]
+    assert browser.beacon(URL, {"events": [{"name": "newsletter_signup"}]}).status_code == 202
+    response = browser.beacon(URL, {"events": [{"name": "purchase", "value": 9999}]})
+    assert response.status_code == 400
+    assert "name" in response.json()["fields"]["events"]["0"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"events": []},
+        {"events": "nope"},
+        {},
+        [],
+        '"text"',
+        {"events": [click()], "visitor": {"id": "0" * 32}},
+        {"events": [click()], "segments": ["big-spenders"]},
+        {"events": [{"name": "page_view", "path": "/a/"}, {"name": "page_view", "path": "/b/"}]},
+    ],
+)
+def test_malformed_batches_are_400(demo, browser, body):
+    response = browser.beacon(URL, body)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid"
+    assert not Event.objects.exists()
+
+
+def test_batches_over_the_cap_are_413(demo, browser, settings):
+    settings.PERSONALIZE_API_MAX_BATCH = 3
+    response = browser.beacon(URL, {"events": [click(f"e{i}") for i in range(4)]})
+    assert response.status_code == 413
+    assert response.json()["error"] == "payload_too_large"
+    assert not Event.objects.exists()
+
+
+def test_a_missing_origin_is_403(demo):
+    response = Client().post(URL, json.dumps({"events": [click()]}), content_type="text/plain")
+    assert response.status_code == 403
+    assert response.json()["error"] == "cross_site"
+    assert not Event.objects.exists()
+
+
+def test_a_same_origin_referer_stands_in_for_origin(demo):
+    response = Client().post(
+        URL,
+        json.dumps({"events": [click()]}),
+        content_type="text/plain",
+        HTTP_REFERER=f"{ORIGIN}/offers/",
+    )
+    assert response.status_code == 202
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_ORIGIN": "https://evil.example"},
+        {"HTTP_ORIGIN": "http://testserver.evil.example"},
+        {"HTTP_ORIGIN": "null"},
+        {"HTTP_ORIGIN": ORIGIN, "HTTP_SEC_FETCH_SITE": "cross-site"},
+        {"HTTP_REFERER": "https://evil.example/page"},
+    ],
+)
+def test_cross_site_posts_are_403_and_store_nothing(demo, headers):
+    response = Client().post(
+        URL, json.dumps({"events": [click()]}), content_type="text/plain", **headers
+    )
+    assert response.status_code == 403
+    assert not Event.objects.exists()
+
+
+def test_trusted_origins_may_post(demo, settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://*.fairway.test"]
+    response = Client().post(
+        URL,
+        json.dumps({"events": [click()]}),
+        content_type="text/plain",
+        HTTP_ORIGIN="https://shop.fairway.test",
+    )
+    assert response.status_code == 202
