@@ -23,11 +23,14 @@ def track(request, name, value=None, **properties):
     return _track(request, name, value, **properties)
 
 
-def identify(request, email=None, *, user=None, **traits):
-    """Tie the current visitor to an e-mail address and/or user, and store traits."""
+def identify(request, email=None, *, user=None, verified=False, **traits):
+    """Tie the current visitor to an e-mail address and/or user, and store traits.
+
+    Pass ``verified=True`` only when the site confirmed the address belongs to the visitor.
+    """
     from personalize.services.identity import identify as _identify
 
-    return _identify(request, email, user=user, **traits)
+    return _identify(request, email, user=user, verified=verified, **traits)
 
 
 __all__ = ["InvalidEvent", "InvalidTraits", "__version__", "identify", "track"]

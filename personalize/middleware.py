@@ -68,7 +68,7 @@ class PersonalizeMiddleware:
         if stored and (is_page or visitor.explicit):
             self.persist(request, visitor, is_page)
         if stored and visitor.set_cookie:
-            self.set_visitor_cookie(response, visitor.id)
+            self.set_visitor_cookie(response, visitor.cookie_value)
         if visitor.used or visitor.set_cookie:
             patch_cache_control(response, private=True)
             patch_vary_headers(response, ("Cookie",))
@@ -97,10 +97,11 @@ class PersonalizeMiddleware:
             get_sink().emit({"visitor": facts, "events": events})
 
     @staticmethod
-    def set_visitor_cookie(response, visitor_id: str) -> None:
+    def set_visitor_cookie(response, value: str) -> None:
+        """``value``: the visitor id, with ":u" when linked by an unverified claim."""
         response.set_signed_cookie(
             get_setting("COOKIE_NAME"),
-            visitor_id,
+            value,
             salt=COOKIE_SALT,
             max_age=get_setting("COOKIE_AGE"),
             domain=get_setting("COOKIE_DOMAIN"),

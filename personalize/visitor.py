@@ -36,6 +36,7 @@ from personalize.tracking.referrer import Source, classify
 from personalize.utils import log_once
 
 COOKIE_SALT = "personalize.visitor"
+UNVERIFIED_FLAG = "u"
 MAX_PATH = 500
 USER_GROUPS_TTL = 300
 
@@ -247,15 +248,36 @@ class CurrentVisitor:
         return not accept or "text/html" in accept or accept.startswith("*/*")
 
     @cached_property
-    def cookie_id(self) -> str | None:
+    def _cookie(self) -> tuple[str | None, bool]:
+        """(visitor id, linked by an unverified claim) from the signed visitor cookie."""
         name = get_setting("COOKIE_NAME")
         if name not in self._request.COOKIES:
-            return None
+            return None, False
         try:
             value = self._request.get_signed_cookie(name, default=None, salt=COOKIE_SALT)
-            return uuid.UUID(hex=value).hex if value else None
+            if not value:
+                return None, False
+            raw, _, flag = value.partition(":")
+            return uuid.UUID(hex=raw).hex, flag == UNVERIFIED_FLAG
         except Exception:
-            return None  # forged, truncated or malformed: replaced by a fresh id
+            return None, False  # forged, truncated or malformed: replaced by a fresh id
+
+    @property
+    def cookie_id(self) -> str | None:
+        return self._cookie[0]
+
+    @cached_property
+    def linked_unverified(self) -> bool:
+        """This browser reached its profile through an e-mail address it did not prove.
+
+        Such a browser is personalized from the shared profile but may not read or erase what
+        is stored about it through the self-service API (see ``services/identity.py``).
+        """
+        return self._cookie[1]
+
+    @property
+    def cookie_value(self) -> str:
+        return f"{self.id}:{UNVERIFIED_FLAG}" if self.linked_unverified else self.id
 
     # -- loading -----------------------------------------------------------------------
     @property

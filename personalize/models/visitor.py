@@ -47,6 +47,14 @@ class Visitor(models.Model):
         verbose_name=_("user"),
     )
     email = models.EmailField(_("e-mail"), max_length=254, null=True, blank=True, unique=True)
+    email_verified = models.BooleanField(
+        _("e-mail verified"),
+        default=False,
+        help_text=_(
+            "Whether the e-mail address was verified by the site (identify(..., verified=True)) "
+            "rather than just typed into a form."
+        ),
+    )
     first_seen = models.DateTimeField(_("first seen"), default=timezone.now)
     last_seen = models.DateTimeField(_("last seen"), default=timezone.now, db_index=True)
     visit_count = models.PositiveIntegerField(_("visits"), default=0)

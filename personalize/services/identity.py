@@ -5,6 +5,19 @@ already known (their e-mail address or user account belongs to another visitor, 
 another device), the anonymous visitor is merged into the known one: its events, memberships
 and counters move over, and this browser's cookie switches to the known visitor. One person,
 one profile.
+
+Verified and unverified identity
+--------------------------------
+An e-mail address typed into a form proves nothing: anybody can type anybody's address. A
+user account the visitor is logged into (``user=``, or the ``user_logged_in`` signal) and an
+address the site confirmed (``verified=True``, e.g. after a confirmation link) are verified.
+
+Personalization follows every identification, verified or not: the profiles merge and both
+browsers are personalized from the merged profile. What an unverified claim never gives is
+*access*: the self-service API (see what is stored, forget me) is refused to a browser linked
+by an unverified claim, and to any profile whose e-mail address is unverified, so typing
+someone's address cannot be used to read or erase their data. Verifying later (a login, or
+``identify(..., verified=True)``) lifts the restriction for that browser.
 """
 
 from __future__ import annotations
@@ -43,11 +56,13 @@ def merge_visitors(source: Visitor, target: Visitor) -> None:
     )
 
 
-def identify(request, email=None, *, user=None, **traits) -> str | None:
+def identify(request, email=None, *, user=None, verified=False, **traits) -> str | None:
     """Tie this visitor to ``email`` and/or ``user`` and store ``traits``.
 
-    Returns the (possibly merged) visitor id, or None when the visitor is not tracked.
-    Raises :class:`InvalidTraits` (a ``ValueError``) for a bad address or traits.
+    ``verified=True`` says the site confirmed ``email`` belongs to this visitor; a logged-in
+    ``user`` is verified by the login. Returns the (possibly merged) visitor id, or None when
+    the visitor is not tracked. Raises :class:`InvalidTraits` (a ``ValueError``) for a bad
+    address or traits.
     """
     from personalize.store import get_store
 
@@ -78,10 +93,14 @@ def identify(request, email=None, *, user=None, **traits) -> str | None:
                 merge_visitors(other, target)
         target.traits = merge_traits(target.traits, traits)
         if email:
+            target.email_verified = (target.email == email and target.email_verified) or bool(
+                verified
+            )
             target.email = email
         if user is not None:
             target.user = user
-        target.save(update_fields=["traits", "email", "user"])
+        target.save(update_fields=["traits", "email", "email_verified", "user"])
+    proven = user is not None or bool(verified)
 
     target_id = uuid.UUID(str(target.pk)).hex  # a str when the row was just created
     if target_id != profile.id:
@@ -93,6 +112,11 @@ def identify(request, email=None, *, user=None, **traits) -> str | None:
         store.delete(profile.id)
         ctx.profile = known
         profile = known
+        visitor.set_cookie = True
+        # Reaching someone else's profile through a claim this browser did not prove.
+        visitor.linked_unverified = not proven
+    elif proven and visitor.linked_unverified:
+        visitor.linked_unverified = False
         visitor.set_cookie = True
     profile.traits = dict(target.traits)
     if user is not None:

@@ -35,4 +35,15 @@ def cookie_id(client) -> str | None:
         return None
     request = HttpRequest()
     request.COOKIES = {"personalize_vid": morsel.value}
-    return request.get_signed_cookie("personalize_vid", salt=COOKIE_SALT)
+    value = request.get_signed_cookie("personalize_vid", salt=COOKIE_SALT)
+    return value.partition(":")[0]  # ":u" marks a browser linked by an unverified claim
+
+
+def linked_unverified(client) -> bool:
+    from django.http import HttpRequest
+
+    from personalize.visitor import COOKIE_SALT
+
+    request = HttpRequest()
+    request.COOKIES = {"personalize_vid": client.cookies["personalize_vid"].value}
+    return request.get_signed_cookie("personalize_vid", salt=COOKIE_SALT).endswith(":u")

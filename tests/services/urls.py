@@ -13,8 +13,9 @@ import personalize
 def identify_view(request):
     data = json.loads(request.body)
     email = data.pop("email", None)
+    verified = data.pop("verified", False)
     try:
-        visitor_id = personalize.identify(request, email=email, **data)
+        visitor_id = personalize.identify(request, email=email, verified=verified, **data)
     except personalize.InvalidTraits as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     return JsonResponse({"visitor": visitor_id})

@@ -7,6 +7,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from personalize.api.base import VisitorAPIView
+from personalize.api.errors import APIError
 from personalize.api.serializers.visitor import (
     ConsentResultSerializer,
     ConsentSerializer,
@@ -32,6 +33,35 @@ def stored_visitor(visitor_id: str | None) -> Visitor | None:
     if row is not None and row.merged_into_id:
         row = Visitor.objects.filter(pk=row.merged_into_id).first()
     return row
+
+
+def check_self_service(request, visitor, row: Visitor | None) -> None:
+    """Refuse stored data to a browser that has not proven it is the person it was tied to.
+
+    A cookie proves only that this browser made the visits. A profile tied to a user account
+    needs that user logged in; a profile tied to an e-mail address the site never verified,
+    and a browser that reached its profile through such an address, get nothing: otherwise
+    typing someone's address into a form would hand over their data.
+    """
+    if row is None:
+        return
+    user = getattr(request, "user", None)
+    if row.user_id is not None:
+        if not (user is not None and user.is_authenticated and user.pk == row.user_id):
+            raise APIError(
+                403,
+                "sign_in_required",
+                "This profile belongs to a user account: sign in to see or erase its data.",
+            )
+        return
+    if visitor.linked_unverified or (row.email and not row.email_verified):
+        raise APIError(
+            403,
+            "identity_not_verified",
+            "This browser is tied to an e-mail address that was not verified, so its stored "
+            "data cannot be shown or erased here. Withdraw consent to stop tracking, or ask "
+            "the site to verify your address.",
+        )
 
 
 def stop_tracking(visitor, response) -> None:
@@ -62,6 +92,7 @@ class VisitorView(VisitorAPIView):
         visitor = visitor_of(request)
         visitor_id = visitor.cookie_id
         row = stored_visitor(visitor_id)
+        check_self_service(request, visitor, row)
         known = bool(visitor_id) and visitor.tracking
         events = Event.objects.none()
         if row is not None:
@@ -104,6 +135,7 @@ class VisitorView(VisitorAPIView):
 
         visitor = visitor_of(request)
         visitor_id = visitor.cookie_id
+        check_self_service(request, visitor, stored_visitor(visitor_id))
         erased = bool(erase_visitor(visitor_id)) if visitor_id else False
         response = Response({"erased": erased})
         stop_tracking(visitor, response)
