@@ -38,11 +38,11 @@ def user_groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
     """Group membership changed: forget the cached group names (``UserRule``).
 
     ``group.user_set.clear()`` does not say which users it removed: their cached names expire
-    on their own within ``visitor.USER_GROUPS_TTL`` seconds.
+    on their own within ``engine.users.USER_GROUPS_TTL`` seconds.
     """
     if action not in ("post_add", "post_remove", "post_clear"):
         return
-    from personalize.visitor import forget_user_groups
+    from personalize.engine.users import forget_user_groups
 
     if not reverse:  # user.groups.add(...): instance is the user
         forget_user_groups([instance.pk])

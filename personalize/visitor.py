@@ -3,6 +3,9 @@
 Nothing is parsed or read until something asks: request facts (source, device, geo) on first
 use, the profile (one cache read) on the first personalization question or, for tracked page
 views, when the response is on its way out. Every answer is memoized for the request.
+
+:class:`~personalize.preview.Preview` and the user helpers of :mod:`personalize.engine.users`
+(``user_groups``, ``user_facts``, ``facts_for_user``...) can be imported from here too.
 """
 
 from __future__ import annotations
@@ -10,18 +13,23 @@ from __future__ import annotations
 import functools
 import time
 import uuid
-from dataclasses import dataclass
 
-from django.core.cache import caches
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject, cached_property
 
 from personalize.conf import get_setting
 from personalize.engine import intent as intent_engine
-from personalize.engine.context import ANONYMOUS, Context, UserFacts
+from personalize.engine.context import Context
 from personalize.engine.evaluate import evaluate_segment, matching_segments
 from personalize.engine.selection import Decision, choose, preview_decision
 from personalize.engine.snapshot import get_snapshot
+from personalize.engine.users import USER_GROUPS_TTL as USER_GROUPS_TTL
+from personalize.engine.users import facts_for_user as facts_for_user
+from personalize.engine.users import forget_user_groups as forget_user_groups
+from personalize.engine.users import groups_key as groups_key
+from personalize.engine.users import user_facts
+from personalize.engine.users import user_groups as user_groups
+from personalize.preview import Preview
 from personalize.profile import Profile
 from personalize.tracking import consent
 from personalize.tracking.devices import Device, detect_device, is_bot, is_prefetch
@@ -38,92 +46,6 @@ from personalize.utils import log_once
 COOKIE_SALT = "personalize.visitor"
 UNVERIFIED_FLAG = "u"
 MAX_PATH = 500
-USER_GROUPS_TTL = 300
-
-
-def groups_key(user_id) -> str:
-    return f"personalize:user-groups:{user_id}"
-
-
-def user_groups(user_id: int) -> frozenset[str]:
-    """Group names of a user, cached so the hot path does not query them every request."""
-    from django.contrib.auth import get_user_model
-
-    key = groups_key(user_id)
-    cache = caches[get_setting("CACHE_ALIAS")]
-    try:
-        cached = cache.get(key)
-    except Exception:
-        cached = None
-    if cached is not None:
-        return frozenset(cached)
-    names = frozenset(
-        get_user_model().objects.filter(pk=user_id).values_list("groups__name", flat=True)
-    ) - {None}
-    try:
-        cache.set(key, sorted(names), USER_GROUPS_TTL)
-    except Exception:
-        log_once("user-groups", "personalize: cannot cache user groups.", exc_info=True)
-    return names
-
-
-def forget_user_groups(user_ids) -> None:
-    """Drop cached group names (their groups changed)."""
-    keys = [groups_key(user_id) for user_id in user_ids]
-    try:
-        caches[get_setting("CACHE_ALIAS")].delete_many(keys)
-    except Exception:
-        log_once("user-groups-forget", "personalize: cannot forget user groups.", exc_info=True)
-
-
-def user_facts(request) -> UserFacts:
-    return facts_for_user(getattr(request, "user", None))
-
-
-def facts_for_user(user) -> UserFacts:
-    """What rules may know about ``user`` (group names read lazily, and cached)."""
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", True):
-        return ANONYMOUS
-    return UserFacts(
-        is_authenticated=True,
-        is_staff=bool(user.is_staff),
-        is_superuser=bool(user.is_superuser),
-        user_id=user.pk,
-        groups_loader=functools.partial(user_groups, user.pk),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Preview:
-    """A staff preview: forced segments, intent and variants. Never tracked."""
-
-    segments: frozenset[str] = frozenset()
-    intents: tuple[str, ...] = ()
-    variants: tuple[tuple[str, str], ...] = ()  # (slot key, variant slug)
-
-    @classmethod
-    def parse(cls, raw: str) -> Preview:
-        """``segment:beginner-golfers,intent:deal-seeking,variant:home-hero=deal-hero``."""
-        segments, intents, variants = set(), [], []
-        for part in raw[:1000].split(",")[:20]:
-            kind, _, value = part.strip().partition(":")
-            value = clean_text(value, 100)
-            if not value:
-                continue
-            if kind == "segment":
-                segments.add(value)
-            elif kind == "intent":
-                intents.append(value)
-            elif kind == "variant" and "=" in value:
-                slot, _, variant = value.partition("=")
-                variants.append((slot.strip(), variant.strip()))
-        return cls(frozenset(segments), tuple(intents), tuple(variants))
-
-    def describe(self) -> str:
-        parts = [f"segment {s}" for s in sorted(self.segments)]
-        parts += [f"intent {i}" for i in self.intents]
-        parts += [f"{slot} = {variant}" for slot, variant in self.variants]
-        return ", ".join(parts) or "no segment"
 
 
 class CurrentVisitor:

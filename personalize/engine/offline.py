@@ -11,6 +11,7 @@ import datetime as dt
 
 from personalize.engine.context import Context, UserFacts
 from personalize.engine.snapshot import get_snapshot
+from personalize.engine.users import facts_for_user
 from personalize.profile import Profile
 from personalize.tracking.devices import Device
 from personalize.tracking.geo import Geo
@@ -30,8 +31,6 @@ def stored_profile(visitor) -> Profile:
 
 
 def stored_user_facts(visitor) -> UserFacts:
-    from personalize.visitor import facts_for_user
-
     return facts_for_user(visitor.user if visitor.user_id else None)
 
 

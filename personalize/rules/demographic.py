@@ -106,8 +106,8 @@ class TraitRule(Rule):
 class UserRule(Rule):
     """The visitor's user account: logged in, staff, superuser, or in one of some groups.
 
-    Group names are read once and cached for a few minutes (see ``visitor.user_groups``), so
-    this rule costs no query on most requests.
+    Group names are read once and cached for a few minutes (see
+    ``engine.users.user_groups``), so this rule costs no query on most requests.
     """
 
     class Condition(models.TextChoices):

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+import ua_parser
 from django.conf import settings
 from django.test import RequestFactory, override_settings
 from hypothesis import given
@@ -879,7 +880,7 @@ def test_ua_parser_failure_falls_back_to_heuristics(monkeypatch: pytest.MonkeyPa
     def broken(ua: str) -> None:
         raise RuntimeError("parser exploded")
 
-    monkeypatch.setattr(devices.ua_parser, "parse", broken)
+    monkeypatch.setattr(ua_parser, "parse", broken)
     with captured_logs() as records:
         phone = parse_user_agent("Mozilla/5.0 (Linux; Android 14; Fallback-1) Mobile Safari")
         tablet = parse_user_agent("Mozilla/5.0 (iPad; CPU OS 12_2 like Mac OS X) Fallback-2")

@@ -31,6 +31,7 @@ from personalize.tracking.geo import (
     GeoResolver,
     HeaderResolver,
     client_ip,
+    embedded,
     resolve_geo,
 )
 
@@ -433,8 +434,8 @@ def test_loading_the_embedded_database_leaves_the_environment_alone(
     for name in list(sys.modules):
         if name == "geoip2fast" or name.startswith("geoip2fast."):
             monkeypatch.delitem(sys.modules, name)
-    monkeypatch.setattr(geo, "_embedded_db", None)
-    monkeypatch.setattr(geo, "_embedded_failed", False)
+    monkeypatch.setattr(embedded, "_embedded_db", None)
+    monkeypatch.setattr(embedded, "_embedded_failed", False)
     geo._embedded_lookup.cache_clear()
     monkeypatch.delenv("PYTHONWARNINGS", raising=False)
     before = dict(os.environ)
@@ -446,11 +447,11 @@ def test_loading_the_embedded_database_leaves_the_environment_alone(
 
 def test_embedded_database_failure_disables_the_resolver(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken_load() -> None:
-        monkeypatch.setattr(geo, "_embedded_failed", True)
+        monkeypatch.setattr(embedded, "_embedded_failed", True)
 
-    monkeypatch.setattr(geo, "_embedded_db", None)
-    monkeypatch.setattr(geo, "_embedded_failed", False)
-    monkeypatch.setattr(geo, "_load_embedded", broken_load)
+    monkeypatch.setattr(embedded, "_embedded_db", None)
+    monkeypatch.setattr(embedded, "_embedded_failed", False)
+    monkeypatch.setattr(embedded, "_load_embedded", broken_load)
     geo._embedded_lookup.cache_clear()
     try:
         assert EmbeddedResolver().resolve({}, "8.8.8.8") is None
@@ -470,9 +471,9 @@ def test_embedded_database_loads_once_across_threads(monkeypatch: pytest.MonkeyP
         time.sleep(0.05)  # widen the race window
         real_load()
 
-    monkeypatch.setattr(geo, "_embedded_db", None)
-    monkeypatch.setattr(geo, "_embedded_failed", False)
-    monkeypatch.setattr(geo, "_load_embedded", counting_load)
+    monkeypatch.setattr(embedded, "_embedded_db", None)
+    monkeypatch.setattr(embedded, "_embedded_failed", False)
+    monkeypatch.setattr(embedded, "_load_embedded", counting_load)
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(lambda _: geo._embedded(), range(16)))
     assert len(calls) == 1

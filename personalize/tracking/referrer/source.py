@@ -1,0 +1,142 @@
+"""The result of a classification: :class:`Source`, and the immutable mapping its fields use."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from personalize.tracking.referrer.tables import (
+    CLICK_IDS,
+    DIRECT,
+    MAX_CLICK_ID,
+    MAX_HOST,
+    MAX_SOURCE,
+    MAX_TERM,
+    MAX_UTM_VALUE,
+    MEDIUMS,
+    UTM_KEYS,
+)
+from personalize.tracking.referrer.text import _clean_str
+
+logger = logging.getLogger(__name__)
+
+
+class FrozenMapping(Mapping[str, str]):
+    """A small immutable, hashable ``str -> str`` mapping (``MappingProxyType`` is unhashable)."""
+
+    __slots__ = ("_data", "_hash")
+
+    def __init__(self, data: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+        self._data: dict[str, str] = dict(data)
+        self._hash: int | None = None
+
+    def __getitem__(self, key: str) -> str:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self._data.items()))
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self._data == dict(other.items())
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"FrozenMapping({self._data!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenMapping, (dict(self._data),))
+
+
+EMPTY: Mapping[str, str] = FrozenMapping()
+
+
+def _frozen(value: object) -> FrozenMapping:
+    if isinstance(value, FrozenMapping):
+        return value
+    if not isinstance(value, Mapping):
+        return FrozenMapping()
+    return FrozenMapping(
+        (k, v) for k, v in islice(value.items(), 64) if isinstance(k, str) and isinstance(v, str)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a visit came from. Immutable and hashable; see the package docstring."""
+
+    medium: str = DIRECT
+    source: str = ""
+    term: str = ""
+    referrer_host: str = ""
+    utm: Mapping[str, str] = field(default=EMPTY)
+    click_ids: Mapping[str, str] = field(default=EMPTY)
+    is_internal: bool = False
+
+    def __post_init__(self) -> None:
+        # Accept plain dicts from callers but store immutable, hashable mappings.
+        object.__setattr__(self, "utm", _frozen(self.utm))
+        object.__setattr__(self, "click_ids", _frozen(self.click_ids))
+
+    def as_dict(self) -> dict[str, Any]:
+        """A plain, JSON-able dict (every key always present), e.g. for a visitor profile."""
+        return {
+            "medium": self.medium,
+            "source": self.source,
+            "term": self.term,
+            "referrer_host": self.referrer_host,
+            "utm": dict(self.utm),
+            "click_ids": dict(self.click_ids),
+            "is_internal": self.is_internal,
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> Source:
+        """Rebuild from :meth:`as_dict` output; anything missing or malformed gets its default.
+
+        Never raises: stored profiles may be old, truncated or tampered with.
+        """
+        if not isinstance(data, Mapping):
+            return cls()
+        try:
+            medium = data.get("medium")
+            utm_in = data.get("utm")
+            clicks_in = data.get("click_ids")
+            utm: dict[str, str] = {}
+            if isinstance(utm_in, Mapping):
+                for key in UTM_KEYS:
+                    value = _clean_str(utm_in.get(key), MAX_UTM_VALUE)
+                    if value:
+                        utm[key] = value
+            clicks: dict[str, str] = {}
+            if isinstance(clicks_in, Mapping):
+                for name in CLICK_IDS:
+                    value = _clean_str(clicks_in.get(name), MAX_CLICK_ID)
+                    if value:
+                        clicks[name] = value
+            return cls(
+                medium=medium if isinstance(medium, str) and medium in MEDIUMS else DIRECT,
+                source=_clean_str(data.get("source"), MAX_SOURCE, lower=True),
+                term=_clean_str(data.get("term"), MAX_TERM, lower=True),
+                referrer_host=_clean_str(data.get("referrer_host"), MAX_HOST, lower=True),
+                utm=utm,
+                click_ids=clicks,
+                is_internal=data.get("is_internal") is True,
+            )
+        except Exception:
+            logger.debug("Unreadable stored traffic source", exc_info=True)
+            return cls()
