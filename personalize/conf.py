@@ -114,9 +114,37 @@ def get_setting(name: str) -> Any:
     return value
 
 
+_parsed: dict[str, Any] = {}
+_generation = [0]
+
+
+def get_parsed_setting(name: str, build) -> Any:
+    """``build(get_setting(name))``, remembered like :func:`get_setting`.
+
+    For settings that need work before use on every request: compiled patterns, networks,
+    resolver chains. ``build`` must depend on the setting's value only.
+    """
+    try:
+        return _parsed[name]
+    except KeyError:
+        pass
+    generation = _generation[0]
+    value = build(get_setting(name))
+    if generation == _generation[0]:  # no settings change while building
+        _parsed[name] = value
+    return value
+
+
+def clear_cache() -> None:
+    """Forget remembered settings (done for you when Django signals a settings change)."""
+    _generation[0] += 1
+    _values.clear()
+    _parsed.clear()
+
+
 def _forget(*, setting: str, **kwargs) -> None:
     if setting.startswith(PREFIX) or setting in ("SESSION_COOKIE_SECURE", "TIME_ZONE"):
-        _values.clear()
+        clear_cache()
 
 
 setting_changed.connect(_forget, dispatch_uid="personalize.conf.setting_changed")

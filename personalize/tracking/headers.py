@@ -84,3 +84,13 @@ def meta_text(meta: Mapping[str, str], key: str, limit: int) -> str:
     if not value:
         return ""
     return clean_text(wsgi_text(value), limit)
+
+
+def raw_header(meta: Mapping, key: str) -> str:
+    """A header from a META-like mapping as a string (WSGI gives latin-1 decoded text)."""
+    value = meta.get(key)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("latin-1")
+    return ""

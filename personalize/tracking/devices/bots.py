@@ -21,7 +21,8 @@ import logging
 import re
 from typing import Any
 
-from personalize.tracking.devices.common import _log_once, _setting
+from personalize.conf import get_parsed_setting
+from personalize.tracking.devices.common import _log_once
 
 #: Lower-case fragments of known bots' User-Agents, searched anywhere (case-insensitively).
 #: Besides these, a User-Agent is a bot when it contains one of the whole words bot, crawler,
@@ -155,7 +156,7 @@ def _is_known_bot(lowered: str) -> bool:
 
 def _extra_bot_patterns() -> tuple[re.Pattern[str], ...]:
     """The compiled ``BOT_USER_AGENTS`` setting (cached until a setting changes)."""
-    return _setting("BOT_USER_AGENTS", _build_extra_bot_patterns)
+    return get_parsed_setting("BOT_USER_AGENTS", _build_extra_bot_patterns)
 
 
 def _build_extra_bot_patterns(value: Any) -> tuple[re.Pattern[str], ...]:

@@ -6,17 +6,13 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from personalize.conf import PREFIX
+from personalize.conf import clear_cache
 from personalize.tracking.devices.bots import _compile_patterns
-from personalize.tracking.devices.common import (
-    _MAX_HINT_LENGTH,
-    _header,
-    _log_once,
-    _on_setting_changed,
-)
+from personalize.tracking.devices.common import _MAX_HINT_LENGTH, _log_once
 from personalize.tracking.devices.device import _EMPTY, Device
 from personalize.tracking.devices.hints import _apply_client_hints_cached
 from personalize.tracking.devices.useragent import _parse_cached, parse_user_agent
+from personalize.tracking.headers import raw_header as _header
 
 
 def detect_device(meta: Mapping[str, Any]) -> Device:
@@ -51,7 +47,7 @@ def is_bot(meta: Mapping[str, Any]) -> bool:
 
 def clear_caches() -> None:
     """Forget cached parse results and compiled ``BOT_USER_AGENTS`` patterns."""
-    _on_setting_changed(setting=PREFIX)
+    clear_cache()
     _parse_cached.cache_clear()
     _apply_client_hints_cached.cache_clear()
     _compile_patterns.cache_clear()

@@ -14,7 +14,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from personalize.tracking.devices.common import _MAX_HINT_LENGTH, _header, _log_once
+from personalize.tracking.devices.common import _MAX_HINT_LENGTH, _log_once
+from personalize.tracking.headers import raw_header as _header
 
 
 def _purpose_tokens(value: str) -> set[str]:

@@ -34,8 +34,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from personalize.tracking.geo.common import _header, _log_once, _setting
+from personalize.conf import get_parsed_setting
+from personalize.tracking.geo.common import _log_once
 from personalize.tracking.geo.location import Geo, GeoResolver, _country, _region, _text
+from personalize.tracking.headers import raw_header as _header
 
 _MAX_HEADER_LENGTH = 1024
 _HEADER_NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,100}")
@@ -112,7 +114,7 @@ def _parse_header_config(key: tuple[bool, Any]) -> _HeaderConfig | None:
 
 
 def _header_config() -> _HeaderConfig | None:
-    return _setting("GEO_TRUSTED_HEADERS", _build_header_config)
+    return get_parsed_setting("GEO_TRUSTED_HEADERS", _build_header_config)
 
 
 def _build_header_config(value: Any) -> _HeaderConfig | None:

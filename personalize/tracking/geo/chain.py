@@ -15,9 +15,9 @@ from typing import Any
 
 from django.utils.module_loading import import_string
 
-from personalize.conf import PREFIX
+from personalize.conf import clear_cache, get_parsed_setting, get_setting
 from personalize.tracking.geo.cdn import _parse_header_config
-from personalize.tracking.geo.common import _log_once, _on_setting_changed, _setting
+from personalize.tracking.geo.common import _log_once
 from personalize.tracking.geo.embedded import EmbeddedResolver, _embedded, _embedded_lookup
 from personalize.tracking.geo.ip import _is_public, _parse_ip_cached, _parse_networks, client_ip
 from personalize.tracking.geo.location import _UNKNOWN, Geo, GeoResolver, _country
@@ -31,7 +31,7 @@ from personalize.tracking.geo.maxmind import (
 
 
 def _resolver_chain() -> tuple[tuple[str, GeoResolver], ...]:
-    return _setting("GEO_RESOLVERS", _build_resolver_chain)
+    return get_parsed_setting("GEO_RESOLVERS", _build_resolver_chain)
 
 
 def _build_resolver_chain(value: Any) -> tuple[tuple[str, GeoResolver], ...]:
@@ -112,7 +112,7 @@ def warm_up() -> None:
         if isinstance(resolver, EmbeddedResolver):
             _embedded()
         elif isinstance(resolver, GeoIP2Resolver):
-            path = _setting("GEOIP_PATH")
+            path = get_setting("GEOIP_PATH")
             if path:
                 _geoip2_reader(os.fsdecode(os.fspath(path)))
 
@@ -122,7 +122,7 @@ def clear_caches() -> None:
 
     Readers are closed: do not call this while other threads are resolving.
     """
-    _on_setting_changed(setting=PREFIX)
+    clear_cache()
     for cached in (
         _parse_ip_cached,
         _is_public,

@@ -15,7 +15,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from personalize.tracking.geo.common import _header, _log_once, _setting
+from personalize.conf import get_parsed_setting
+from personalize.tracking.geo.common import _log_once
+from personalize.tracking.headers import raw_header as _header
 
 #: Addresses whose lookup result is kept in memory, per resolver.
 LOOKUP_CACHE_SIZE = 4096
@@ -68,7 +70,7 @@ _Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
 
 
 def _trusted_proxies() -> _Networks:
-    return _setting("TRUSTED_PROXIES", _build_trusted_proxies)
+    return get_parsed_setting("TRUSTED_PROXIES", _build_trusted_proxies)
 
 
 def _build_trusted_proxies(value: Any) -> _Networks:

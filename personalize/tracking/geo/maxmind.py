@@ -13,7 +13,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from personalize.tracking.geo.common import _log_once, _setting
+from personalize.conf import get_setting
+from personalize.tracking.geo.common import _log_once
 from personalize.tracking.geo.ip import LOOKUP_CACHE_SIZE, _is_public
 from personalize.tracking.geo.location import Geo, GeoResolver, _country, _region, _text
 
@@ -131,7 +132,7 @@ class GeoIP2Resolver(GeoResolver):
     def resolve(self, meta: Mapping[str, Any], ip: str | None) -> Geo | None:
         if not ip:
             return None
-        path = _setting("GEOIP_PATH")
+        path = get_setting("GEOIP_PATH")
         if not path:
             return None
         try:
