@@ -3,14 +3,17 @@
 from personalize.admin.content import SlotAdmin, VariantAdmin
 from personalize.admin.intents import IntentAdmin, TopicMappingAdmin
 from personalize.admin.segments import SegmentAdmin
+from personalize.admin.stats import SegmentDailyStatAdmin, VariantDailyStatAdmin
 from personalize.admin.visitors import EventAdmin, VisitorAdmin
 
 __all__ = [
     "EventAdmin",
     "IntentAdmin",
     "SegmentAdmin",
+    "SegmentDailyStatAdmin",
     "SlotAdmin",
     "TopicMappingAdmin",
     "VariantAdmin",
+    "VariantDailyStatAdmin",
     "VisitorAdmin",
 ]

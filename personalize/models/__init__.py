@@ -3,6 +3,7 @@
 from personalize.models.content import Slot, Variant
 from personalize.models.intent import Intent, IntentSignal, TopicMapping
 from personalize.models.segment import Segment
+from personalize.models.stats import SegmentDailyStat, VariantDailyStat
 from personalize.models.visitor import ErasedVisitor, Event, Membership, Visitor
 from personalize.rules import (
     DeviceRule,
@@ -31,11 +32,13 @@ __all__ = [
     "ReferrerRule",
     "Rule",
     "Segment",
+    "SegmentDailyStat",
     "SegmentRule",
     "Slot",
     "TopicMapping",
     "UTMRule",
     "Variant",
+    "VariantDailyStat",
     "VisitCountRule",
     "Visitor",
 ]

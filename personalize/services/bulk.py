@@ -13,7 +13,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 
@@ -70,7 +70,8 @@ def _insert_postgresql(events: list[Event]) -> set[str]:
         casts.append(f"%s::{db_type}[]")
     key_column = connection.ops.quote_name(Event._meta.get_field("idempotency_key").column)
     sql = (
-        f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({', '.join(casts)}) "
+        # Identifiers come from model metadata, quoted; every value is a parameter.
+        f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({', '.join(casts)}) "  # noqa: S608
         f"ON CONFLICT DO NOTHING RETURNING {key_column}"
     )
     inserted = set()
@@ -105,7 +106,7 @@ def _insert_returning(events: list[Event]) -> set[str]:
                 for f in fields
             ]
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(chunk))} "
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(chunk))} "  # noqa: S608
                 f"ON CONFLICT DO NOTHING RETURNING {key_column}",
                 params,
             )
@@ -184,10 +185,10 @@ def _update_postgresql(updates: dict[uuid.UUID, VisitorUpdate]) -> None:
     types = ["uuid", "bigint", "integer", "timestamptz", "jsonb"] + ["text"] * len(FACT_COLUMNS)
     unnest = ", ".join(f"%s::{kind}[]" for kind in types)
     sql = (
-        f"UPDATE {table} AS v SET {', '.join(sets)} "
+        f"UPDATE {table} AS v SET {', '.join(sets)} "  # noqa: S608
         f"FROM unnest({unnest}) AS u({', '.join(names)}) "
         f"WHERE v.{q(meta.pk.column)} = u.id"
     )
     params = [ids, page_views, visits, last_seen, profiles] + [facts[n] for n in FACT_COLUMNS]
-    with connections[Visitor.objects.db].cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -80,3 +80,40 @@ def memory_sink(settings):
     sink.batches.clear()
     yield sink
     sinks._sink_for.cache_clear()
+
+
+@pytest.fixture
+def blackhole():
+    from tests.scale.helpers import Blackhole
+
+    server = Blackhole()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def private_redis():
+    """A redis-server of this test's own (skipped when redis-server is not installed)."""
+    import shutil
+
+    from tests.scale.helpers import RedisServer
+
+    if not shutil.which("redis-server"):
+        pytest.skip("needs the redis-server program")
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sink_at(settings, buffer_key):
+    """``sink_at(url)``: a fresh buffered sink writing to ``url``."""
+
+    def make(url):
+        settings.PERSONALIZE_EVENT_SINK = "personalize.sinks.BufferedSink"
+        settings.PERSONALIZE_BUFFER_REDIS_URL = url
+        sinks._sink_for.cache_clear()
+        return sinks.get_sink()
+
+    yield make
+    sinks._sink_for.cache_clear()
