@@ -6,6 +6,8 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
+from django.db.models.lookups import In
 from django.utils.translation import gettext_lazy as _
 
 from personalize.models.segment import Segment
@@ -71,7 +73,7 @@ class LocationRule(Rule):
         condition = models.Q()
         countries = [code.upper() for code in split_list(self.countries)]
         if countries:
-            condition &= models.Q(country__in=countries)
+            condition &= models.Q(In(Upper("country"), countries))
         for field, items in (("region", self.regions), ("city", self.cities)):
             names = split_list(items)
             if names:

@@ -28,7 +28,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models import lookups as lk
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, Left, Right, StrIndex
 
 from personalize.rules.matching import NumberOperator, TextOperator, split_list
 
@@ -39,6 +39,12 @@ _TEXT_LOOKUPS = {  # operator -> (case-sensitive lookup, case-insensitive lookup
     TextOperator.STARTS_WITH: (lk.StartsWith, lk.IStartsWith),
     TextOperator.ENDS_WITH: (lk.EndsWith, lk.IEndsWith),
     TextOperator.GLOB: (lk.Regex, lk.IRegex),
+}
+
+_SUBSTRING = {
+    TextOperator.STARTS_WITH: lambda expr, p: lk.Exact(Left(expr, len(p)), p),
+    TextOperator.ENDS_WITH: lambda expr, p: lk.Exact(Right(expr, len(p)), p),
+    TextOperator.CONTAINS: lambda expr, p: lk.GreaterThan(StrIndex(expr, Value(p)), 0),
 }
 
 #: Selects no visitor (and its negation, every visitor).
@@ -91,6 +97,9 @@ def text_q(expression, operator: str, pattern: str, *, case_sensitive: bool) -> 
         for item in items:
             any_item |= Q(lk.IExact(expression, item))
         return any_item & present
+    if case_sensitive and operator in _SUBSTRING:
+        # LIKE ignores case on SQLite: compare substrings, which every database does exactly.
+        return Q(_SUBSTRING[operator](expression, pattern)) & present
     lookups = _TEXT_LOOKUPS.get(operator)
     if lookups is None:
         return None

@@ -197,7 +197,7 @@ def _python_match(compiled: CompiledSegment, ctx: Context, sql_ok: bool) -> bool
     return all(evaluate_rule(rule, ctx) for rule in compiled.python)
 
 
-def _static_memberships(ids: list) -> dict:
+def static_memberships(ids: list) -> dict:
     found: dict = {}
     rows = Membership.objects.filter(visitor_id__in=ids, segment__is_active=True).values_list(
         "visitor_id", "segment__slug"
@@ -235,7 +235,7 @@ def iter_member_chunks(
         if not rows:
             yield after, None, [], 0
             return
-        static = _static_memberships([row["pk"] for row in rows]) if with_static else {}
+        static = static_memberships([row["pk"] for row in rows]) if with_static else {}
         members = []
         for row in rows:
             ctx = offline_context(row, snapshot=snapshot, now=now, static=static.get(row["pk"], ()))
@@ -303,18 +303,22 @@ def rebuild_segment(segment_id: int, *, now: dt.datetime | None = None) -> Rebui
 
 
 def _rebuild_in_sql(segment: Segment, members, now: dt.datetime, result: RebuildResult) -> None:
+    from django.core.exceptions import EmptyResultSet
+
     from personalize.services.sql import raw_delete
 
-    departed = Membership.objects.filter(segment=segment).exclude(
-        Exists(members.filter(pk=OuterRef("visitor_id")))
-    )
-    result.removed = raw_delete(departed)
-    select = members.order_by().annotate(
-        personalize_segment=Value(segment.pk), personalize_at=Value(now)
-    )
-    select_sql, params = select.values_list(
-        "personalize_segment", "pk", "personalize_at"
-    ).query.sql_with_params()
+    current = Membership.objects.filter(segment=segment)
+    try:
+        select_sql, params = (
+            members.order_by()
+            .annotate(personalize_segment=Value(segment.pk), personalize_at=Value(now))
+            .values_list("personalize_segment", "pk", "personalize_at")
+            .query.sql_with_params()
+        )
+    except EmptyResultSet:  # the rules select nobody
+        result.removed = raw_delete(current)
+        return
+    result.removed = raw_delete(current.exclude(Exists(members.filter(pk=OuterRef("visitor_id")))))
     q = connection.ops.quote_name
     meta = Membership._meta
     columns = ", ".join(

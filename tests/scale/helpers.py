@@ -123,3 +123,86 @@ class RedisServer:
             self.process.kill()
             self.process.wait(timeout=10)
             self.process = None
+
+
+def stored_visitor(
+    *,
+    now,
+    pages=(),
+    events=(),
+    visits=None,
+    first_source=None,
+    source=None,
+    device_type="desktop",
+    country="",
+    region="",
+    city="",
+    email=None,
+    traits=None,
+):
+    """A visitor whose row, events and stored profile tell the same story.
+
+    ``pages``: (path, days ago) page views; ``events``: (name, value, days ago); ``source`` /
+    ``first_source``: dicts like ``{"medium": "email", "utm": {"utm_medium": "email"}}`` for
+    the latest and the first visit (first page view vs the others).
+    """
+    import datetime as dt
+    from decimal import Decimal
+
+    from personalize.models import Event, Visitor
+    from personalize.profile import Profile
+    from personalize.tracking.referrer import Source
+
+    vid = uuid.uuid4()
+    profile = Profile.new(vid.hex, now.timestamp())
+    latest = Source.from_dict(source or {}).as_dict()
+    first = Source.from_dict(first_source or source or {}).as_dict()
+    profile.source, profile.first_source = latest, first
+    rows = []
+    ordered = sorted(pages, key=lambda item: -item[1])
+    for index, (path, days_ago) in enumerate(ordered):
+        when = now - dt.timedelta(days=days_ago, seconds=60 - index)
+        profile.record_page_view(path, when.timestamp())
+        origin = first if index == 0 else latest
+        rows.append(
+            Event(
+                visitor_id=vid,
+                name="page_view",
+                path=path,
+                timestamp=when,
+                medium=origin["medium"],
+                source=origin["source"],
+                utm_source=origin["utm"].get("utm_source", ""),
+                utm_medium=origin["utm"].get("utm_medium", ""),
+                utm_campaign=origin["utm"].get("utm_campaign", ""),
+                idempotency_key=uuid.uuid4().hex,
+            )
+        )
+    for name, value, days_ago in sorted(events, key=lambda item: -item[2]):
+        when = now - dt.timedelta(days=days_ago, seconds=30)
+        profile.record_event(name, value, when.timestamp())
+        rows.append(
+            Event(
+                visitor_id=vid,
+                name=name,
+                value=None if value is None else Decimal(str(value)),
+                timestamp=when,
+                idempotency_key=uuid.uuid4().hex,
+            )
+        )
+    profile.visit_count = visits if visits is not None else max(1, len(pages))
+    Visitor.objects.create(
+        id=vid,
+        profile=profile.to_dict(),
+        visit_count=profile.visit_count,
+        page_views=len(pages),
+        device_type=device_type,
+        country=country,
+        region=region,
+        city=city,
+        email=email,
+        traits=traits or {},
+        last_seen=now,
+    )
+    Event.objects.bulk_create(rows)
+    return vid
