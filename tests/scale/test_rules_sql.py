@@ -19,8 +19,8 @@ from personalize.models import (
     Segment,
     SegmentRule,
     UTMRule,
-    Visitor,
     VisitCountRule,
+    Visitor,
 )
 from personalize.rules.sql import glob_regex, window_start
 from personalize.services.segments import (
@@ -107,7 +107,9 @@ def _parity(rule, population):
 
 
 def _segment(**kwargs):
-    return Segment.objects.create(name=kwargs.get("slug", "s"), slug=kwargs.pop("slug", "s"), **kwargs)
+    return Segment.objects.create(
+        name=kwargs.get("slug", "s"), slug=kwargs.pop("slug", "s"), **kwargs
+    )
 
 
 PAGE_RULES = [
@@ -121,7 +123,9 @@ PAGE_RULES = [
     dict(path_operator="glob", path="/c?mpare/", count_operator="gt", count=4),
     dict(path_operator="exists", path="", count_operator="lte", count=2),
     dict(path_operator="starts_with", path="/clubs/", within_days=7),
-    dict(path_operator="starts_with", path="/compare/", count_operator="gte", count=3, within_days=2),
+    dict(
+        path_operator="starts_with", path="/compare/", count_operator="gte", count=3, within_days=2
+    ),
     dict(path_operator="starts_with", path="/clubs/", count_operator="eq", count=0),
 ]
 
