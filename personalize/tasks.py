@@ -132,7 +132,7 @@ def enqueue(task, *args, **kwargs) -> bool | None:
     """Queue ``task`` once the current transaction commits (at once outside a transaction).
 
     Never raises and never waits on the broker beyond its connection timeout
-    (``CELERY_BROKER_CONNECTION_TIMEOUT``): publishing is not retried. Returns whether the task
+    (``CELERY_BROKER_CONNECTION_TIMEOUT``): connecting and publishing are tried once. Returns whether the task
     was queued, or None when it waits for the commit. With ``CELERY_TASK_ALWAYS_EAGER`` (no
     broker) the task runs in-process instead.
     """
@@ -143,8 +143,14 @@ def enqueue(task, *args, **kwargs) -> bool | None:
 
 
 def _send(task, args, kwargs) -> bool:
+    app = task.app
     try:
-        task.apply_async(args=args, kwargs=kwargs, retry=False)
+        if app.conf.task_always_eager:
+            task.apply_async(args=args, kwargs=kwargs)
+        else:
+            # A connection of its own, tried once: kombu's default would retry for seconds.
+            with app.connection_for_write(transport_options={"max_retries": 0}) as conn:
+                task.apply_async(args=args, kwargs=kwargs, retry=False, connection=conn)
     except Exception:
         log_once(
             ("enqueue", task.name),

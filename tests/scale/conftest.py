@@ -117,3 +117,15 @@ def sink_at(settings, buffer_key):
 
     yield make
     sinks._sink_for.cache_clear()
+
+
+@pytest.fixture
+def celery_eager():
+    """Run tasks in-process even when CELERY_BROKER_URL names a real broker."""
+    from celery import current_app
+
+    conf = current_app.conf
+    saved = (conf.task_always_eager, conf.task_eager_propagates)
+    conf.task_always_eager, conf.task_eager_propagates = True, True
+    yield current_app
+    conf.task_always_eager, conf.task_eager_propagates = saved
