@@ -132,9 +132,9 @@ def enqueue(task, *args, **kwargs) -> bool | None:
     """Queue ``task`` once the current transaction commits (at once outside a transaction).
 
     Never raises and never waits on the broker beyond its connection timeout
-    (``CELERY_BROKER_CONNECTION_TIMEOUT``): connecting and publishing are tried once. Returns whether the task
-    was queued, or None when it waits for the commit. With ``CELERY_TASK_ALWAYS_EAGER`` (no
-    broker) the task runs in-process instead.
+    (``CELERY_BROKER_CONNECTION_TIMEOUT``): connecting and publishing are tried once. Returns
+    whether the task was queued, or None when it waits for the commit. With
+    ``CELERY_TASK_ALWAYS_EAGER`` (no broker) the task runs in-process instead.
     """
     if connection.in_atomic_block:
         transaction.on_commit(lambda: _send(task, args, kwargs))
