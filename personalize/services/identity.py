@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -126,8 +127,9 @@ def identify(request, email=None, *, user=None, **traits) -> str | None:
     profile = ctx.profile
     now = timezone.now()
     with transaction.atomic():
+        # With a buffered sink the row may not exist yet: create it (with a UUID primary key).
         row, _created = Visitor.objects.select_for_update().get_or_create(
-            pk=profile.id, defaults={"first_seen": now, "last_seen": now}
+            pk=uuid.UUID(hex=profile.id), defaults={"first_seen": now, "last_seen": now}
         )
         if row.merged_into_id:
             row = Visitor.objects.select_for_update().get(pk=row.merged_into_id)

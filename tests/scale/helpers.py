@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 
@@ -206,3 +207,116 @@ def stored_visitor(
     )
     Event.objects.bulk_create(rows)
     return vid
+
+
+class Worker:
+    """A real ``celery -A demo_site worker`` process on a queue of its own."""
+
+    def __init__(self, *, database_url, buffer_key, cache_prefix, lease_seconds=300):
+        import os
+
+        self.queue = f"personalize-tests-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.scale.worker_settings",
+            "DATABASE_URL": database_url,
+            "PERSONALIZE_TEST_BUFFER_KEY": buffer_key,
+            "PERSONALIZE_TEST_QUEUE": self.queue,
+            "PERSONALIZE_TEST_CACHE_PREFIX": cache_prefix,
+            "PERSONALIZE_TEST_LEASE_SECONDS": str(lease_seconds),
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.process = None
+        self.lines: list[str] = []
+
+    def start(self, timeout=60.0):
+        import pathlib
+        import subprocess
+        import sys
+        import threading
+
+        root = pathlib.Path(__file__).resolve().parents[2]
+        self.env["PYTHONPATH"] = str(root)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "demo_site",
+                "worker",
+                "--pool=solo",
+                "--queues",
+                self.queue,
+                "--hostname",
+                f"{self.queue}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=INFO",
+            ],
+            cwd=root,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        ready = threading.Event()
+
+        def read():
+            for line in self.process.stdout:
+                self.lines.append(line)
+                if " ready." in line:
+                    ready.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if not ready.wait(timeout):
+            self.kill()
+            raise RuntimeError("the Celery worker did not start:\n" + "".join(self.lines))
+        return self
+
+    @property
+    def log(self) -> str:
+        return "".join(self.lines)
+
+    def kill(self, sig=None):
+        import os
+        import signal
+
+        if self.process is None:
+            return
+        if self.process.poll() is not None:
+            if not self.process.stdout.closed:
+                self.process.stdout.close()
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, sig or signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self.process.stdout.close()
+
+    def stop(self):
+        import signal
+        import subprocess
+
+        try:
+            self.kill(signal.SIGTERM)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def delete_queue(self, app):
+        try:
+            with app.connection_for_write() as conn:
+                conn.default_channel.queue_delete(self.queue)
+        except Exception:  # the broker cleans up unused queues eventually; not a test failure
+            pass
+
+
+def wait_for(condition, timeout=30.0, interval=0.1, message="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {message}")

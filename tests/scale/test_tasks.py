@@ -98,7 +98,8 @@ def _noop():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_enqueue_with_a_closed_broker_port_fails_fast():
+def test_enqueue_with_a_closed_broker_port_fails_fast(monkeypatch):
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)  # it would override the broker
     app = Celery(
         "closed", broker=f"amqp://guest:guest@127.0.0.1:{free_port()}//", set_as_current=False
     )
@@ -110,7 +111,8 @@ def test_enqueue_with_a_closed_broker_port_fails_fast():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_enqueue_with_a_hung_broker_is_bounded(blackhole):
+def test_enqueue_with_a_hung_broker_is_bounded(blackhole, monkeypatch):
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)  # it would override the broker
     app = Celery(
         "hung", broker=f"amqp://guest:guest@127.0.0.1:{blackhole.port}//", set_as_current=False
     )
