@@ -67,6 +67,23 @@ class DatabaseSink(EventSink):
             self.stats.add("stored", count)
 
 
+def compact(batch):
+    """``batch`` without the empty fields of its events (ingest reads a missing event field as
+    empty): about half the bytes to push, hold in Redis and parse again. Visitor facts are kept
+    as they are: an empty fact is a value there."""
+    if not isinstance(batch, dict):
+        return batch
+    out = dict(batch)
+    if isinstance(out.get("events"), list):
+        out["events"] = [
+            {k: v for k, v in event.items() if v not in ("", None, {})}
+            if isinstance(event, dict)
+            else event
+            for event in out["events"]
+        ]
+    return out
+
+
 class BufferedSink(EventSink):
     """Appends each batch to a Redis list; a Celery task drains it into the database.
 
@@ -128,7 +145,7 @@ class BufferedSink(EventSink):
     def emit(self, batch: dict) -> None:
         count = len(batch.get("events") or ()) if isinstance(batch, dict) else 0
         try:
-            payload = json.dumps(batch, separators=(",", ":"), default=str)
+            payload = json.dumps(compact(batch), separators=(",", ":"), default=str)
         except (TypeError, ValueError):
             self._drop(count, "sink-json", "a batch could not be serialized")
             return

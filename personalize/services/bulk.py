@@ -1,15 +1,19 @@
-"""Set-based writes for :mod:`personalize.services.ingest` and the other services.
+# ruff: noqa: S608 - SQL is built from quoted model metadata only; every value is a parameter.
+"""Set-based writes behind :mod:`personalize.services.ingest`.
 
-PostgreSQL gets one statement per chunk for events (``INSERT ... SELECT FROM unnest(...)
-ON CONFLICT DO NOTHING RETURNING``) and one for all visitor counters (``UPDATE ... FROM
-unnest(...)``); SQLite gets a multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` and one
-``UPDATE`` per visitor; other databases fall back to the ORM (exact only without concurrent
-writers of the same events).
+PostgreSQL: events go in with one ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` per chunk,
+fed by ``unnest`` of arrays for small calls (a request's batch) or by ``COPY`` into a temporary
+table for large ones (a drain); visitors are created and their counters moved with one statement
+each. SQLite: a multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` and an ``UPDATE`` per
+visitor. Other databases fall back to the ORM (exact only without concurrent writers of the same
+events).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import operator
 import uuid
 from dataclasses import dataclass, field
 
@@ -21,6 +25,36 @@ from personalize.models.visitor import Event, Visitor
 
 #: Rows per INSERT statement.
 INSERT_CHUNK = 5_000
+#: From this many rows on, PostgreSQL is fed through COPY rather than arrays.
+COPY_THRESHOLD = 500
+EVENT_TEMP = "personalize_ingest_events"
+VISITOR_TEMP = "personalize_ingest_visitors"
+FACT_COLUMNS = ("device_type", "browser", "os", "country", "region", "city", "language")
+
+
+class EventRow:
+    """An event to store: the ``Event`` fields, without a model instance's overhead."""
+
+    __slots__ = (
+        "idempotency_key",
+        "medium",
+        "name",
+        "path",
+        "properties",
+        "referrer",
+        "slot",
+        "source",
+        "timestamp",
+        "utm_campaign",
+        "utm_medium",
+        "utm_source",
+        "value",
+        "variant",
+        "visitor_id",
+    )
+
+    def as_event(self) -> Event:
+        return Event(**{name: getattr(self, name) for name in self.__slots__})
 
 
 @dataclass
@@ -35,65 +69,108 @@ def _event_fields():
     return [f for f in Event._meta.concrete_fields if not f.primary_key]
 
 
-def supports_returning(conn=connection) -> bool:
-    if conn.vendor == "postgresql":
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def supports_returning() -> bool:
+    if connection.vendor == "postgresql":
         return True
-    if conn.vendor == "sqlite":
+    if connection.vendor == "sqlite":
         import sqlite3
 
         return sqlite3.sqlite_version_info >= (3, 35, 0)
     return False
 
 
-def insert_events(events: list[Event], *, deduplicate: bool = True) -> set[str]:
+# -- events ----------------------------------------------------------------------------------
+def insert_events(events: list[EventRow], *, deduplicate: bool = True) -> set[str]:
     """Insert ``events`` (unique keys), skipping keys already stored; the keys inserted."""
     if not events:
         return set()
     # A stable order: two transactions inserting overlapping keys lock them in the same order.
     events = sorted(events, key=lambda event: event.idempotency_key)
     if connection.vendor == "postgresql":
-        return _insert_postgresql(events)
+        if len(events) >= COPY_THRESHOLD:
+            return _insert_postgresql_copy(events)
+        return _insert_postgresql_arrays(events)
     if supports_returning():
         return _insert_returning(events)
     return _insert_orm(events, deduplicate)
 
 
-def _insert_postgresql(events: list[Event]) -> set[str]:
+def _returning(source_sql: str) -> str:
+    fields = _event_fields()
+    columns = ", ".join(_q(f.column) for f in fields)
+    key = _q(Event._meta.get_field("idempotency_key").column)
+    return (
+        f"INSERT INTO {_q(Event._meta.db_table)} ({columns}) {source_sql} "
+        f"ON CONFLICT DO NOTHING RETURNING {key}"
+    )
+
+
+def _insert_postgresql_arrays(events: list[EventRow]) -> set[str]:
     from psycopg.types.json import Jsonb
 
     fields = _event_fields()
-    table = connection.ops.quote_name(Event._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     casts = []
     for f in fields:
         db_type = f.rel_db_type(connection) if f.is_relation else f.db_type(connection)
         casts.append(f"%s::{db_type}[]")
-    key_column = connection.ops.quote_name(Event._meta.get_field("idempotency_key").column)
-    sql = (
-        # Identifiers come from model metadata, quoted; every value is a parameter.
-        f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({', '.join(casts)}) "  # noqa: S608
-        f"ON CONFLICT DO NOTHING RETURNING {key_column}"
-    )
-    inserted = set()
+    sql = _returning(f"SELECT * FROM unnest({', '.join(casts)})")
+    params = []
+    for f in fields:
+        values = [getattr(event, f.attname) for event in events]
+        if f.get_internal_type() == "JSONField":
+            values = [Jsonb(value) for value in values]
+        params.append(values)
     with connection.cursor() as cursor:
-        for start in range(0, len(events), INSERT_CHUNK):
-            chunk = events[start : start + INSERT_CHUNK]
-            params = []
-            for f in fields:
-                values = [getattr(event, f.attname) for event in chunk]
-                if f.get_internal_type() == "JSONField":
-                    values = [Jsonb(value) for value in values]
-                params.append(values)
-            cursor.execute(sql, params)
-            inserted.update(row[0] for row in cursor.fetchall())
-    return inserted
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
 
 
-def _insert_returning(events: list[Event]) -> set[str]:
+def _copy(cursor, table: str, columns: list[str], rows) -> None:
+    raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+    with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _temp_table(cursor, name: str, source: str, columns: list[str]) -> None:
+    """A session-scoped scratch table with ``columns`` of ``source``'s types, emptied."""
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {name} AS "
+        f"SELECT {', '.join(columns)} FROM {source} WITH NO DATA"
+    )
+    cursor.execute(f"TRUNCATE {name}")
+
+
+def _insert_postgresql_copy(events: list[EventRow]) -> set[str]:
     fields = _event_fields()
-    table = connection.ops.quote_name(Event._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    key_column = connection.ops.quote_name(Event._meta.get_field("idempotency_key").column)
+    columns = [_q(f.column) for f in fields]
+    values_of = operator.attrgetter(*(f.attname for f in fields))
+    json_at = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
+    dumps = json.JSONEncoder(separators=(",", ":"), default=str).encode
+
+    def rows():
+        for event in events:
+            row = list(values_of(event))
+            for index in json_at:
+                row[index] = dumps(row[index])
+            yield row
+
+    order = _q(Event._meta.get_field("idempotency_key").column)
+    with connection.cursor() as cursor:
+        _temp_table(cursor, EVENT_TEMP, _q(Event._meta.db_table), columns)
+        _copy(cursor, EVENT_TEMP, columns, rows())
+        cursor.execute(
+            _returning(f"SELECT {', '.join(columns)} FROM {EVENT_TEMP} ORDER BY {order}")
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _insert_returning(events: list[EventRow]) -> set[str]:
+    fields = _event_fields()
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     size = max(1, connection.ops.bulk_batch_size(fields, events))
     inserted = set()
@@ -105,16 +182,12 @@ def _insert_returning(events: list[Event]) -> set[str]:
                 for event in chunk
                 for f in fields
             ]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(chunk))} "  # noqa: S608
-                f"ON CONFLICT DO NOTHING RETURNING {key_column}",
-                params,
-            )
+            cursor.execute(_returning(f"VALUES {', '.join([row_sql] * len(chunk))}"), params)
             inserted.update(row[0] for row in cursor.fetchall())
     return inserted
 
 
-def _insert_orm(events: list[Event], deduplicate: bool) -> set[str]:
+def _insert_orm(events: list[EventRow], deduplicate: bool) -> set[str]:
     keys = [event.idempotency_key for event in events]
     known = set()
     if deduplicate:
@@ -122,8 +195,56 @@ def _insert_orm(events: list[Event], deduplicate: bool) -> set[str]:
             Event.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True)
         )
     fresh = [event for event in events if event.idempotency_key not in known]
-    Event.objects.bulk_create(fresh, ignore_conflicts=True)
+    Event.objects.bulk_create([event.as_event() for event in fresh], ignore_conflicts=True)
     return {event.idempotency_key for event in fresh}
+
+
+# -- visitors --------------------------------------------------------------------------------
+def existing_visitors(ids) -> list[tuple[uuid.UUID, uuid.UUID | None]]:
+    """(id, merged into) of the visitors among ``ids`` that exist."""
+    if connection.vendor != "postgresql":
+        return list(Visitor.objects.filter(pk__in=ids).values_list("pk", "merged_into_id"))
+    meta = Visitor._meta
+    with connection.cursor() as cursor:  # one array parameter, not thousands
+        cursor.execute(
+            f"SELECT {_q(meta.pk.column)}, {_q(meta.get_field('merged_into').column)} "
+            f"FROM {_q(meta.db_table)} WHERE {_q(meta.pk.column)} = ANY(%s::uuid[])",
+            [list(ids)],
+        )
+        return cursor.fetchall()
+
+
+def create_visitors(first_seen: dict[uuid.UUID, dt.datetime]) -> None:
+    """Create the visitors of ``first_seen`` (id -> first seen) that do not exist yet."""
+    if not first_seen:
+        return
+    if connection.vendor != "postgresql":
+        Visitor.objects.bulk_create(
+            [Visitor(id=vid, first_seen=when, last_seen=when) for vid, when in first_seen.items()],
+            ignore_conflicts=True,
+        )
+        return
+    # Every other column takes its model default, computed once (new fields follow).
+    template = Visitor()
+    selects, constants = [], []
+    columns = []
+    for f in Visitor._meta.concrete_fields:
+        columns.append(_q(f.column))
+        if f.primary_key:
+            selects.append("u.id")
+        elif f.attname in ("first_seen", "last_seen"):
+            selects.append("u.seen")
+        else:
+            selects.append("%s")
+            constants.append(f.get_db_prep_save(getattr(template, f.attname), connection))
+    ids = sorted(first_seen)
+    sql = (
+        f"INSERT INTO {_q(Visitor._meta.db_table)} ({', '.join(columns)}) "
+        f"SELECT {', '.join(selects)} FROM unnest(%s::uuid[], %s::timestamptz[]) AS u(id, seen) "
+        "ORDER BY u.id ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*constants, ids, [first_seen[vid] for vid in ids]])
 
 
 def update_visitors(updates: dict[uuid.UUID, VisitorUpdate]) -> None:
@@ -149,46 +270,49 @@ def _has_changes(update: VisitorUpdate) -> bool:
     return bool(update.page_views or update.visits or update.last_seen or update.facts)
 
 
-FACT_COLUMNS = ("device_type", "browser", "os", "country", "region", "city", "language")
-
-
 def _update_postgresql(updates: dict[uuid.UUID, VisitorUpdate]) -> None:
-    from psycopg.types.json import Jsonb
-
-    q = connection.ops.quote_name
     meta = Visitor._meta
-    table = q(meta.db_table)
-    ids, page_views, visits, last_seen, profiles = [], [], [], [], []
-    facts = {name: [] for name in FACT_COLUMNS}
+    column = {
+        name: _q(meta.get_field(name).column)
+        for name in ("page_views", "visit_count", "last_seen", "profile", *FACT_COLUMNS)
+    }
+    names = ["id", "page_views", "visits", "last_seen", "profile", *FACT_COLUMNS]
+    types = ["uuid", "bigint", "integer", "timestamptz", "jsonb"] + ["text"] * len(FACT_COLUMNS)
+    dumps = json.JSONEncoder(separators=(",", ":"), default=str).encode
+    rows = []
     for vid, update in sorted(updates.items()):
-        ids.append(vid)
-        page_views.append(update.page_views)
-        visits.append(update.visits)
-        last_seen.append(update.last_seen)
         profile = update.facts.get("profile")
-        profiles.append(Jsonb(profile) if profile else None)
-        for name in FACT_COLUMNS:
-            facts[name].append(update.facts.get(name))
-    column = {name: q(meta.get_field(name).column) for name in ("page_views", "visit_count")}
-    column.update({name: q(meta.get_field(name).column) for name in FACT_COLUMNS})
-    column["last_seen"] = q(meta.get_field("last_seen").column)
-    column["profile"] = q(meta.get_field("profile").column)
+        rows.append(
+            (
+                vid,
+                update.page_views,
+                update.visits,
+                update.last_seen,
+                dumps(profile) if profile else None,
+                *(update.facts.get(name) for name in FACT_COLUMNS),
+            )
+        )
     sets = [
         f"{column['page_views']} = v.{column['page_views']} + u.page_views",
         f"{column['visit_count']} = v.{column['visit_count']} + u.visits",
         f"{column['last_seen']} = GREATEST(v.{column['last_seen']}, "
         f"COALESCE(u.last_seen, v.{column['last_seen']}))",
         f"{column['profile']} = COALESCE(u.profile, v.{column['profile']})",
-    ]
-    sets += [f"{column[name]} = COALESCE(u.{name}, v.{column[name]})" for name in FACT_COLUMNS]
-    names = ["id", "page_views", "visits", "last_seen", "profile", *FACT_COLUMNS]
-    types = ["uuid", "bigint", "integer", "timestamptz", "jsonb"] + ["text"] * len(FACT_COLUMNS)
-    unnest = ", ".join(f"%s::{kind}[]" for kind in types)
-    sql = (
-        f"UPDATE {table} AS v SET {', '.join(sets)} "  # noqa: S608
-        f"FROM unnest({unnest}) AS u({', '.join(names)}) "
-        f"WHERE v.{q(meta.pk.column)} = u.id"
-    )
-    params = [ids, page_views, visits, last_seen, profiles] + [facts[n] for n in FACT_COLUMNS]
+    ] + [f"{column[name]} = COALESCE(u.{name}, v.{column[name]})" for name in FACT_COLUMNS]
+    target = f"UPDATE {_q(meta.db_table)} AS v SET {', '.join(sets)}"
+    match = f"WHERE v.{_q(meta.pk.column)} = u.id"
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        if len(rows) >= COPY_THRESHOLD:
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {VISITOR_TEMP} "
+                f"({', '.join(f'{n} {t}' for n, t in zip(names, types, strict=True))})"
+            )
+            cursor.execute(f"TRUNCATE {VISITOR_TEMP}")
+            _copy(cursor, VISITOR_TEMP, names, rows)
+            cursor.execute(f"{target} FROM {VISITOR_TEMP} AS u {match}")
+        else:
+            unnest = ", ".join(f"%s::{kind}[]" for kind in types)
+            columns = [list(values) for values in zip(*rows, strict=True)]
+            cursor.execute(
+                f"{target} FROM unnest({unnest}) AS u({', '.join(names)}) {match}", columns
+            )

@@ -38,6 +38,7 @@ from django.db import transaction
 
 from personalize.models.visitor import MAX_NAME, MAX_PATH, MAX_REFERRER, MAX_UTM, Event, Visitor
 from personalize.services import bulk
+from personalize.services.bulk import EventRow
 from personalize.tracking.headers import clean_text
 
 VISITOR_FACTS = {
@@ -77,7 +78,7 @@ class _Batch:
     visitor_id: uuid.UUID
     facts: dict
     first_seen: dt.datetime | None
-    events: list[Event] = field(default_factory=list)
+    events: list[EventRow] = field(default_factory=list)
 
 
 def _when(ts) -> dt.datetime:
@@ -106,25 +107,44 @@ def _visitor_id(raw) -> uuid.UUID | None:
         return None
 
 
-def _event(visitor_id, data: dict) -> Event | None:
+def _text(value, limit: int) -> str:
+    """:func:`clean_text`, with a fast path for the common plain ASCII value."""
+    if not value:
+        return ""
+    if isinstance(value, str) and value.isascii() and value.isprintable():
+        return value[: limit * 2 + 16].strip()[:limit]
+    return clean_text(value, limit)
+
+
+_EVENT_TEXT_ITEMS = tuple(EVENT_TEXT.items())
+
+
+def _event(visitor_id, data: dict) -> EventRow | None:
     if not isinstance(data, dict):
         return None
-    fields = {name: clean_text(data.get(name) or "", limit) for name, limit in EVENT_TEXT.items()}
-    if not fields["name"]:
+    row = EventRow()
+    get = data.get
+    for name, limit in _EVENT_TEXT_ITEMS:  # _text(), inlined: this loop runs per event
+        value = get(name)
+        if not value:
+            value = ""
+        elif value.__class__ is str and value.isascii() and value.isprintable():
+            value = value[: limit * 2 + 16].strip()[:limit]
+        else:
+            value = clean_text(value, limit)
+        setattr(row, name, value)
+    if not row.name:
         return None
-    properties = data.get("properties")
+    properties = get("properties")
     properties = dict(properties) if isinstance(properties, dict) else {}
-    if data.get("new_visit"):
+    if get("new_visit"):
         properties["new_visit"] = True
-    key = clean_text(data.get("key") or "", 64) or uuid.uuid4().hex
-    return Event(
-        visitor_id=visitor_id,
-        timestamp=_when(data.get("ts")),
-        value=_value(data.get("value")),
-        properties=properties,
-        idempotency_key=key,
-        **fields,
-    )
+    row.visitor_id = visitor_id
+    row.timestamp = _when(get("ts"))
+    row.value = _value(get("value"))
+    row.properties = properties
+    row.idempotency_key = _text(get("key"), 64) or uuid.uuid4().hex
+    return row
 
 
 def _parse(batches: Iterable[dict], result: IngestResult) -> list[_Batch]:
@@ -139,7 +159,7 @@ def _parse(batches: Iterable[dict], result: IngestResult) -> list[_Batch]:
             result.skipped += 1
             continue
         facts = {
-            name: clean_text(visitor.get(name) or "", limit)
+            name: _text(visitor.get(name), limit)
             for name, limit in VISITOR_FACTS.items()
             if name in visitor
         }
@@ -168,7 +188,7 @@ def resolve_visitor_ids(ids: set[uuid.UUID]) -> tuple[dict, set[uuid.UUID]]:
     """
     targets: dict[uuid.UUID, uuid.UUID | None] = {vid: vid for vid in ids}
     existing = set()
-    for pk, merged_into in Visitor.objects.filter(pk__in=ids).values_list("pk", "merged_into_id"):
+    for pk, merged_into in bulk.existing_visitors(ids):
         existing.add(pk)
         if merged_into is not None:
             targets[pk] = merged_into
@@ -206,19 +226,12 @@ def ingest(batches: Iterable[dict], *, deduplicate: bool = True) -> IngestResult
             if seen and (target not in first_seen or seen < first_seen[target]):
                 first_seen[target] = seen
         now = dt.datetime.now(dt.UTC)
-        missing = [
-            Visitor(
-                id=vid,
-                first_seen=first_seen.get(vid) or now,
-                last_seen=first_seen.get(vid) or now,
-                visit_count=0,
-                page_views=0,
-            )
+        missing = {
+            vid: first_seen.get(vid) or now
             for vid in {target for target in targets.values() if target is not None} - existing
             if targets.get(vid) == vid
-        ]
-        if missing:
-            Visitor.objects.bulk_create(missing, ignore_conflicts=True)
+        }
+        bulk.create_visitors(missing)
 
         fresh, keys = [], set()
         for item in parsed:

@@ -185,3 +185,21 @@ def test_sink_is_chosen_by_setting(settings):
         assert isinstance(sinks.get_sink(), BufferedSink)
     finally:
         sinks._sink_for.cache_clear()
+
+
+def test_empty_event_fields_are_not_buffered_but_facts_are():
+    from personalize.services.ingest import _event
+    from personalize.sinks import compact
+
+    data = batch(
+        None,
+        event(referrer="", value=None, properties={}, slot="", path="/x"),
+        country="",
+    )
+    small = compact(data)
+    assert small["visitor"]["country"] == ""
+    assert set(small["events"][0]) == {"key", "name", "ts", "path"}
+    full, trimmed = _event(None, data["events"][0]), _event(None, small["events"][0])
+    assert [getattr(full, n) for n in full.__slots__ if n != "timestamp"] == [
+        getattr(trimmed, n) for n in trimmed.__slots__ if n != "timestamp"
+    ]
