@@ -36,7 +36,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
-from personalize.models.visitor import MAX_NAME, MAX_PATH, MAX_REFERRER, MAX_UTM, Event, Visitor
+from personalize.models.visitor import MAX_NAME, MAX_PATH, MAX_REFERRER, MAX_UTM, Event
 from personalize.services import bulk
 from personalize.services.bulk import EventRow
 from personalize.tracking.headers import clean_text
