@@ -23,15 +23,21 @@ DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/personalize_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
 
-def database_url() -> str:
-    if os.environ.get("BENCH_DATABASE_URL"):
-        return os.environ["BENCH_DATABASE_URL"]
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
+def database_url(suffix: str = "") -> str:
+    """The benchmark database; ``suffix`` names a sibling database (kept between runs)."""
+    url = os.environ.get("BENCH_DATABASE_URL", "")
+    if not url:
+        url = os.environ.get("DATABASE_URL", "")
+        if url.startswith("postgres"):
+            parts = urllib.parse.urlsplit(url)
+            name = parts.path.lstrip("/") or "postgres"
+            url = urllib.parse.urlunsplit(parts._replace(path=f"/{name}_bench"))
+        else:
+            url = DEFAULT_DATABASE
+    if suffix and url.startswith("postgres"):
         parts = urllib.parse.urlsplit(url)
-        name = parts.path.lstrip("/") or "postgres"
-        return urllib.parse.urlunsplit(parts._replace(path=f"/{name}_bench"))
-    return DEFAULT_DATABASE
+        url = urllib.parse.urlunsplit(parts._replace(path=f"{parts.path}{suffix}"))
+    return url
 
 
 def redis_url() -> str:
@@ -55,9 +61,9 @@ def _ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def setup(name: str, *, redis: bool = True) -> dict:
+def setup(name: str, *, redis: bool = True, database_suffix: str = "") -> dict:
     """Check the services, configure Django on them (demo settings, no DEBUG) and migrate."""
-    db = database_url()
+    db = database_url(database_suffix)
     if not db.startswith("postgres"):
         skip(name, f"needs PostgreSQL; BENCH_DATABASE_URL is {db!r}")
     try:
@@ -85,7 +91,9 @@ def setup(name: str, *, redis: bool = True) -> dict:
     settings.CACHES["default"]["KEY_PREFIX"] = prefix
     settings.PERSONALIZE_BUFFER_KEY = f"{prefix}:events"
     settings.PERSONALIZE_BUFFER_REDIS_URL = cache_url
-    settings.LOGGING_CONFIG = None
+    import logging
+
+    logging.getLogger("personalize").setLevel(logging.ERROR)  # logged-once notices are noise here
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -119,7 +127,7 @@ class Timer:
 
 
 def line(label: str, value: str) -> None:
-    print(f"  {label:<46} {value}")
+    print(f"  {label:<50} {value}")
 
 
 def run_isolated(module: str, argv: list[str]) -> None:
