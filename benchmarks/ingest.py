@@ -6,11 +6,15 @@ flush task does (claim, ingest with INSERT ... ON CONFLICT DO NOTHING RETURNING,
 acknowledge). The floor is a plain COPY of the same event rows into a table with the same
 columns and indexes, measured in the same run.
 
-    python -m benchmarks ingest [--events=N] [--visitors=N]
+Each drain is measured ``--repeat`` times (median shown), with 1 worker and with ``--workers``
+processes draining concurrently (a deployment runs several Celery worker processes).
+
+    python -m benchmarks ingest [--events=N] [--visitors=N] [--workers=N] [--repeat=N]
 """
 
 from __future__ import annotations
 
+import statistics
 import sys
 import time
 import uuid
@@ -150,6 +154,7 @@ def run(argv: list[str]) -> None:
     events = bench.option(argv, "events", 100_000)
     visitors = bench.option(argv, "visitors", 20_000)
     workers = bench.option(argv, "workers", 2)
+    repeat = bench.option(argv, "repeat", 3)
     env = bench.setup(NAME)
     from django.conf import settings
 
@@ -168,15 +173,16 @@ def run(argv: list[str]) -> None:
         assert stored == events, (stored, events)
         assert views == events // 2, (views, events // 2)
 
-    drains = {}
+    drains: dict[int, list[float]] = {}
     try:
         for count in sorted({1, workers}):
-            bench.empty_tables(Event, Visitor)
-            with bench.Timer() as emit:
-                for data in batches:
-                    sink.emit(data)
-            drains[count] = _drain_with(count)
-            check()
+            for _ in range(repeat):
+                bench.empty_tables(Event, Visitor)
+                with bench.Timer() as emit:
+                    for data in batches:
+                        sink.emit(data)
+                drains.setdefault(count, []).append(_drain_with(count))
+                check()
         assert sink.stats.get("dropped") == 0
         for data in batches:  # everything again: a redelivery, all duplicates
             sink.emit(data)
@@ -192,7 +198,8 @@ def run(argv: list[str]) -> None:
         f"{events / emit.seconds:,.0f} events/s ({emit.seconds / len(batches) * 1e6:,.0f} us "
         "per request)",
     )
-    for count, seconds in drains.items():
+    for count, runs in drains.items():
+        seconds = statistics.median(runs)
         rate = events / seconds
         bench.line(
             f"ingest, {count} worker{'s' if count > 1 else ''}: Redis -> PostgreSQL",
@@ -202,7 +209,7 @@ def run(argv: list[str]) -> None:
     bench.line(
         "redelivery of everything, 1 worker", f"{events / again:,.0f} events/s, 0 stored twice"
     )
-    best = max(events / seconds for seconds in drains.values())
+    best = max(events / statistics.median(runs) for runs in drains.values())
     bench.line("target >= 20,000 events/s", "meets" if best >= 20_000 else "MISSES")
 
 

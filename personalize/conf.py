@@ -52,7 +52,7 @@ DEFAULTS: dict[str, Any] = {
     # Batches kept in process memory while Redis is unreachable, re-sent once it is back.
     "BUFFER_FALLBACK_SIZE": 10_000,
     # Batches (one per request) a worker claims and ingests in one transaction.
-    "BUFFER_BATCH_SIZE": 5_000,
+    "BUFFER_BATCH_SIZE": 2_000,
     # None: the cache alias' LOCATION when it is a Redis cache, else the REDIS_URL env var.
     "BUFFER_REDIS_URL": None,
     # Connect and read timeout (seconds) of the request path's Redis calls.

@@ -14,8 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import operator
-import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import F, Value
@@ -32,29 +33,27 @@ VISITOR_TEMP = "personalize_ingest_visitors"
 FACT_COLUMNS = ("device_type", "browser", "os", "country", "region", "city", "language")
 
 
-class EventRow:
+class EventRow(NamedTuple):
     """An event to store: the ``Event`` fields, without a model instance's overhead."""
 
-    __slots__ = (
-        "idempotency_key",
-        "medium",
-        "name",
-        "path",
-        "properties",
-        "referrer",
-        "slot",
-        "source",
-        "timestamp",
-        "utm_campaign",
-        "utm_medium",
-        "utm_source",
-        "value",
-        "variant",
-        "visitor_id",
-    )
+    visitor_id: str
+    name: str
+    path: str
+    referrer: str
+    medium: str
+    source: str
+    utm_source: str
+    utm_medium: str
+    utm_campaign: str
+    slot: str
+    variant: str
+    value: Decimal | None
+    properties: dict
+    timestamp: dt.datetime
+    idempotency_key: str
 
     def as_event(self) -> Event:
-        return Event(**{name: getattr(self, name) for name in self.__slots__})
+        return Event(**self._asdict())
 
 
 @dataclass
@@ -67,6 +66,11 @@ class VisitorUpdate:
 
 def _event_fields():
     return [f for f in Event._meta.concrete_fields if not f.primary_key]
+
+
+def uuid_array(ids) -> str:
+    """A ``uuid[]`` literal of hex ids: one short string to send instead of a list to dump."""
+    return "{" + ",".join(ids) + "}"
 
 
 def _q(name: str) -> str:
@@ -156,7 +160,7 @@ def _insert_postgresql_copy(events: list[EventRow]) -> set[str]:
         for event in events:
             row = list(values_of(event))
             for index in json_at:
-                row[index] = dumps(row[index])
+                row[index] = dumps(row[index]) if row[index] else "{}"
             yield row
 
     order = _q(Event._meta.get_field("idempotency_key").column)
@@ -200,21 +204,23 @@ def _insert_orm(events: list[EventRow], deduplicate: bool) -> set[str]:
 
 
 # -- visitors --------------------------------------------------------------------------------
-def existing_visitors(ids) -> list[tuple[uuid.UUID, uuid.UUID | None]]:
-    """(id, merged into) of the visitors among ``ids`` that exist."""
+def existing_visitors(ids) -> list[tuple[str, str | None]]:
+    """(id, merged into), as hex, of the visitors among ``ids`` (hex) that exist."""
     if connection.vendor != "postgresql":
-        return list(Visitor.objects.filter(pk__in=ids).values_list("pk", "merged_into_id"))
+        rows = Visitor.objects.filter(pk__in=ids).values_list("pk", "merged_into_id")
+        return [(pk.hex, merged.hex if merged else None) for pk, merged in rows]
     meta = Visitor._meta
-    with connection.cursor() as cursor:  # one array parameter, not thousands
+    pk, merged = _q(meta.pk.column), _q(meta.get_field("merged_into").column)
+    with connection.cursor() as cursor:  # one array parameter, hex strings back
         cursor.execute(
-            f"SELECT {_q(meta.pk.column)}, {_q(meta.get_field('merged_into').column)} "
-            f"FROM {_q(meta.db_table)} WHERE {_q(meta.pk.column)} = ANY(%s::uuid[])",
-            [list(ids)],
+            f"SELECT replace({pk}::text, '-', ''), replace({merged}::text, '-', '') "
+            f"FROM {_q(meta.db_table)} WHERE {pk} = ANY(%s::uuid[])",
+            [uuid_array(ids)],
         )
         return cursor.fetchall()
 
 
-def create_visitors(first_seen: dict[uuid.UUID, dt.datetime]) -> None:
+def create_visitors(first_seen: dict[str, dt.datetime]) -> None:
     """Create the visitors of ``first_seen`` (id -> first seen) that do not exist yet."""
     if not first_seen:
         return
@@ -244,10 +250,10 @@ def create_visitors(first_seen: dict[uuid.UUID, dt.datetime]) -> None:
         "ORDER BY u.id ON CONFLICT DO NOTHING"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*constants, ids, [first_seen[vid] for vid in ids]])
+        cursor.execute(sql, [*constants, uuid_array(ids), [first_seen[vid] for vid in ids]])
 
 
-def update_visitors(updates: dict[uuid.UUID, VisitorUpdate]) -> None:
+def update_visitors(updates: dict[str, VisitorUpdate]) -> None:
     """Add counters, move ``last_seen`` forward and set facts, without read-modify-write."""
     updates = {vid: update for vid, update in updates.items() if _has_changes(update)}
     if not updates:
@@ -270,7 +276,7 @@ def _has_changes(update: VisitorUpdate) -> bool:
     return bool(update.page_views or update.visits or update.last_seen or update.facts)
 
 
-def _update_postgresql(updates: dict[uuid.UUID, VisitorUpdate]) -> None:
+def _update_postgresql(updates: dict[str, VisitorUpdate]) -> None:
     meta = Visitor._meta
     column = {
         name: _q(meta.get_field(name).column)

@@ -32,7 +32,18 @@ def erased_among(ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     by_hash = {id_hash(vid): vid for vid in ids}
     if not by_hash:
         return set()
-    found = ErasedVisitor.objects.filter(id_hash__in=by_hash).values_list("id_hash", flat=True)
+    if connection.vendor == "postgresql":  # one array parameter, however many ids
+        meta = ErasedVisitor._meta
+        column = connection.ops.quote_name(meta.pk.column)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {column} FROM {connection.ops.quote_name(meta.db_table)} "  # noqa: S608
+                f"WHERE {column} = ANY(%s)",
+                [list(by_hash)],
+            )
+            found = [row[0] for row in cursor.fetchall()]
+    else:
+        found = ErasedVisitor.objects.filter(id_hash__in=by_hash).values_list("id_hash", flat=True)
     return {by_hash[h] for h in found}
 
 
