@@ -95,7 +95,7 @@ def insert_events(events: list[EventRow], *, deduplicate: bool = True) -> set[st
     # A stable order: two transactions inserting overlapping keys lock them in the same order.
     events = sorted(events, key=lambda event: event.idempotency_key)
     if connection.vendor == "postgresql":
-        if len(events) >= COPY_THRESHOLD:
+        if len(events) >= COPY_THRESHOLD and can_copy():
             return _insert_postgresql_copy(events)
         return _insert_postgresql_arrays(events)
     if supports_returning():
@@ -113,9 +113,20 @@ def _returning(source_sql: str) -> str:
     )
 
 
-def _insert_postgresql_arrays(events: list[EventRow]) -> set[str]:
-    from psycopg.types.json import Jsonb
+def can_copy() -> bool:
+    """Whether the driver offers psycopg 3's COPY API (psycopg2 does not: arrays are used)."""
+    connection.ensure_connection()
+    return type(connection.connection).__module__.startswith("psycopg.")
 
+
+def _json_text(value) -> str:
+    return _DUMPS(value) if value else "{}"
+
+
+_DUMPS = json.JSONEncoder(separators=(",", ":"), default=str).encode
+
+
+def _insert_postgresql_arrays(events: list[EventRow]) -> set[str]:
     fields = _event_fields()
     casts = []
     for f in fields:
@@ -126,7 +137,7 @@ def _insert_postgresql_arrays(events: list[EventRow]) -> set[str]:
     for f in fields:
         values = [getattr(event, f.attname) for event in events]
         if f.get_internal_type() == "JSONField":
-            values = [Jsonb(value) for value in values]
+            values = [_json_text(value) for value in values]  # text[] cast to jsonb[]
         params.append(values)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -154,13 +165,12 @@ def _insert_postgresql_copy(events: list[EventRow]) -> set[str]:
     columns = [_q(f.column) for f in fields]
     values_of = operator.attrgetter(*(f.attname for f in fields))
     json_at = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
-    dumps = json.JSONEncoder(separators=(",", ":"), default=str).encode
 
     def rows():
         for event in events:
             row = list(values_of(event))
             for index in json_at:
-                row[index] = dumps(row[index]) if row[index] else "{}"
+                row[index] = _json_text(row[index])
             yield row
 
     order = _q(Event._meta.get_field("idempotency_key").column)
@@ -284,7 +294,6 @@ def _update_postgresql(updates: dict[str, VisitorUpdate]) -> None:
     }
     names = ["id", "page_views", "visits", "last_seen", "profile", *FACT_COLUMNS]
     types = ["uuid", "bigint", "integer", "timestamptz", "jsonb"] + ["text"] * len(FACT_COLUMNS)
-    dumps = json.JSONEncoder(separators=(",", ":"), default=str).encode
     rows = []
     for vid, update in sorted(updates.items()):
         profile = update.facts.get("profile")
@@ -294,7 +303,7 @@ def _update_postgresql(updates: dict[str, VisitorUpdate]) -> None:
                 update.page_views,
                 update.visits,
                 update.last_seen,
-                dumps(profile) if profile else None,
+                _DUMPS(profile) if profile else None,
                 *(update.facts.get(name) for name in FACT_COLUMNS),
             )
         )
@@ -308,7 +317,7 @@ def _update_postgresql(updates: dict[str, VisitorUpdate]) -> None:
     target = f"UPDATE {_q(meta.db_table)} AS v SET {', '.join(sets)}"
     match = f"WHERE v.{_q(meta.pk.column)} = u.id"
     with connection.cursor() as cursor:
-        if len(rows) >= COPY_THRESHOLD:
+        if len(rows) >= COPY_THRESHOLD and can_copy():
             cursor.execute(
                 f"CREATE TEMP TABLE IF NOT EXISTS {VISITOR_TEMP} "
                 f"({', '.join(f'{n} {t}' for n, t in zip(names, types, strict=True))})"

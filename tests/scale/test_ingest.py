@@ -63,3 +63,60 @@ def test_events_of_an_erased_visitor_are_dropped():
     assert result.skipped == 1
     assert not Visitor.objects.filter(pk=vid).exists()
     assert ErasedVisitor.objects.count() == 1
+
+
+def test_large_calls_are_exact_too(settings):
+    """Large calls take the bulk path (COPY on PostgreSQL): same results, redelivery included."""
+    from personalize.services import bulk
+
+    visitors = [uuid.uuid4() for _ in range(200)]
+    data = [batch(v, event(new_visit=True), event(), event("click")) for v in visitors]
+    assert 3 * len(data) >= bulk.COPY_THRESHOLD
+    first = ingest(data)
+    again = ingest([*data[:100], batch(visitors[0], event())])
+    assert (first.events, again.events, again.duplicates) == (600, 1, 300)
+    assert Event.objects.count() == 601
+    rows = {v.pk: (v.page_views, v.visit_count) for v in Visitor.objects.all()}
+    assert rows[visitors[0]] == (3, 1)
+    assert rows[visitors[1]] == (2, 1)
+
+
+def test_malformed_parts_are_skipped_not_fatal():
+    vid = uuid.uuid4()
+    result = ingest(
+        [
+            "not a batch",
+            {"visitor": "nope"},
+            {"visitor": {"id": "not-an-id"}, "events": [event()]},
+            batch(vid, event(), {"no": "name"}, "junk", event(name="x" * 500, path="/\x00p")),
+            {"visitor": {"id": vid.hex}, "events": "not a list"},
+        ]
+    )
+    assert result.skipped == 5
+    long_name = Event.objects.exclude(name="page_view").get()
+    assert (len(long_name.name), long_name.path) == (64, "/p")  # capped, control chars dropped
+    assert Event.objects.filter(name="page_view").count() == 1
+
+
+def test_merged_visitors_events_follow_the_merge():
+    person, browser = uuid.uuid4(), uuid.uuid4()
+    ingest([batch(person, event()), batch(browser, event())])
+    Visitor.objects.filter(pk=browser).update(merged_into=person)
+    ingest([batch(browser, event(new_visit=True))])
+    assert Visitor.objects.get(pk=person).page_views == 2
+    assert Event.objects.filter(visitor_id=person).count() == 2
+
+
+def test_database_sink_still_writes_in_the_request(settings):
+    from personalize import sinks
+
+    settings.PERSONALIZE_EVENT_SINK = "personalize.sinks.DatabaseSink"
+    sinks._sink_for.cache_clear()
+    try:
+        sink = sinks.get_sink()
+        vid = uuid.uuid4()
+        sink.emit(batch(vid, event(), event("impression")))
+        assert sink.stats.get("stored") == 2
+        assert Visitor.objects.get(pk=vid).page_views == 1
+    finally:
+        sinks._sink_for.cache_clear()
