@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.test import Client
 
 from personalize.models import DeviceRule, Segment
 from personalize.services import segments
+from tests.scale.helpers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +75,20 @@ def test_membership_version_change_costs_one_query(
         browser.get("/vip/")
     with django_assert_num_queries(0):
         browser.get("/vip/")
+
+
+@pytest.mark.parametrize("redis_state", [pytest.param("up", marks=pytest.mark.redis), "down"])
+def test_buffered_page_views_run_no_query_once_warm(
+    site, sink_at, redis_state, django_assert_num_queries
+):
+    """With the buffered sink a tracked page view touches Redis only, even when Redis is down."""
+    up = redis_state == "up"
+    sink = sink_at(os.environ["REDIS_URL"] if up else f"redis://127.0.0.1:{free_port()}/0")
+    browser = _browser()
+    browser.get("/vip/")
+    browser.get("/vip/")
+    with django_assert_num_queries(0):
+        for _ in range(3):
+            assert browser.get("/vip/").status_code == 200
+    assert sink.stats.get("buffered" if up else "fallback") >= 5
+    assert sink.stats.get("dropped") == 0
