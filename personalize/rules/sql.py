@@ -30,7 +30,7 @@ from django.db.models import (
 from django.db.models import lookups as lk
 from django.db.models.functions import Cast, Coalesce, Left, Right, StrIndex
 
-from personalize.rules.matching import NumberOperator, TextOperator, split_list
+from personalize.rules.matching import NumberOperator, TextOperator, glob_regex, split_list
 
 DAY = 86400
 _TEXT_LOOKUPS = {  # operator -> (case-sensitive lookup, case-insensitive lookup)
@@ -58,23 +58,6 @@ def window_start(now: dt.datetime, within_days: int | None) -> dt.datetime | Non
         return None
     since_day = int(now.timestamp() // DAY) - int(within_days) + 1
     return dt.datetime.fromtimestamp(since_day * DAY, dt.UTC)
-
-
-def glob_regex(pattern: str) -> str:
-    """A wildcard pattern (``*``, ``?``) as an anchored regular expression read alike by
-    PostgreSQL and Python's ``re`` (SQLite): every non-alphanumeric character is escaped."""
-    parts = []
-    for char in pattern:
-        if char == "*":
-            if not parts or parts[-1] != ".*":
-                parts.append(".*")
-        elif char == "?":
-            parts.append(".")
-        elif char.isalnum() or char == "_":
-            parts.append(char)
-        else:
-            parts.append("\\" + char)
-    return "^" + "".join(parts) + "$"
 
 
 def text_q(expression, operator: str, pattern: str, *, case_sensitive: bool) -> Q | None:

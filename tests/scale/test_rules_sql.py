@@ -22,7 +22,8 @@ from personalize.models import (
     VisitCountRule,
     Visitor,
 )
-from personalize.rules.sql import glob_regex, window_start
+from personalize.rules.matching import glob_regex, match_text
+from personalize.rules.sql import window_start
 from personalize.services.segments import (
     ROW_FIELDS,
     offline_context,
@@ -269,6 +270,9 @@ def test_segment_rule_on_a_python_only_segment_stays_in_python(population):
 def test_glob_regex_escapes_everything_but_wildcards():
     assert glob_regex("/a.b/*?") == r"^\/a\.b\/.*.$"
     assert glob_regex("**x") == "^.*x$"
+    assert match_text("glob", "/a.b/xyz", "/a.b/*?", case_sensitive=True)
+    assert not match_text("glob", "/aXb/xyz", "/a.b/*?", case_sensitive=True)
+    assert match_text("glob", "(x) [y]+$", "(?) [y]+$", case_sensitive=True)
 
 
 def test_window_start_matches_the_profile_window():
