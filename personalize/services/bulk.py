@@ -116,7 +116,7 @@ def _returning(source_sql: str) -> str:
 def can_copy() -> bool:
     """Whether the driver offers psycopg 3's COPY API (psycopg2 does not: arrays are used)."""
     connection.ensure_connection()
-    return type(connection.connection).__module__.startswith("psycopg.")
+    return type(connection.connection).__module__.partition(".")[0] == "psycopg"
 
 
 def _json_text(value) -> str:

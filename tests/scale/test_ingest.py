@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.db import connection
 
 from personalize.models import ErasedVisitor, Event, Visitor
 from personalize.services import privacy
@@ -72,6 +73,8 @@ def test_large_calls_are_exact_too(settings):
     visitors = [uuid.uuid4() for _ in range(200)]
     data = [batch(v, event(new_visit=True), event(), event("click")) for v in visitors]
     assert 3 * len(data) >= bulk.COPY_THRESHOLD
+    if connection.vendor == "postgresql":
+        assert bulk.can_copy()  # psycopg 3: the COPY path is the one exercised here
     first = ingest(data)
     again = ingest([*data[:100], batch(visitors[0], event())])
     assert (first.events, again.events, again.duplicates) == (600, 1, 300)
