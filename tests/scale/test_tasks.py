@@ -120,7 +120,7 @@ def test_enqueue_with_a_hung_broker_is_bounded(blackhole, monkeypatch):
     task = app.task(name="personalize-tests.noop")(_noop)
     started = time.monotonic()
     assert tasks.enqueue(task) is False
-    assert 0.25 < time.monotonic() - started < 1.0  # the connection timeout, once
+    assert 0.25 < time.monotonic() - started < 1.5  # the connection timeout, once
 
 
 def test_beat_schedule(settings):
