@@ -87,6 +87,10 @@ else:
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Queueing a task (admin "Rebuild now", erasure) waits at most this long for the broker.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "Europe/London"
 
 PERSONALIZE_EVENT_SINK = os.environ.get("PERSONALIZE_EVENT_SINK", "personalize.sinks.DatabaseSink")
 

@@ -160,9 +160,83 @@ def check_cache(app_configs=None, **kwargs):
     return []
 
 
+def check_buffer(app_configs=None, **kwargs):
+    """The buffered sink and the background tasks (personalize.E030-E033, W030)."""
+    errors = []
+    positive = (
+        "BUFFER_MAX_LENGTH",
+        "BUFFER_FALLBACK_SIZE",
+        "BUFFER_BATCH_SIZE",
+        "BUFFER_LEASE_SECONDS",
+        "BUFFER_FLUSH_INTERVAL",
+        "BUFFER_SOCKET_TIMEOUT",
+        "BUFFER_RETRY_INTERVAL",
+        "REBUILD_CHUNK_SIZE",
+        "REBUILD_INTERVAL",
+        "PURGE_CHUNK_SIZE",
+        "RETENTION_DAYS",
+        "STATS_RETENTION_DAYS",
+    )
+    for name in positive:
+        value = get_setting(name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            errors.append(
+                checks.Error(
+                    f"{PREFIX}{name} must be a positive number; got {value!r}.",
+                    id="personalize.E032",
+                )
+            )
+    events = get_setting("CONVERSION_EVENTS")
+    if not isinstance(events, list | tuple) or not all(isinstance(e, str) for e in events):
+        errors.append(
+            checks.Error(
+                f"{PREFIX}CONVERSION_EVENTS must be a list of event names.",
+                id="personalize.E033",
+            )
+        )
+    from personalize.tasks import uses_buffered_sink
+
+    if not uses_buffered_sink():
+        return errors
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        errors.append(
+            checks.Error(
+                "The buffered event sink needs the redis package.",
+                hint='Install django-personalize[redis] (or "redis>=5").',
+                id="personalize.E031",
+            )
+        )
+    from personalize.buffer import buffer_url
+
+    if not buffer_url():
+        errors.append(
+            checks.Error(
+                "The buffered event sink has no Redis to write to: every event would be dropped.",
+                hint=(
+                    f"Set {PREFIX}BUFFER_REDIS_URL, use a Redis cache for "
+                    f"{PREFIX}CACHE_ALIAS, or set the REDIS_URL environment variable."
+                ),
+                id="personalize.E030",
+            )
+        )
+    timeout = get_setting("BUFFER_SOCKET_TIMEOUT")
+    if isinstance(timeout, int | float) and timeout > 0.5:
+        errors.append(
+            checks.Warning(
+                f"{PREFIX}BUFFER_SOCKET_TIMEOUT is {timeout}s: a slow Redis can hold "
+                "every request that long.",
+                hint="Keep it at a small fraction of a second (the default is 0.05).",
+                id="personalize.W030",
+            )
+        )
+    return errors
+
+
 def register() -> None:
     from personalize.api.checks import check_api_settings
 
-    for check in (check_middleware, check_templates, check_settings, check_cache):
+    for check in (check_middleware, check_templates, check_settings, check_cache, check_buffer):
         checks.register(check, "personalize")
     checks.register(check_api_settings, "personalize")

@@ -45,13 +45,30 @@ DEFAULTS: dict[str, Any] = {
     "EVENT_SINK": "personalize.sinks.DatabaseSink",
     "VISIT_TIMEOUT": 30 * 60,
     "SNAPSHOT_CHECK_INTERVAL": 1.0,
-    # Buffered sink (Redis list drained by Celery).
+    # Buffered sink (a Redis list drained by Celery); see docs/tasks.md.
+    # Redis key of the list; the processing lists and lease table use it as a prefix.
     "BUFFER_KEY": "personalize:events",
+    # Batches the list may hold; beyond it new batches are dropped and counted.
     "BUFFER_MAX_LENGTH": 1_000_000,
+    # Batches kept in process memory while Redis is unreachable, re-sent once it is back.
     "BUFFER_FALLBACK_SIZE": 10_000,
-    "BUFFER_BATCH_SIZE": 5_000,
-    "BUFFER_REDIS_URL": None,  # None: REDIS_URL from the cache alias or the environment
+    # Batches (one per request) a worker claims and ingests in one transaction.
+    "BUFFER_BATCH_SIZE": 2_000,
+    # None: the cache alias' LOCATION when it is a Redis cache, else the REDIS_URL env var.
+    "BUFFER_REDIS_URL": None,
+    # Connect and read timeout (seconds) of the request path's Redis calls.
     "BUFFER_SOCKET_TIMEOUT": 0.05,
+    # After a failed Redis call, requests skip Redis for this long (seconds): circuit breaker.
+    "BUFFER_RETRY_INTERVAL": 5.0,
+    # A claimed chunk not acknowledged within this many seconds goes back to the list.
+    "BUFFER_LEASE_SECONDS": 300,
+    # Beat period (seconds) of the flush task, and a flush task's time budget.
+    "BUFFER_FLUSH_INTERVAL": 5.0,
+    # Static segments.
+    "REBUILD_CHUNK_SIZE": 2_000,  # visitors evaluated in Python per chunk
+    "REBUILD_SQL_CHUNK_SIZE": 250_000,  # visitors per statement when the rules run in SQL
+    "REBUILD_INTERVAL": 3600,  # beat period (seconds) of the rebuild of every static segment
+    "PURGE_CHUNK_SIZE": 10_000,  # rows deleted per statement by the retention purge
     # Geography.
     "GEO_RESOLVERS": [
         "personalize.tracking.geo.HeaderResolver",

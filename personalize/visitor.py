@@ -11,7 +11,6 @@ views, when the response is on its way out. Every answer is memoized for the req
 from __future__ import annotations
 
 import functools
-import time
 import uuid
 
 from django.utils import timezone
@@ -66,6 +65,7 @@ class CurrentVisitor:
         self.decisions: dict[str, Decision] = {}
         self.events: list[dict] = []
         self._topics_added: set[str] = set()
+        self._event_seq = 0
 
     # -- request facts -------------------------------------------------------------------
     @cached_property
@@ -442,13 +442,21 @@ class CurrentVisitor:
         self.explicit = True
         return event
 
+    def _event_time(self, name: str) -> float:
+        """The request's time for its page view, then a microsecond later for each other
+        event, so events of one request keep the order in which they happened."""
+        if name == "page_view":
+            return self.ctx.timestamp
+        self._event_seq += 1
+        return self.ctx.timestamp + self._event_seq / 1_000_000
+
     def event_dict(self, name: str, **fields) -> dict:
         source = self.ctx.source
         utm = source.utm
         event = {
             "key": uuid.uuid4().hex,
             "name": name,
-            "ts": time.time() if fields.pop("now", None) else self.ctx.timestamp,
+            "ts": self._event_time(name),
             "path": self.path,
             "referrer": "",
             "medium": source.medium,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
 
 from personalize.admin.preview import preview_link
+from personalize.admin.segment_actions import export_csv, export_json, rebuild_now
 from personalize.models import Rule, Segment
 
 
@@ -46,6 +47,7 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("definition", "size", "rebuilt_at", "preview", "created_at", "updated_at")
     inlines = [RuleInline]
+    actions = [rebuild_now, export_csv, export_json]
     fieldsets = (
         (None, {"fields": ("name", "slug", "description", "category", "is_active")}),
         (_("How rules combine"), {"fields": ("match", "kind", "definition")}),

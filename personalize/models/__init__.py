@@ -4,6 +4,7 @@ from personalize.models.audit import ExportAudit
 from personalize.models.content import Slot, Variant
 from personalize.models.intent import Intent, IntentSignal, TopicMapping
 from personalize.models.segment import Segment
+from personalize.models.stats import SegmentDailyStat, VariantDailyStat
 from personalize.models.visitor import ErasedVisitor, Event, Membership, Visitor
 from personalize.rules import (
     BrowserRule,
@@ -58,6 +59,7 @@ __all__ = [
     "SampleRule",
     "SearchTermRule",
     "Segment",
+    "SegmentDailyStat",
     "SegmentRule",
     "Slot",
     "TimeOfDayRule",
@@ -66,6 +68,7 @@ __all__ = [
     "UTMRule",
     "UserRule",
     "Variant",
+    "VariantDailyStat",
     "VisitCountRule",
     "Visitor",
 ]

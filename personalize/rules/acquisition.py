@@ -98,6 +98,24 @@ class ReferrerRule(SourceMixin, Rule):
             return host == self.host
         return True
 
+    def to_q(self, now):
+        """Medium and source of the latest (or first) stored page view; a host is not stored
+        per visit, so host conditions are evaluated in Python."""
+        from django.db.models import Q
+        from django.db.models.lookups import Exact
+
+        from personalize.rules.sql import latest_page_view
+
+        if self.host:
+            return None
+        first = self.scope == Scope.FIRST_VISIT
+        condition = Q()
+        if self.medium:
+            condition &= Q(Exact(latest_page_view("medium", first=first), self.medium))
+        if self.source_name:
+            condition &= Q(Exact(latest_page_view("source", first=first), self.source_name))
+        return condition
+
     def describe_condition(self) -> str:
         parts = []
         if self.medium:
@@ -142,6 +160,19 @@ class UTMRule(SourceMixin, Rule):
 
     def test(self, ctx) -> bool:
         return match_text(self.operator, self.source_of(ctx).utm.get(self.parameter), self.value)
+
+    #: Parameters stored on every event, hence usable in SQL.
+    STORED_PARAMETERS = (Parameter.SOURCE, Parameter.MEDIUM, Parameter.CAMPAIGN)
+
+    def to_q(self, now):
+        """The parameter on the latest (or first) stored page view; utm_term, utm_content and
+        utm_id are not stored on events, so those rules are evaluated in Python."""
+        from personalize.rules.sql import latest_page_view, text_q
+
+        if self.parameter not in self.STORED_PARAMETERS:
+            return None
+        value = latest_page_view(self.parameter, first=self.scope == Scope.FIRST_VISIT)
+        return text_q(value, self.operator, self.value, case_sensitive=False)
 
     def describe_condition(self) -> str:
         return (

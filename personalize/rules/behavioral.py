@@ -79,6 +79,19 @@ class PageVisitRule(Rule):
         count = ctx.profile.page_count(self.matches_path, ctx.timestamp, self.within_days)
         return compare_number(self.count_operator, count, self.count)
 
+    def to_q(self, now):
+        """Page views whose path matches, counted in the Event table (regex: not pushed down)."""
+        from personalize.models.visitor import Event
+        from personalize.rules import sql
+
+        path = sql.text_q("path", self.path_operator, self.path, case_sensitive=True)
+        if path is None:
+            return None
+        since = sql.window_start(now, self.within_days)
+        return sql.count_q(
+            Event.PAGE_VIEW, self.count_operator, self.count, since=since, where=path
+        )
+
     def describe_condition(self) -> str:
         return (
             f"viewed a page whose path {describe_text(self.path_operator, self.path)} "
@@ -155,6 +168,17 @@ class EventRule(Rule):
 
     def test(self, ctx) -> bool:
         return compare_number(self.operator, self.measure(ctx), self.value)
+
+    def to_q(self, now):
+        """Count, total or average of the event's stored values, in the Event table."""
+        from personalize.rules import sql
+
+        since = sql.window_start(now, self.within_days)
+        if self.aggregate == self.Aggregate.COUNT:
+            return sql.count_q(self.event, self.operator, self.value, since=since)
+        if self.aggregate == self.Aggregate.SUM:
+            return sql.sum_q(self.event, self.operator, self.value, since=since)
+        return sql.average_q(self.event, self.operator, self.value, since=since)
 
     def describe_condition(self) -> str:
         expected = describe_number(self.operator, self.value)

@@ -67,6 +67,13 @@ class SegmentRule(Rule):
             return False
         return ctx.in_segment(slug)
 
+    def to_q(self, now):
+        """Membership rows when the other segment is static; its own rules when it is dynamic
+        and all of them push down; None otherwise."""
+        from personalize.services.segments import segment_q
+
+        return segment_q(self.other_segment_id, now)
+
     def describe_condition(self) -> str:
         try:
             name = self.other_segment.name

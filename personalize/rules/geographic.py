@@ -6,6 +6,8 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
+from django.db.models.lookups import In
 from django.utils.translation import gettext_lazy as _
 
 from personalize.models.segment import Segment
@@ -67,10 +69,19 @@ class LocationRule(Rule):
         return not (self._cities and geo.city.casefold() not in self._cities)
 
     def to_q(self, now):
+        """The visitor's last known place, as stored on its row."""
+        condition = models.Q()
         countries = [code.upper() for code in split_list(self.countries)]
-        if split_list(self.regions) or split_list(self.cities) or not countries:
-            return None
-        return models.Q(country__in=countries)
+        if countries:
+            condition &= models.Q(In(Upper("country"), countries))
+        for field, items in (("region", self.regions), ("city", self.cities)):
+            names = split_list(items)
+            if names:
+                any_name = models.Q()
+                for name in names:
+                    any_name |= models.Q(**{f"{field}__iexact": name})
+                condition &= any_name
+        return condition
 
     def describe_condition(self) -> str:
         parts = []

@@ -95,6 +95,24 @@ def validate_pattern(operator: str, pattern: str) -> None:
         raise ValidationError(_("Patterns cannot contain NUL characters."))
 
 
+def glob_regex(pattern: str) -> str:
+    """A wildcard pattern (``*``, ``?``) as an anchored regular expression that Python's ``re``
+    and PostgreSQL read alike (static segments run it in SQL): every character but letters,
+    digits and ``_`` is escaped."""
+    parts = []
+    for char in pattern:
+        if char == "*":
+            if not parts or parts[-1] != ".*":
+                parts.append(".*")
+        elif char == "?":
+            parts.append(".")
+        elif char.isalnum() or char == "_":
+            parts.append(char)
+        else:
+            parts.append("\\" + char)
+    return "^" + "".join(parts) + "$"
+
+
 @functools.lru_cache(maxsize=2048)
 def _compiled(operator: str, pattern: str, case_sensitive: bool):
     flags = 0 if case_sensitive else re.IGNORECASE
@@ -102,16 +120,7 @@ def _compiled(operator: str, pattern: str, case_sensitive: bool):
         validate_regex(pattern)
         return re.compile(pattern, flags)
     if operator == TextOperator.GLOB:
-        parts = []
-        for char in pattern:
-            if char == "*":
-                if not parts or parts[-1] != ".*":
-                    parts.append(".*")
-            elif char == "?":
-                parts.append(".")
-            else:
-                parts.append(re.escape(char))
-        return re.compile("".join(parts), flags | re.DOTALL)
+        return re.compile(glob_regex(pattern), flags | re.DOTALL)
     if operator == TextOperator.IN:
         items = split_list(pattern)
         return frozenset(items if case_sensitive else (item.casefold() for item in items))

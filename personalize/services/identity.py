@@ -77,8 +77,9 @@ def identify(request, email=None, *, user=None, verified=False, **traits) -> str
     profile = ctx.profile
     now = timezone.now()
     with transaction.atomic():
+        # With a buffered sink the row may not exist yet: create it (with a UUID primary key).
         row, _created = Visitor.objects.select_for_update().get_or_create(
-            pk=profile.id, defaults={"first_seen": now, "last_seen": now}
+            pk=uuid.UUID(hex=profile.id), defaults={"first_seen": now, "last_seen": now}
         )
         if row.merged_into_id:
             row = Visitor.objects.select_for_update().get(pk=row.merged_into_id)

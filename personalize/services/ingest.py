@@ -1,4 +1,4 @@
-"""Storing tracked events: the one code path behind every event sink.
+"""Storing tracked events: the one code path behind every event sink and the API.
 
 A *batch* is what one request (or one API call) produced for one visitor, as plain JSON-able
 data, so it can be written now (database sink) or queued and written later (buffered sink)::
@@ -13,24 +13,33 @@ data, so it can be written now (database sink) or queued and written later (buff
                     "value": None | "12.50", "properties": {...}, "new_visit": true}],
     }
 
-:func:`ingest` creates missing visitors, stores each event once (idempotency key), and moves
-counters with ``F()`` expressions so concurrent writers never lose an increment.
+:func:`ingest` creates missing visitors, follows merged ones, drops erased ones (tombstones),
+stores each event once (idempotency key) and moves counters with ``F()``-style increments, so
+concurrent writers never lose an increment.
+
+Exactness. On PostgreSQL and SQLite, events are written with ``INSERT ... ON CONFLICT DO NOTHING
+RETURNING``: counters move only for the events this call really inserted, so a redelivered batch
+stores and counts each event once, and two workers ingesting the same batch at the same time
+never count it twice (the second insert waits for the first to commit, then inserts nothing).
+A batch's visitor facts (device, geo, profile) are applied only when the batch carries no event
+or at least one of its events was new: a redelivered batch changes nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Greatest
 
-from personalize.models.visitor import MAX_NAME, MAX_PATH, MAX_REFERRER, MAX_UTM, Event, Visitor
+from personalize.models.visitor import MAX_NAME, MAX_PATH, MAX_REFERRER, MAX_UTM, Event
+from personalize.services import bulk
+from personalize.services.bulk import EventRow
 from personalize.tracking.headers import clean_text
 
 VISITOR_FACTS = {
@@ -59,10 +68,18 @@ MAX_VALUE = Decimal("999999999999.99")
 
 @dataclass
 class IngestResult:
-    events: int = 0
-    duplicates: int = 0
-    skipped: int = 0
-    visitors: int = 0
+    events: int = 0  # events stored by this call
+    duplicates: int = 0  # events already stored (redelivery) or repeated within the call
+    skipped: int = 0  # malformed batches and events, and events of erased visitors
+    visitors: int = 0  # visitors whose events or facts were written
+
+
+@dataclass
+class _Batch:
+    visitor_id: str
+    facts: dict
+    first_seen: dt.datetime | None
+    events: list[EventRow] = field(default_factory=list)
 
 
 def _when(ts) -> dt.datetime:
@@ -84,43 +101,106 @@ def _value(raw) -> Decimal | None:
     return value
 
 
-def _visitor_id(raw) -> uuid.UUID | None:
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+
+
+def _visitor_id(raw) -> str | None:
+    """The visitor id as 32 lowercase hex digits (the cookie's form), or None if invalid.
+
+    Ids stay strings inside ingest: hashing and comparing UUID objects costs more than the
+    rest of the work per batch.
+    """
+    if isinstance(raw, str) and _HEX32.fullmatch(raw):
+        return raw
     try:
-        return uuid.UUID(str(raw))
+        return uuid.UUID(str(raw)).hex
     except (TypeError, ValueError, AttributeError):
         return None
 
 
-def _event(visitor_id, data: dict) -> Event | None:
-    if not isinstance(data, dict):
+def _text(value, limit: int) -> str:
+    """:func:`clean_text`, with a fast path for the common plain ASCII value."""
+    if not value:
+        return ""
+    if isinstance(value, str) and value.isascii() and value.isprintable():
+        return value[: limit * 2 + 16].strip()[:limit]
+    return clean_text(value, limit)
+
+
+_EVENT_TEXT_ITEMS = tuple(EVENT_TEXT.items())
+_FACT_ITEMS = tuple(VISITOR_FACTS.items())
+
+
+def _event(visitor_id: str, data: dict) -> EventRow | None:
+    if data.__class__ is not dict:
         return None
-    fields = {name: clean_text(data.get(name) or "", limit) for name, limit in EVENT_TEXT.items()}
-    if not fields["name"]:
-        return None
-    properties = data.get("properties")
+    get = data.get
+    texts = []
+    for name, limit in _EVENT_TEXT_ITEMS:  # _text(), inlined: this loop runs per event
+        value = get(name)
+        if not value:
+            value = ""
+        elif value.__class__ is str and value.isascii() and value.isprintable():
+            value = value[: limit * 2 + 16].strip()[:limit]
+        else:
+            value = clean_text(value, limit)
+        texts.append(value)
+    if not texts[0]:
+        return None  # no name
+    properties = get("properties")
     properties = dict(properties) if isinstance(properties, dict) else {}
-    if data.get("new_visit"):
+    if get("new_visit"):
         properties["new_visit"] = True
-    key = clean_text(data.get("key") or "", 64) or uuid.uuid4().hex
-    return Event(
-        visitor_id=visitor_id,
-        timestamp=_when(data.get("ts")),
-        value=_value(data.get("value")),
-        properties=properties,
-        idempotency_key=key,
-        **fields,
+    return EventRow(
+        visitor_id,
+        *texts,
+        _value(get("value")),
+        properties,
+        _when(get("ts")),
+        _text(get("key"), 64) or uuid.uuid4().hex,
     )
 
 
-def resolve_visitor_ids(ids: set[uuid.UUID]) -> tuple[dict, set[uuid.UUID]]:
+def _parse(batches: Iterable[dict], result: IngestResult) -> list[_Batch]:
+    parsed = []
+    for batch in batches:
+        if not isinstance(batch, dict) or not isinstance(batch.get("visitor"), dict):
+            result.skipped += 1
+            continue
+        visitor = batch["visitor"]
+        vid = _visitor_id(visitor.get("id"))
+        if vid is None:
+            result.skipped += 1
+            continue
+        facts = {
+            name: _text(visitor[name], limit) for name, limit in _FACT_ITEMS if name in visitor
+        }
+        if isinstance(visitor.get("profile"), dict) and visitor["profile"]:
+            facts["profile"] = visitor["profile"]
+        seen = _when(visitor["first_seen"]) if visitor.get("first_seen") else None
+        item = _Batch(vid, facts, seen)
+        events = batch.get("events") or ()
+        if not isinstance(events, list | tuple):
+            events = ()
+        for data in events:
+            event = _event(vid, data)
+            if event is None:
+                result.skipped += 1
+            else:
+                item.events.append(event)
+        parsed.append(item)
+    return parsed
+
+
+def resolve_visitor_ids(ids: set[str]) -> tuple[dict[str, str | None], set[str]]:
     """Where each visitor's events go, and which visitors already exist.
 
     A visitor's events go to itself, to the profile it was merged into, or nowhere (None)
     when it was erased: a tombstone keeps late events from bringing it back.
     """
-    targets: dict[uuid.UUID, uuid.UUID | None] = {vid: vid for vid in ids}
+    targets: dict[str, str | None] = {vid: vid for vid in ids}
     existing = set()
-    for pk, merged_into in Visitor.objects.filter(pk__in=ids).values_list("pk", "merged_into_id"):
+    for pk, merged_into in bulk.existing_visitors(ids):
         existing.add(pk)
         if merged_into is not None:
             targets[pk] = merged_into
@@ -132,108 +212,75 @@ def resolve_visitor_ids(ids: set[uuid.UUID]) -> tuple[dict, set[uuid.UUID]]:
 
 
 def ingest(batches: Iterable[dict], *, deduplicate: bool = True) -> IngestResult:
-    """Write ``batches`` (see the module docstring). Malformed parts are skipped, not fatal.
+    """Write ``batches`` (see the module docstring) in one transaction.
 
-    ``deduplicate=False`` skips looking up already stored idempotency keys, for callers whose
-    keys were generated a moment ago (the database sink); duplicates are still never stored.
+    Malformed parts are skipped, not fatal. ``deduplicate=False`` tells databases without
+    ``INSERT ... RETURNING`` support that the keys were generated a moment ago (the database
+    sink), so looking up already stored keys can be skipped; duplicates are never stored.
     """
     result = IngestResult()
-    facts: dict[uuid.UUID, dict] = {}
-    first_seen: dict[uuid.UUID, dt.datetime] = {}
-    events: list[Event] = []
-    for batch in batches:
-        if not isinstance(batch, dict) or not isinstance(batch.get("visitor"), dict):
-            result.skipped += 1
-            continue
-        visitor = batch["visitor"]
-        vid = _visitor_id(visitor.get("id"))
-        if vid is None:
-            result.skipped += 1
-            continue
-        known = facts.setdefault(vid, {})
-        for name, limit in VISITOR_FACTS.items():
-            if name in visitor:
-                known[name] = clean_text(visitor.get(name) or "", limit)
-        if isinstance(visitor.get("profile"), dict):
-            known["profile"] = visitor["profile"]
-        seen = _when(visitor.get("first_seen") or 0) if visitor.get("first_seen") else None
-        if seen and (vid not in first_seen or seen < first_seen[vid]):
-            first_seen[vid] = seen
-        for data in batch.get("events") or ():
-            event = _event(vid, data)
-            if event is None:
-                result.skipped += 1
-            else:
-                events.append(event)
-    if not facts:
+    parsed = _parse(batches, result)
+    if not parsed:
         return result
-
     with transaction.atomic():
-        targets, existing = resolve_visitor_ids(set(facts))
-        live_ids = {target for target in targets.values() if target is not None}
-        missing = [
-            Visitor(
-                id=vid,
-                first_seen=first_seen.get(vid) or dt.datetime.now(dt.UTC),
-                last_seen=first_seen.get(vid) or dt.datetime.now(dt.UTC),
-                visit_count=0,
-                page_views=0,
+        from personalize.services import privacy
+
+        privacy.hold_erasures()
+        targets, existing = resolve_visitor_ids({item.visitor_id for item in parsed})
+        first_seen: dict[str, dt.datetime] = {}
+        for item in parsed:
+            target = targets.get(item.visitor_id)
+            if target is None:
+                continue
+            seen = item.first_seen or (
+                min(event.timestamp for event in item.events) if item.events else None
             )
-            for vid in live_ids - existing
+            if seen and (target not in first_seen or seen < first_seen[target]):
+                first_seen[target] = seen
+        now = dt.datetime.now(dt.UTC)
+        missing = {
+            vid: first_seen.get(vid) or now
+            for vid in {target for target in targets.values() if target is not None} - existing
             if targets.get(vid) == vid
-        ]
-        if missing:
-            Visitor.objects.bulk_create(missing, ignore_conflicts=True)
+        }
+        bulk.create_visitors(missing)
 
-        keep = []
-        for event in events:
-            target = targets.get(event.visitor_id)
-            if target is None:
-                result.skipped += 1
-                continue
-            event.visitor_id = target
-            keep.append(event)
-        keys = [event.idempotency_key for event in keep]
-        seen_keys = set()
-        if keys and deduplicate:
-            seen_keys = set(
-                Event.objects.filter(idempotency_key__in=keys).values_list(
-                    "idempotency_key", flat=True
-                )
-            )
-        fresh, batch_keys = [], set()
-        for event in keep:
-            if event.idempotency_key in seen_keys or event.idempotency_key in batch_keys:
-                result.duplicates += 1
-                continue
-            batch_keys.add(event.idempotency_key)
-            fresh.append(event)
-        if fresh:
-            Event.objects.bulk_create(fresh, ignore_conflicts=True)
-        result.events = len(fresh)
+        fresh, keys = [], set()
+        for item in parsed:
+            target = targets.get(item.visitor_id)
+            for event in item.events:
+                if target is None:
+                    result.skipped += 1
+                    continue
+                if event.visitor_id != target:  # merged into another visitor
+                    event = event._replace(visitor_id=target)
+                if event.idempotency_key in keys:
+                    result.duplicates += 1
+                    continue
+                keys.add(event.idempotency_key)
+                fresh.append(event)
+        inserted = bulk.insert_events(fresh, deduplicate=deduplicate)
+        result.events = len(inserted)
+        result.duplicates += len(fresh) - len(inserted)
 
-        counters: dict[uuid.UUID, list] = defaultdict(lambda: [0, 0, None])
-        for event in fresh:
-            entry = counters[event.visitor_id]
-            if event.name == Event.PAGE_VIEW:
-                entry[0] += 1
-            if event.properties.get("new_visit"):
-                entry[1] += 1
-            if entry[2] is None or event.timestamp > entry[2]:
-                entry[2] = event.timestamp
-        for vid, known in facts.items():
-            target = targets.get(vid)
+        updates: dict[str, bulk.VisitorUpdate] = defaultdict(bulk.VisitorUpdate)
+        for item in parsed:
+            target = targets.get(item.visitor_id)
             if target is None:
                 continue
-            page_views, visits, last = counters.pop(target, (0, 0, None))
-            update = {key: value for key, value in known.items() if key != "profile" or value}
-            if page_views:
-                update["page_views"] = F("page_views") + page_views
-            if visits:
-                update["visit_count"] = F("visit_count") + visits
-            if last is not None:
-                update["last_seen"] = Greatest(F("last_seen"), Value(last))
-            if update:
-                Visitor.objects.filter(pk=target).update(**update)
-        result.visitors = len(live_ids)
+            new_events = [e for e in item.events if e.idempotency_key in inserted]
+            if item.events and not new_events:
+                continue  # every event was already stored: a redelivered batch
+            update = updates[target]
+            update.facts.update(item.facts)
+            for event in new_events:
+                inserted.discard(event.idempotency_key)  # count an event once per call
+                if event.name == Event.PAGE_VIEW:
+                    update.page_views += 1
+                if event.properties.get("new_visit"):
+                    update.visits += 1
+                if update.last_seen is None or event.timestamp > update.last_seen:
+                    update.last_seen = event.timestamp
+        bulk.update_visitors(updates)
+        result.visitors = len(updates)
     return result

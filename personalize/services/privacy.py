@@ -1,4 +1,16 @@
-"""Privacy operations: erasing a visitor for good."""
+"""Privacy operations: erasing a visitor for good.
+
+An erasure deletes the visitor's row, profile, events and static memberships, forgets its
+cached profile, and leaves a tombstone (:class:`~personalize.models.ErasedVisitor`: a hash of the
+id, not the id) so that events still queued for it (in the buffer, in a retried task) are dropped
+by :func:`personalize.services.ingest.ingest` instead of bringing the visitor back.
+
+Erasure and ingestion are serialized on PostgreSQL: :func:`hold_erasures` (called by every
+ingest transaction) takes a SHARE lock on the tombstone table, which the tombstone INSERT of an
+erasure conflicts with. An erasure therefore waits for ingest transactions in flight (and then
+deletes what they wrote); an ingest that starts after it sees the tombstone. SQLite serializes
+writers anyway.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +18,9 @@ import hashlib
 import uuid
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 
-from personalize.models.visitor import ErasedVisitor, Visitor
+from personalize.models.visitor import ErasedVisitor, Event, Membership, Visitor
 
 
 def id_hash(visitor_id) -> str:
@@ -20,25 +32,69 @@ def erased_among(ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     by_hash = {id_hash(vid): vid for vid in ids}
     if not by_hash:
         return set()
-    found = ErasedVisitor.objects.filter(id_hash__in=by_hash).values_list("id_hash", flat=True)
+    if connection.vendor == "postgresql":  # one array parameter, however many ids
+        meta = ErasedVisitor._meta
+        column = connection.ops.quote_name(meta.pk.column)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {column} FROM {connection.ops.quote_name(meta.db_table)} "  # noqa: S608
+                f"WHERE {column} = ANY(%s)",
+                [list(by_hash)],
+            )
+            found = [row[0] for row in cursor.fetchall()]
+    else:
+        found = ErasedVisitor.objects.filter(id_hash__in=by_hash).values_list("id_hash", flat=True)
     return {by_hash[h] for h in found}
+
+
+def hold_erasures() -> None:
+    """Within a transaction that writes events: keep erasures out until it commits."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(ErasedVisitor._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {table} IN SHARE MODE")
+
+
+def is_erased(visitor_id) -> bool:
+    return ErasedVisitor.objects.filter(id_hash=id_hash(visitor_id)).exists()
 
 
 def erase_visitor(visitor_id) -> bool:
     """Delete a visitor's profile, events, memberships and cached state; leave a tombstone.
 
-    Profiles merged into this one are erased with it. Returns True if anything was stored.
+    Profiles merged into this one are erased with it. Idempotent: erasing again (a retried
+    task) finds nothing and returns False. Returns True if anything was stored.
     """
+    from personalize.engine.snapshot import bump_membership_version
+    from personalize.services.sql import raw_delete
     from personalize.store import get_store
 
     vid = uuid.UUID(str(visitor_id))
     with transaction.atomic():
-        ids = {vid} | set(Visitor.objects.filter(merged_into_id=vid).values_list("pk", flat=True))
-        deleted, _ = Visitor.objects.filter(pk__in=ids).delete()
+        # The tombstone first: on PostgreSQL this waits for ingest transactions in flight.
         ErasedVisitor.objects.bulk_create(
-            [ErasedVisitor(id_hash=id_hash(each)) for each in ids], ignore_conflicts=True
+            [ErasedVisitor(id_hash=id_hash(vid))], ignore_conflicts=True
         )
+        ids = {vid}
+        frontier = {vid}
+        while frontier:  # profiles merged into this one, however deep
+            frontier = (
+                set(
+                    Visitor.objects.filter(merged_into_id__in=frontier).values_list("pk", flat=True)
+                )
+                - ids
+            )
+            ids |= frontier
+        ErasedVisitor.objects.bulk_create(
+            [ErasedVisitor(id_hash=id_hash(each)) for each in ids - {vid}], ignore_conflicts=True
+        )
+        found = list(Visitor.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
+        raw_delete(Event.objects.filter(visitor_id__in=ids))
+        had_memberships = raw_delete(Membership.objects.filter(visitor_id__in=ids)) > 0
+        Visitor.objects.filter(pk__in=ids).delete()
+        if had_memberships:
+            bump_membership_version()
     store = get_store()
     for each in ids:
         store.delete(each.hex)
-    return bool(deleted)
+    return bool(found)

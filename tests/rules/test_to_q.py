@@ -113,7 +113,6 @@ def test_to_q_agrees_with_python(visitors, rule):
 @pytest.mark.parametrize(
     "rule",
     [
-        LocationRule(cities="London"),
         BrowserRule(browsers=["Chrome"], version_operator="gte", version=100),
         LanguageRule(languages="en", first_choice_only=False),
         TraitRule(key="company", operator="contains", value="golf"),

@@ -1,0 +1,40 @@
+"""``python manage.py personalize_export_segment <slug> --format csv|json [--output FILE]``."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from personalize.models import Segment
+from personalize.services import export
+from personalize.services.segments import SegmentNotStatic
+
+
+class Command(BaseCommand):
+    help = (
+        "Export the members of a static segment (id, e-mail, dates, traits) as CSV or JSON, "
+        "e.g. for an e-mail campaign. CSV cells are neutralized against spreadsheet formulas."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug", help="Slug of a static segment.")
+        parser.add_argument("--format", choices=export.FORMATS, default="csv")
+        parser.add_argument("--output", help="Write to this file instead of standard output.")
+
+    def handle(self, *args, slug, format="csv", output=None, **options):
+        segment = Segment.objects.filter(slug=slug).first()
+        if segment is None:
+            raise CommandError(f"No segment with slug {slug!r}.")
+        try:
+            chunks = export.export(segment, format)
+            first = next(chunks)
+        except SegmentNotStatic as exc:
+            raise CommandError(str(exc)) from exc
+        if output:
+            newline = "" if format == "csv" else None
+            with open(output, "w", encoding="utf-8", newline=newline) as handle:
+                handle.write(first)
+                for chunk in chunks:
+                    handle.write(chunk)
+            self.stderr.write(f"Wrote {output}.")
+        else:
+            self.stdout.write(first, ending="")
+            for chunk in chunks:
+                self.stdout.write(chunk, ending="")

@@ -1,0 +1,92 @@
+"""Erasure: everything goes, and nothing queued can bring the visitor back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.core.cache import caches
+
+from personalize.models import ErasedVisitor, Event, Membership, Segment, Visitor
+from personalize.profile import Profile
+from personalize.services import privacy
+from personalize.services.ingest import ingest
+from personalize.store import get_store, profile_key
+from tests.scale.helpers import batch, event
+
+pytestmark = pytest.mark.django_db
+
+
+def _stored(vid, *events):
+    ingest([batch(vid, *(events or [event()]))])
+
+
+def test_erasure_removes_profile_events_memberships_and_cache(django_capture_on_commit_callbacks):
+    vid, other = uuid.uuid4(), uuid.uuid4()
+    _stored(vid, event(), event("purchase", value="10"))
+    _stored(other)
+    segment = Segment.objects.create(name="L", slug="l", kind="static")
+    Membership.objects.create(segment=segment, visitor_id=vid)
+    get_store().save(Profile.new(vid.hex, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert privacy.erase_visitor(vid) is True
+    assert not Visitor.objects.filter(pk=vid).exists()
+    assert not Event.objects.filter(visitor_id=vid).exists()
+    assert not Membership.objects.exists()
+    assert caches["default"].get(profile_key(vid.hex)) is None
+    assert Event.objects.filter(visitor_id=other).count() == 1  # nobody else is touched
+    assert privacy.is_erased(vid)
+    assert not ErasedVisitor.objects.filter(id_hash=vid.hex).exists()  # only a hash is kept
+
+
+def test_merged_profiles_are_erased_with_it():
+    person, phone, tablet = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    for vid in (person, phone, tablet):
+        _stored(vid)
+    Visitor.objects.filter(pk__in=[phone, tablet]).update(merged_into=person)
+    privacy.erase_visitor(person)
+    assert not Visitor.objects.exists()
+    assert all(privacy.is_erased(v) for v in (person, phone, tablet))
+    result = ingest([batch(phone, event())])  # a late event of a merged browser
+    assert result.skipped == 1
+    assert not Visitor.objects.exists()
+
+
+def test_erasing_twice_is_harmless():
+    vid = uuid.uuid4()
+    _stored(vid)
+    assert privacy.erase_visitor(vid) is True
+    assert privacy.erase_visitor(vid) is False
+    assert ErasedVisitor.objects.count() == 1
+
+
+def test_a_queued_event_processed_later_does_not_revive(time_machine):
+    time_machine.move_to(dt.datetime(2026, 3, 1, tzinfo=dt.UTC), tick=False)
+    vid = uuid.uuid4()
+    queued = batch(vid, event(), country="GB")
+    _stored(vid)
+    privacy.erase_visitor(vid)
+    time_machine.move_to(dt.datetime(2026, 3, 2, tzinfo=dt.UTC), tick=False)
+    ingest([queued])
+    assert not Visitor.objects.filter(pk=vid).exists()
+    assert not Event.objects.exists()
+
+
+@pytest.mark.redis
+def test_erasure_end_to_end_with_the_buffer(buffered, time_machine):
+    """Events in the buffer when the erasure runs are dropped when the worker drains them."""
+    from personalize.services import buffer
+
+    time_machine.move_to(dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC), tick=True)
+    vid = uuid.uuid4()
+    buffered.emit(batch(vid, event(new_visit=True)))
+    buffer.drain()
+    assert Visitor.objects.filter(pk=vid).exists()
+    buffered.emit(batch(vid, event(), event("purchase", value="20")))  # still queued
+    privacy.erase_visitor(vid)
+    time_machine.move_to(dt.datetime(2026, 3, 1, 13, tzinfo=dt.UTC), tick=True)
+    result = buffer.drain()
+    assert (result.events, result.skipped) == (0, 2)
+    assert not Visitor.objects.filter(pk=vid).exists()
+    assert not Event.objects.filter(visitor_id=vid).exists()
