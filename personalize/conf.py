@@ -66,7 +66,6 @@ DEFAULTS: dict[str, Any] = {
     "BUFFER_FLUSH_INTERVAL": 5.0,
     # Static segments.
     "REBUILD_CHUNK_SIZE": 2_000,  # visitors evaluated in Python per chunk
-    "REBUILD_SQL_CHUNK_SIZE": 250_000,  # visitors per statement when the rules run in SQL
     "REBUILD_INTERVAL": 3600,  # beat period (seconds) of the rebuild of every static segment
     "PURGE_CHUNK_SIZE": 10_000,  # rows deleted per statement by the retention purge
     # Geography.

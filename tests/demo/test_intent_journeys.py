@@ -194,6 +194,10 @@ def test_a_warm_home_page_with_the_database_sink_only_adds_the_sinks_writes(clie
         response = home(client)
     assert hero(response) == "deal-hero"
     ours = personalize_queries(queries)
+    if connection.vendor == "postgresql":
+        # erasures wait for ingests in flight (a SHARE lock: ingests do not wait for each other)
+        assert ours[0].startswith('LOCK TABLE "personalize_erasedvisitor" IN SHARE MODE')
+        ours = ours[1:]
     assert [sql.split()[0] for sql in ours] == ["SELECT", "INSERT", "UPDATE"]
     assert 'FROM "personalize_visitor"' in ours[0]  # where the events go (merged? erased?)
     assert 'INTO "personalize_event"' in ours[1]  # the page view
