@@ -14,13 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import operator
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import F, Value
-from django.db.models.functions import Greatest
 
 from personalize.models.visitor import Event, Visitor
 
@@ -216,10 +215,25 @@ def _insert_orm(events: list[EventRow], deduplicate: bool) -> set[str]:
 # -- visitors --------------------------------------------------------------------------------
 def existing_visitors(ids) -> list[tuple[str, str | None]]:
     """(id, merged into), as hex, of the visitors among ``ids`` (hex) that exist."""
-    if connection.vendor != "postgresql":
-        rows = Visitor.objects.filter(pk__in=ids).values_list("pk", "merged_into_id")
-        return [(pk.hex, merged.hex if merged else None) for pk, merged in rows]
     meta = Visitor._meta
+    if connection.vendor != "postgresql":
+        # Plain SQL: this runs in every request with the database sink, where the ORM's own
+        # cost would be most of it. UUIDs are stored as 32 hex characters there.
+        pk_field = meta.pk
+        params = [pk_field.get_db_prep_value(uuid.UUID(vid), connection) for vid in ids]
+        if not params:
+            return []
+        pk, merged = _q(pk_field.column), _q(meta.get_field("merged_into").column)
+        marks = ", ".join(["%s"] * len(params))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {pk}, {merged} FROM {_q(meta.db_table)} WHERE {pk} IN ({marks})", params
+            )
+            rows = cursor.fetchall()
+        return [
+            (uuid.UUID(str(pk)).hex, uuid.UUID(str(merged)).hex if merged else None)
+            for pk, merged in rows
+        ]
     pk, merged = _q(meta.pk.column), _q(meta.get_field("merged_into").column)
     with connection.cursor() as cursor:  # one array parameter, hex strings back
         cursor.execute(
@@ -271,15 +285,35 @@ def update_visitors(updates: dict[str, VisitorUpdate]) -> None:
     if connection.vendor == "postgresql":
         _update_postgresql(updates)
         return
-    for vid, update in sorted(updates.items()):
-        values = dict(update.facts)
-        if update.page_views:
-            values["page_views"] = F("page_views") + update.page_views
-        if update.visits:
-            values["visit_count"] = F("visit_count") + update.visits
-        if update.last_seen is not None:
-            values["last_seen"] = Greatest(F("last_seen"), Value(update.last_seen))
-        Visitor.objects.filter(pk=vid).update(**values)
+    _update_generic(updates)
+
+
+def _update_generic(updates: dict[str, VisitorUpdate]) -> None:
+    """One plain ``UPDATE`` per visitor: counters added in SQL, never read and written back."""
+    meta = Visitor._meta
+    with connection.cursor() as cursor:
+        for vid, update in sorted(updates.items()):
+            sets, params = [], []
+            for name, value in update.facts.items():
+                field = meta.get_field(name)
+                sets.append(f"{_q(field.column)} = %s")
+                params.append(field.get_db_prep_save(value, connection))
+            for name, amount in (("page_views", update.page_views), ("visit_count", update.visits)):
+                if amount:
+                    column = _q(meta.get_field(name).column)
+                    sets.append(f"{column} = {column} + %s")
+                    params.append(amount)
+            if update.last_seen is not None:
+                field = meta.get_field("last_seen")
+                column = _q(field.column)
+                when = field.get_db_prep_value(update.last_seen, connection)
+                sets.append(f"{column} = CASE WHEN {column} < %s THEN %s ELSE {column} END")
+                params += [when, when]
+            params.append(meta.pk.get_db_prep_value(uuid.UUID(vid), connection))
+            cursor.execute(
+                f"UPDATE {_q(meta.db_table)} SET {', '.join(sets)} WHERE {_q(meta.pk.column)} = %s",
+                params,
+            )
 
 
 def _has_changes(update: VisitorUpdate) -> bool:

@@ -7,10 +7,12 @@ renders the default content and is logged once.
 
 from __future__ import annotations
 
+import html
+
 from django import template
 from django.template.base import token_kwargs
-from django.utils.html import conditional_escape, escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeData, mark_safe
 
 from personalize.engine.selection import DEFAULT, Decision
 from personalize.rendering import render_variant
@@ -78,10 +80,11 @@ class PersonalizeNode(template.Node):
             inner = self.render_inline(context, None)
         shown = "control" if decision.control else decision.variant_slug
         marker = ' data-personalize-client="1"' if client else ""
+        if not isinstance(inner, SafeData):
+            inner = html.escape(str(inner))
         return mark_safe(
-            f'<{wrapper} data-personalize-slot="{escape(key)}" '
-            f'data-personalize-variant="{escape(shown)}"{marker}>{conditional_escape(inner)}'
-            f"</{wrapper}>"
+            f'<{wrapper} data-personalize-slot="{html.escape(key)}" '
+            f'data-personalize-variant="{html.escape(shown)}"{marker}>{inner}</{wrapper}>'
         )
 
     def render_inline(self, context, variant):

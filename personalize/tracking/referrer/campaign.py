@@ -89,14 +89,18 @@ def parse_campaign(query: object) -> tuple[dict[str, str], dict[str, str]]:
                     wanted = key.lower()
                     if wanted in _WANTED_KEYS and (wanted not in raw or key == wanted):
                         raw[wanted] = _query_value(query, key)
+        if not raw:
+            return utm, clicks
         for key in UTM_KEYS:
-            value = _clean(raw.get(key), MAX_UTM_VALUE)
-            if value:
-                utm[key] = value
+            if key in raw:
+                value = _clean(raw[key], MAX_UTM_VALUE)
+                if value:
+                    utm[key] = value
         for name in CLICK_IDS:
-            value = _clean(raw.get(name), MAX_CLICK_ID)
-            if value:
-                clicks[name] = value
+            if name in raw:
+                value = _clean(raw[name], MAX_CLICK_ID)
+                if value:
+                    clicks[name] = value
     except Exception:
         logger.debug("Unreadable query parameters", exc_info=True)
     return utm, clicks
