@@ -49,16 +49,39 @@ def skip(name: str, why: str) -> None:
     sys.exit(0)
 
 
+def schema_fingerprint() -> str:
+    """A digest of every migration file: a kept database with another schema is rebuilt."""
+    import hashlib
+    import pathlib
+
+    digest = hashlib.sha256()
+    root = pathlib.Path(__file__).resolve().parent.parent
+    for path in sorted(root.glob("*/migrations/0*.py")) + sorted(
+        root.glob("demo_site/*/migrations/0*.py")
+    ):
+        digest.update(path.read_bytes())
+    return f"personalize-schema:{digest.hexdigest()[:16]}"
+
+
 def _ensure_database(url: str) -> None:
     import psycopg
 
     parts = urllib.parse.urlsplit(url)
     name = parts.path.lstrip("/")
     admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    fingerprint = schema_fingerprint()
     with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            [name],
+        ).fetchone()
+        if row is not None and row[0] != fingerprint:
+            print(f"(rebuilding {name}: its schema is out of date)", flush=True)
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            row = None
+        if row is None:
             conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f"COMMENT ON DATABASE \"{name}\" IS '{fingerprint}'")
 
 
 def setup(name: str, *, redis: bool = True, database_suffix: str = "") -> dict:

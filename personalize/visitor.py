@@ -10,11 +10,10 @@ views, when the response is on its way out. Every answer is memoized for the req
 
 from __future__ import annotations
 
-import functools
 import uuid
 
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject, cached_property
+from django.utils.functional import SimpleLazyObject
 
 from personalize.conf import get_setting
 from personalize.engine import intent as intent_engine
@@ -30,35 +29,26 @@ from personalize.engine.users import user_facts
 from personalize.engine.users import user_groups as user_groups
 from personalize.preview import Preview
 from personalize.profile import Profile
-from personalize.tracking import consent
-from personalize.tracking.devices import Device, detect_device, is_bot, is_prefetch
-from personalize.tracking.geo import Geo, resolve_geo
-from personalize.tracking.headers import (
-    clean_query,
-    clean_text,
-    meta_text,
-    parse_accept_language,
-)
-from personalize.tracking.referrer import Source, classify
+from personalize.request_facts import COOKIE_SALT as COOKIE_SALT
+from personalize.request_facts import MAX_PATH as MAX_PATH
+from personalize.request_facts import UNVERIFIED_FLAG as UNVERIFIED_FLAG
+from personalize.request_facts import RequestFacts
+from personalize.tracking.headers import clean_text
+from personalize.tracking.referrer import Source
 from personalize.utils import log_once
 
-COOKIE_SALT = "personalize.visitor"
-UNVERIFIED_FLAG = "u"
-MAX_PATH = 500
 
-
-class CurrentVisitor:
+class CurrentVisitor(RequestFacts):
     """The visitor of one request. Public API: see ``docs/templates.md`` and the README."""
 
     def __init__(self, request):
-        self._request = request
+        super().__init__(request)
         self.now = timezone.now()
         self._ctx: Context | None = None
         self._load_failed = False
         self.is_new = False
         self.used = False
         self.explicit = False
-        self.page_view_enabled = True  # a view can opt out (see the middleware)
         self.page_recorded = False
         self.new_visit = False
         self.set_cookie = False
@@ -66,140 +56,6 @@ class CurrentVisitor:
         self.events: list[dict] = []
         self._topics_added: set[str] = set()
         self._event_seq = 0
-
-    # -- request facts -------------------------------------------------------------------
-    @cached_property
-    def _meta(self):
-        return self._request.META
-
-    @cached_property
-    def path(self) -> str:
-        return clean_text(self._request.path, MAX_PATH) or "/"
-
-    @cached_property
-    def query(self) -> dict[str, str]:
-        try:
-            return clean_query(self._request.GET)
-        except Exception:
-            return {}
-
-    @cached_property
-    def device(self) -> Device:
-        return detect_device(self._meta)
-
-    @cached_property
-    def geo(self) -> Geo:
-        try:
-            return resolve_geo(self._meta)
-        except Exception:
-            log_once("geo", "personalize: geo resolution failed.", exc_info=True)
-            return Geo()
-
-    @cached_property
-    def languages(self) -> tuple[str, ...]:
-        return parse_accept_language(meta_text(self._meta, "HTTP_ACCEPT_LANGUAGE", 500))
-
-    @cached_property
-    def request_source(self) -> Source:
-        """How this request arrived (referrer, UTM, click ids)."""
-        return self._classify(meta_text(self._meta, "HTTP_REFERER", 2000), self.query)
-
-    def _classify(self, referrer: str, query: dict[str, str]) -> Source:
-        try:
-            host = self._request.get_host()
-        except Exception:
-            host = ""
-        internal = tuple(get_setting("INTERNAL_HOSTS"))
-        if not query:
-            # Navigation inside the site repeats the same few referrers: remember them.
-            return _classify_without_query(referrer, host, internal)
-        return classify(referrer, query, request_host=host, internal_hosts=internal)
-
-    @cached_property
-    def is_bot(self) -> bool:
-        return is_bot(self._meta)
-
-    @cached_property
-    def preview(self) -> Preview | None:
-        try:
-            raw = self._request.GET.get(get_setting("PREVIEW_PARAM"))
-        except Exception:  # e.g. Django's TooManyFieldsSent
-            return None
-        if not raw:
-            return None
-        user = getattr(self._request, "user", None)
-        if not (
-            user and user.is_active and user.is_staff and user.has_perm("personalize.view_segment")
-        ):
-            return None
-        return Preview.parse(raw)
-
-    @cached_property
-    def tracking(self) -> bool:
-        """Whether this request may create or update a visitor profile and events."""
-        try:
-            return self._tracking()
-        except Exception:
-            log_once(
-                "tracking",
-                "personalize: cannot tell whether to track; not tracking.",
-                exc_info=True,
-            )
-            return False
-
-    def _tracking(self) -> bool:
-        request = self._request
-        if request.method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
-            return False  # HEAD, OPTIONS...
-        if self.is_bot or is_prefetch(self._meta) or self.preview is not None:
-            return False
-        return consent.tracking_allowed(request)
-
-    @cached_property
-    def is_page_request(self) -> bool:
-        """A GET that looks like a page navigation (not an API call or an asset)."""
-        if self._request.method != "GET" or not self.page_view_enabled:
-            return False
-        meta = self._meta
-        dest = meta.get("HTTP_SEC_FETCH_DEST")
-        if dest:
-            return dest in ("document", "iframe")
-        if meta.get("HTTP_X_REQUESTED_WITH") == "XMLHttpRequest":
-            return False
-        accept = meta.get("HTTP_ACCEPT", "")
-        return not accept or "text/html" in accept or accept.startswith("*/*")
-
-    @cached_property
-    def _cookie(self) -> tuple[str | None, bool]:
-        """(visitor id, linked by an unverified claim) from the signed visitor cookie."""
-        name = get_setting("COOKIE_NAME")
-        if name not in self._request.COOKIES:
-            return None, False
-        try:
-            value = self._request.get_signed_cookie(name, default=None, salt=COOKIE_SALT)
-            if not value:
-                return None, False
-            raw, _, flag = value.partition(":")
-            return uuid.UUID(hex=raw).hex, flag == UNVERIFIED_FLAG
-        except Exception:
-            return None, False  # forged, truncated or malformed: replaced by a fresh id
-
-    @property
-    def cookie_id(self) -> str | None:
-        return self._cookie[0]
-
-    @cached_property
-    def linked_unverified(self) -> bool:
-        """This browser reached its profile through an e-mail address it did not prove.
-
-        Such a browser is personalized from the shared profile but may not read or erase what
-        is stored about it through the self-service API (see ``services/identity.py``).
-        """
-        return self._cookie[1]
-
-    @property
-    def cookie_value(self) -> str:
-        return f"{self.id}:{UNVERIFIED_FLAG}" if self.linked_unverified else self.id
 
     # -- loading -----------------------------------------------------------------------
     @property
@@ -504,11 +360,6 @@ class CurrentVisitor:
         self.query = query
         self.request_source = self._classify(referrer, query)
         self.is_page_request = count
-
-
-@functools.lru_cache(maxsize=2048)
-def _classify_without_query(referrer: str, host: str, internal: tuple[str, ...]) -> Source:
-    return classify(referrer, None, request_host=host, internal_hosts=internal)
 
 
 def source_for_profile(source: Source) -> dict:

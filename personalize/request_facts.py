@@ -1,0 +1,174 @@
+"""What one request says about its visitor, before any profile is read.
+
+Each fact is parsed on first use and memoized: the traffic source, device, location and
+languages; whether the visitor may be tracked (bots, prefetches, consent, staff previews);
+whether the request is a page view; and the signed visitor cookie.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+
+from django.utils.functional import cached_property
+
+from personalize.conf import get_setting
+from personalize.preview import Preview
+from personalize.tracking import consent
+from personalize.tracking.devices import Device, detect_device, is_bot, is_prefetch
+from personalize.tracking.geo import Geo, resolve_geo
+from personalize.tracking.headers import clean_query, clean_text, meta_text, parse_accept_language
+from personalize.tracking.referrer import Source, classify
+from personalize.utils import log_once
+
+COOKIE_SALT = "personalize.visitor"
+UNVERIFIED_FLAG = "u"
+MAX_PATH = 500
+
+
+class RequestFacts:
+    """The request side of :class:`personalize.visitor.CurrentVisitor`."""
+
+    def __init__(self, request):
+        self._request = request
+        self.page_view_enabled = True  # a view can opt out (see the middleware)
+
+    @cached_property
+    def _meta(self):
+        return self._request.META
+
+    @cached_property
+    def path(self) -> str:
+        return clean_text(self._request.path, MAX_PATH) or "/"
+
+    @cached_property
+    def query(self) -> dict[str, str]:
+        try:
+            return clean_query(self._request.GET)
+        except Exception:
+            return {}
+
+    @cached_property
+    def device(self) -> Device:
+        return detect_device(self._meta)
+
+    @cached_property
+    def geo(self) -> Geo:
+        try:
+            return resolve_geo(self._meta)
+        except Exception:
+            log_once("geo", "personalize: geo resolution failed.", exc_info=True)
+            return Geo()
+
+    @cached_property
+    def languages(self) -> tuple[str, ...]:
+        return parse_accept_language(meta_text(self._meta, "HTTP_ACCEPT_LANGUAGE", 500))
+
+    @cached_property
+    def request_source(self) -> Source:
+        """How this request arrived (referrer, UTM, click ids)."""
+        return self._classify(meta_text(self._meta, "HTTP_REFERER", 2000), self.query)
+
+    def _classify(self, referrer: str, query: dict[str, str]) -> Source:
+        try:
+            host = self._request.get_host()
+        except Exception:
+            host = ""
+        internal = tuple(get_setting("INTERNAL_HOSTS"))
+        if not query:
+            # Navigation inside the site repeats the same few referrers: remember them.
+            return _classify_without_query(referrer, host, internal)
+        return classify(referrer, query, request_host=host, internal_hosts=internal)
+
+    @cached_property
+    def is_bot(self) -> bool:
+        return is_bot(self._meta)
+
+    @cached_property
+    def preview(self) -> Preview | None:
+        try:
+            raw = self._request.GET.get(get_setting("PREVIEW_PARAM"))
+        except Exception:  # e.g. Django's TooManyFieldsSent
+            return None
+        if not raw:
+            return None
+        user = getattr(self._request, "user", None)
+        if not (
+            user and user.is_active and user.is_staff and user.has_perm("personalize.view_segment")
+        ):
+            return None
+        return Preview.parse(raw)
+
+    @cached_property
+    def tracking(self) -> bool:
+        """Whether this request may create or update a visitor profile and events."""
+        try:
+            return self._tracking()
+        except Exception:
+            log_once(
+                "tracking",
+                "personalize: cannot tell whether to track; not tracking.",
+                exc_info=True,
+            )
+            return False
+
+    def _tracking(self) -> bool:
+        request = self._request
+        if request.method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            return False  # HEAD, OPTIONS...
+        if self.is_bot or is_prefetch(self._meta) or self.preview is not None:
+            return False
+        return consent.tracking_allowed(request)
+
+    @cached_property
+    def is_page_request(self) -> bool:
+        """A GET that looks like a page navigation (not an API call or an asset)."""
+        if self._request.method != "GET" or not self.page_view_enabled:
+            return False
+        meta = self._meta
+        dest = meta.get("HTTP_SEC_FETCH_DEST")
+        if dest:
+            return dest in ("document", "iframe")
+        if meta.get("HTTP_X_REQUESTED_WITH") == "XMLHttpRequest":
+            return False
+        accept = meta.get("HTTP_ACCEPT", "")
+        return not accept or "text/html" in accept or accept.startswith("*/*")
+
+    @cached_property
+    def _cookie(self) -> tuple[str | None, bool]:
+        """(visitor id, linked by an unverified claim) from the signed visitor cookie."""
+        name = get_setting("COOKIE_NAME")
+        if name not in self._request.COOKIES:
+            return None, False
+        try:
+            value = self._request.get_signed_cookie(name, default=None, salt=COOKIE_SALT)
+            if not value:
+                return None, False
+            raw, _, flag = value.partition(":")
+            return uuid.UUID(hex=raw).hex, flag == UNVERIFIED_FLAG
+        except Exception:
+            return None, False  # forged, truncated or malformed: replaced by a fresh id
+
+    @property
+    def cookie_id(self) -> str | None:
+        return self._cookie[0]
+
+    @cached_property
+    def linked_unverified(self) -> bool:
+        """This browser reached its profile through an e-mail address it did not prove.
+
+        Such a browser is personalized from the shared profile but may not read or erase what
+        is stored about it through the self-service API (see ``services/identity.py``).
+        """
+        return self._cookie[1]
+
+    @property
+    def cookie_value(self) -> str:
+        return f"{self.id}:{UNVERIFIED_FLAG}" if self.linked_unverified else self.id
+
+    # -- loading -----------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=2048)
+def _classify_without_query(referrer: str, host: str, internal: tuple[str, ...]) -> Source:
+    return classify(referrer, None, request_host=host, internal_hosts=internal)
