@@ -6,7 +6,7 @@ import sys
 
 import benchmarks
 
-SKIP = {"__main__", "settings", "common"}
+SKIP = {"__main__", "settings", "common", "urls"}  # helpers, not benchmarks
 
 
 def main(argv: list[str]) -> int:
