@@ -59,6 +59,17 @@ def is_erased(visitor_id) -> bool:
     return ErasedVisitor.objects.filter(id_hash=id_hash(visitor_id)).exists()
 
 
+def with_merged(ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """``ids`` and the ids of every profile merged into them, however deep (erased together)."""
+    ids = set(ids)
+    frontier = set(ids)
+    while frontier:
+        merged = Visitor.objects.filter(merged_into_id__in=frontier).values_list("pk", flat=True)
+        frontier = set(merged) - ids
+        ids |= frontier
+    return ids
+
+
 def erase_visitor(visitor_id) -> bool:
     """Delete a visitor's profile, events, memberships and cached state; leave a tombstone.
 
@@ -75,16 +86,7 @@ def erase_visitor(visitor_id) -> bool:
         ErasedVisitor.objects.bulk_create(
             [ErasedVisitor(id_hash=id_hash(vid))], ignore_conflicts=True
         )
-        ids = {vid}
-        frontier = {vid}
-        while frontier:  # profiles merged into this one, however deep
-            frontier = (
-                set(
-                    Visitor.objects.filter(merged_into_id__in=frontier).values_list("pk", flat=True)
-                )
-                - ids
-            )
-            ids |= frontier
+        ids = with_merged({vid})
         ErasedVisitor.objects.bulk_create(
             [ErasedVisitor(id_hash=id_hash(each)) for each in ids - {vid}], ignore_conflicts=True
         )
