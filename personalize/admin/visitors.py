@@ -13,7 +13,6 @@ from django.contrib import admin
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.utils.text import capfirst
-from django.utils.translation import gettext_lazy as _
 
 from personalize.admin.visitor_report import visitor_report
 from personalize.models import Event, Membership, Visitor
