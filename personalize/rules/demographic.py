@@ -169,16 +169,22 @@ class UserRule(Rule):
         return True
 
     def to_q(self, now):
-        if self.condition == self.Condition.STAFF:
-            return models.Q(user__is_staff=True)
-        if self.condition == self.Condition.SUPERUSER:
-            return models.Q(user__is_superuser=True)
-        if self.condition == self.Condition.GROUP:
-            from django.contrib.auth import get_user_model
+        from django.contrib.auth import get_user_model
 
-            members = get_user_model().objects.filter(groups__name__in=split_list(self.groups))
-            return models.Q(user__in=members.values("pk"))
-        return models.Q(user__isnull=False)
+        users = get_user_model()
+        # An inactive account counts as no account, as in engine.users.facts_for_user.
+        if any(field.name == "is_active" for field in users._meta.concrete_fields):
+            account = models.Q(user__is_active=True)
+        else:
+            account = models.Q(user__isnull=False)
+        if self.condition == self.Condition.STAFF:
+            return account & models.Q(user__is_staff=True)
+        if self.condition == self.Condition.SUPERUSER:
+            return account & models.Q(user__is_superuser=True)
+        if self.condition == self.Condition.GROUP:
+            members = users.objects.filter(groups__name__in=split_list(self.groups))
+            return account & models.Q(user__in=members.values("pk"))
+        return account
 
     def describe_condition(self) -> str:
         if self.condition == self.Condition.GROUP:

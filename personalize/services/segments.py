@@ -3,8 +3,8 @@
 A rebuild *compiles* the segment: every rule whose ``to_q(now)`` is not None is pushed down to
 SQL (see ``docs/tasks.md`` for which rule types do), the others are evaluated in Python on each
 candidate's stored profile, through the same :class:`~personalize.engine.context.Context` and
-``rule.evaluate(ctx)`` the request path uses (no request: device, place and language come from
-the visitor's row).
+``rule.evaluate(ctx)`` the request path uses, built by :mod:`personalize.engine.offline` (no
+request: device, place, language and account come from the visitor's row).
 
 * All rules in SQL: two set-based statements (insert the new members, delete the departed
   ones), however many visitors there are.
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -29,29 +28,12 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Value
 
 from personalize.conf import get_setting
-from personalize.engine.context import ANONYMOUS, Context, UserFacts
+from personalize.engine.context import Context
 from personalize.engine.evaluate import evaluate_rule
+from personalize.engine.offline import ROW_FIELDS, contexts_for_rows, offline_snapshot
 from personalize.models import Membership, Rule, Segment, Visitor
-from personalize.profile import Profile
 from personalize.rules.sql import NOBODY
-from personalize.tracking.devices import Device
-from personalize.tracking.geo import Geo
 from personalize.utils import log_once
-
-ROW_FIELDS = (
-    "pk",
-    "profile",
-    "traits",
-    "user_id",
-    "visit_count",
-    "device_type",
-    "browser",
-    "os",
-    "country",
-    "region",
-    "city",
-    "language",
-)
 
 # Segments being compiled in this context: a SegmentRule loop falls back to Python.
 _compiling: contextvars.ContextVar[frozenset] = contextvars.ContextVar(
@@ -154,57 +136,10 @@ def segment_q(segment_id: int, now: dt.datetime) -> Q | None:
 
 
 # -- evaluating stored visitors in Python ------------------------------------------------------
-def offline_context(row: dict, *, snapshot, now: dt.datetime, static=()) -> Context:
-    """What a rule sees of a stored visitor: its stored profile and last known facts."""
-    visitor_id = row["pk"].hex
-    profile = Profile.from_dict(row.get("profile"), visitor_id)
-    if row.get("traits"):
-        profile.traits = {**row["traits"], **profile.traits}
-    profile.user_id = row.get("user_id")
-    profile.visit_count = max(profile.visit_count, row.get("visit_count") or 0)
-    profile.static = list(static)
-    user = ANONYMOUS
-    if profile.user_id is not None:
-        from personalize.visitor import user_groups
-
-        user = UserFacts(
-            is_authenticated=True,
-            user_id=profile.user_id,
-            groups_loader=functools.partial(user_groups, profile.user_id),
-        )
-    return Context(
-        profile,
-        now=now,
-        device=Device(
-            type=row.get("device_type") or "desktop",
-            browser=row.get("browser") or "",
-            os=row.get("os") or "",
-        ),
-        geo=Geo(
-            country=row.get("country") or "",
-            region=row.get("region") or "",
-            city=row.get("city") or "",
-        ),
-        languages=(row["language"],) if row.get("language") else (),
-        user=user,
-        snapshot=snapshot,
-    )
-
-
 def _python_match(compiled: CompiledSegment, ctx: Context, sql_ok: bool) -> bool:
     if compiled.match == Segment.Match.ANY:
         return sql_ok or any(evaluate_rule(rule, ctx) for rule in compiled.python)
     return all(evaluate_rule(rule, ctx) for rule in compiled.python)
-
-
-def static_memberships(ids: list) -> dict:
-    found: dict = {}
-    rows = Membership.objects.filter(visitor_id__in=ids, segment__is_active=True).values_list(
-        "visitor_id", "segment__slug"
-    )
-    for visitor_id, slug in rows:
-        found.setdefault(visitor_id, []).append(slug)
-    return found
 
 
 def iter_member_chunks(
@@ -225,7 +160,6 @@ def iter_member_chunks(
     else:
         candidates = candidates.filter(compiled.sql)
         fields = ROW_FIELDS
-    with_static = snapshot is not None and snapshot.has_static_segments
     after = None
     while True:
         page = candidates.order_by("pk")
@@ -235,24 +169,17 @@ def iter_member_chunks(
         if not rows:
             yield after, None, [], 0
             return
-        static = static_memberships([row["pk"] for row in rows]) if with_static else {}
-        members = []
-        for row in rows:
-            ctx = offline_context(row, snapshot=snapshot, now=now, static=static.get(row["pk"], ()))
-            if _python_match(compiled, ctx, bool(row.get("sql_ok"))):
-                members.append(row["pk"])
+        contexts = contexts_for_rows(rows, snapshot=snapshot, now=now)
+        members = [
+            row["pk"]
+            for row, ctx in zip(rows, contexts, strict=True)
+            if _python_match(compiled, ctx, bool(row.get("sql_ok")))
+        ]
         upto = rows[-1]["pk"] if len(rows) == chunk_size else None
         yield after, upto, members, len(rows)
         if upto is None:
             return
         after = upto
-
-
-def offline_snapshot():
-    """Definitions prepared for evaluating stored visitors (other segments, intents)."""
-    from personalize.engine.snapshot import build_snapshot
-
-    return build_snapshot("offline")
 
 
 def load_rules(segment: Segment, snapshot) -> list:

@@ -124,7 +124,8 @@ def _conversions(start: dt.datetime, end: dt.datetime) -> list[tuple]:
 
 
 def segment_rows(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict[int, dict]:
-    from personalize.services.segments import count_members, offline_snapshot
+    from personalize.engine.offline import offline_snapshot
+    from personalize.services.segments import count_members
 
     active = Visitor.objects.filter(
         merged_into__isnull=True,
