@@ -11,6 +11,7 @@ from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicI
 from personalize.admin.preview import preview_link
 from personalize.admin.segment_actions import export_csv, export_json, rebuild_now
 from personalize.models import Rule, Segment
+from personalize.services import export
 
 
 class RuleForm(forms.ModelForm):
@@ -57,6 +58,10 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("rules")
+
+    def has_export_permission(self, request) -> bool:
+        """May take member lists out of the site (the export actions)."""
+        return request.user.has_perm(export.EXPORT_PERMISSION)
 
     @admin.display(description=_("rules"))
     def rules_in_words(self, obj):
