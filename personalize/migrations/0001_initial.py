@@ -559,11 +559,11 @@ class Migration(migrations.Migration):
                     "within_days",
                     models.PositiveIntegerField(
                         blank=True,
-                        help_text="Leave empty to count the visitor's whole history.",
+                        help_text="Up to 31 days. Leave empty to count the visitor's whole history.",
                         null=True,
                         validators=[
                             django.core.validators.MinValueValidator(1),
-                            django.core.validators.MaxValueValidator(3650),
+                            django.core.validators.MaxValueValidator(31),
                         ],
                         verbose_name="within the last (days)",
                     ),
@@ -888,11 +888,11 @@ class Migration(migrations.Migration):
                     "within_days",
                     models.PositiveIntegerField(
                         blank=True,
-                        help_text="Leave empty to count the visitor's whole history.",
+                        help_text="Up to 31 days. Leave empty to count the visitor's whole history.",
                         null=True,
                         validators=[
                             django.core.validators.MinValueValidator(1),
-                            django.core.validators.MaxValueValidator(3650),
+                            django.core.validators.MaxValueValidator(31),
                         ],
                         verbose_name="within the last (days)",
                     ),
