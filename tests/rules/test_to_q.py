@@ -89,6 +89,8 @@ RULES = [
     LanguageRule(languages="fr-fr, de"),
     TraitRule(key="company", operator="exists"),
     TraitRule(key="age", operator="exists"),
+    TraitRule(key="company", operator="equals", value="FAIRWAY"),
+    TraitRule(key="age", operator="gte", value="18"),
     UserRule(condition="authenticated"),
     UserRule(condition="staff"),
     UserRule(condition="group", groups="Coaches"),
@@ -115,7 +117,7 @@ def test_to_q_agrees_with_python(visitors, rule):
     [
         BrowserRule(browsers=["Chrome"], version_operator="gte", version=100),
         LanguageRule(languages="en", first_choice_only=False),
-        TraitRule(key="company", operator="contains", value="golf"),
+        TraitRule(key="company", operator="regex", value="golf"),
         RecencyRule(days=7),
         SampleRule(percentage=10),
     ],
@@ -123,3 +125,99 @@ def test_to_q_agrees_with_python(visitors, rule):
 )
 def test_rules_that_need_python_say_so(rule):
     assert rule.to_q(NOW) is None
+
+
+# -- TraitRule: every operator, on every kind of value a trait can hold ---------------------
+TRAIT_VALUES = [
+    "Fairway Golf",
+    "fairway golf",
+    "",
+    "  ",
+    "42",
+    " 7.5 ",
+    "1e3",
+    "-3",
+    "forty",
+    "1_000",
+    "NaN",
+    "Infinity",
+    "12345678901234567890",
+    42,
+    40.0,
+    7.25,
+    -3,
+    0,
+    0.30000000000000004,
+    True,
+    False,
+    None,
+    ["golf"],
+    {"a": 1},
+]
+
+TRAIT_RULES = [
+    *(
+        TraitRule(key="x", operator=operator, value=value)
+        for operator, value in [
+            ("equals", "fairway golf"),
+            ("equals", "42"),
+            ("equals", "40"),
+            ("equals", "40.0"),
+            ("equals", "7.25"),
+            ("equals", "true"),
+            ("equals", "FALSE"),
+            ("equals", "0.30000000000000004"),
+            ("contains", "golf"),
+            ("contains", "2"),
+            ("contains", "."),
+            ("starts_with", "fair"),
+            ("starts_with", "4"),
+            ("starts_with", "-"),
+            ("ends_with", "GOLF"),
+            ("ends_with", "5"),
+            ("ends_with", "ue"),
+            ("in", "42, true, forty, 0"),
+            ("in", "Fairway Golf, 7.25, 1e3"),
+            ("glob", "fair*"),
+            ("glob", "4?"),
+            ("glob", "*.*"),
+            ("glob", "t*e"),
+            ("exists", ""),
+        ]
+    ),
+    *(
+        TraitRule(key="x", operator=operator, value=value)
+        for operator in ("gte", "gt", "lte", "lt", "eq")
+        for value in ("42", "7.5", "0", "-3", "1000", "0.3")
+    ),
+]
+
+
+@pytest.fixture
+def trait_holders(db):
+    visitors = [
+        Visitor.objects.create(last_seen=NOW, traits={"x": value}) for value in TRAIT_VALUES
+    ]
+    visitors.append(Visitor.objects.create(last_seen=NOW, traits={}))
+    visitors.append(Visitor.objects.create(last_seen=NOW, traits={"other": "42"}))
+    return visitors
+
+
+@pytest.mark.parametrize("rule", TRAIT_RULES, ids=lambda rule: rule.describe())
+def test_trait_rule_to_q_reads_values_like_python(trait_holders, rule):
+    q = rule.to_q(NOW)
+    in_python = {
+        visitor.pk
+        for visitor in Visitor.objects.all()
+        if rule.test(context_for_visitor(visitor, now=NOW))
+    }
+    assert set(Visitor.objects.filter(q).values_list("pk", flat=True)) == in_python
+    # negating the Q selects exactly the other visitors (no SQL NULL in between)
+    everyone = set(Visitor.objects.values_list("pk", flat=True))
+    assert set(Visitor.objects.filter(~q).values_list("pk", flat=True)) == everyone - in_python
+
+
+def test_trait_rule_cases_are_not_trivial(trait_holders):
+    matched = [Visitor.objects.filter(rule.to_q(NOW)).count() for rule in TRAIT_RULES]
+    assert all(count < len(trait_holders) for count in matched)
+    assert sum(1 for count in matched if count) > len(TRAIT_RULES) * 3 // 4
