@@ -176,16 +176,19 @@ class UserRule(Rule):
         return True
 
     def to_q(self, now):
+        """Through ``Visitor.user``; an inactive account counts as logged out, as it does on
+        the site (see :func:`personalize.engine.users.facts_for_user`)."""
+        active = models.Q(user__is_active=True)
         if self.condition == self.Condition.STAFF:
-            return models.Q(user__is_staff=True)
+            return active & models.Q(user__is_staff=True)
         if self.condition == self.Condition.SUPERUSER:
-            return models.Q(user__is_superuser=True)
+            return active & models.Q(user__is_superuser=True)
         if self.condition == self.Condition.GROUP:
             from django.contrib.auth import get_user_model
 
             members = get_user_model().objects.filter(groups__name__in=split_list(self.groups))
-            return models.Q(user__in=members.values("pk"))
-        return models.Q(user__isnull=False)
+            return active & models.Q(user__in=members.values("pk"))
+        return active
 
     def describe_condition(self) -> str:
         if self.condition == self.Condition.GROUP:

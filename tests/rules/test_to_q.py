@@ -31,9 +31,12 @@ NOW = dt.datetime(2025, 6, 11, 12, tzinfo=dt.UTC)
 @pytest.fixture
 def visitors(db):
     coaches = Group.objects.create(name="Coaches")
-    staff = User.objects.create_user("staff", is_staff=True)
+    staff = User.objects.create_user("staff", is_staff=True, is_superuser=True)
     coach = User.objects.create_user("coach")
     coach.groups.add(coaches)
+    # a deactivated account is logged out for rules, whatever its flags and groups
+    gone = User.objects.create_user("gone", is_active=False, is_staff=True, is_superuser=True)
+    gone.groups.add(coaches)
     rows = [
         dict(
             visit_count=1,
@@ -73,6 +76,7 @@ def visitors(db):
             language="",
             traits={"age": 40},
         ),
+        dict(visit_count=2, device_type="mobile", browser="Chrome", os="iOS", user=gone),
     ]
     return [Visitor.objects.create(last_seen=NOW, **row) for row in rows]
 
@@ -93,6 +97,7 @@ RULES = [
     TraitRule(key="age", operator="gte", value="18"),
     UserRule(condition="authenticated"),
     UserRule(condition="staff"),
+    UserRule(condition="superuser"),
     UserRule(condition="group", groups="Coaches"),
 ]
 
@@ -110,6 +115,8 @@ def test_to_q_agrees_with_python(visitors, rule):
     assert in_database == in_python
     assert in_database, "each case selects somebody"
     assert len(in_database) < len(visitors), "and leaves somebody out"
+    negated = set(Visitor.objects.filter(~q).values_list("pk", flat=True))
+    assert negated == {visitor.pk for visitor in visitors} - in_python
 
 
 @pytest.mark.parametrize(
