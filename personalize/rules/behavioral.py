@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from personalize.conf import get_setting
 from personalize.models.segment import Segment
+from personalize.profile import MAX_DAYS
 from personalize.rules.base import Rule
 from personalize.rules.matching import (
     NumberOperator,
@@ -24,12 +25,14 @@ MAX_WINDOW_DAYS = 3650
 
 
 def within_days_field():
+    """A window of recent days. Profiles keep per-day counts for :data:`MAX_DAYS` days only, so
+    longer windows are refused rather than answered from partial data."""
     return models.PositiveIntegerField(
         _("within the last (days)"),
         null=True,
         blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(MAX_WINDOW_DAYS)],
-        help_text=_("Leave empty to count the visitor's whole history."),
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DAYS)],
+        help_text=_("Up to 31 days. Leave empty to count the visitor's whole history."),
     )
 
 

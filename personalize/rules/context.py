@@ -138,7 +138,11 @@ WEEKDAYS = list(Weekday.values)  # index = datetime.weekday()
 class DayOfWeekRule(ZonedRule):
     """The local day of the week is one of the chosen days."""
 
-    days = MultipleChoiceField(_("days"), choices=Weekday.choices)
+    days = MultipleChoiceField(
+        _("days"),
+        choices=Weekday.choices,
+        error_messages={"blank": _("Choose at least one day.")},
+    )
     time_zone = time_zone_field()
 
     class Meta:
@@ -147,9 +151,7 @@ class DayOfWeekRule(ZonedRule):
 
     def clean(self):
         self.clean_time_zone()
-        if not self.days:
-            raise ValidationError({"days": _("Choose at least one day.")})
-        self.days = [day for day in WEEKDAYS if day in self.days]
+        self.days = [day for day in WEEKDAYS if day in (self.days or ())]
 
     def test(self, ctx) -> bool:
         return WEEKDAYS[self.local_now(ctx).weekday()] in (self.days or ())

@@ -93,9 +93,16 @@ class TraitRule(Rule):
         return match_text(self.operator, trait_text(actual), self.value)
 
     def to_q(self, now):
-        if self.operator != TextOperator.EXISTS:
+        """The trait in ``Visitor.traits``, read as the Python evaluation reads it (text
+        or number, see :class:`~personalize.rules.sql.TraitValue`). Regular expressions, and
+        databases other than PostgreSQL and SQLite, are evaluated in Python."""
+        from personalize.rules import sql
+
+        if not sql.json_supported():
             return None
-        return models.Q(traits__has_key=self.key) & ~models.Q(**{f"traits__{self.key}": ""})
+        if self.is_numeric:
+            return sql.number_q(sql.TraitValue(self.key, number=True), self.operator, self.value)
+        return sql.text_q(sql.TraitValue(self.key), self.operator, self.value, case_sensitive=False)
 
     def describe_condition(self) -> str:
         if self.is_numeric:
@@ -169,10 +176,11 @@ class UserRule(Rule):
         return True
 
     def to_q(self, now):
+        """Through ``Visitor.user``; an inactive account counts as logged out, as it does on
+        the site (see :func:`personalize.engine.users.facts_for_user`)."""
         from django.contrib.auth import get_user_model
 
         users = get_user_model()
-        # An inactive account counts as no account, as in engine.users.facts_for_user.
         if any(field.name == "is_active" for field in users._meta.concrete_fields):
             account = models.Q(user__is_active=True)
         else:

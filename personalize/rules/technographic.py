@@ -24,17 +24,17 @@ LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$")
 class DeviceRule(Rule):
     """The type of device of the current request: mobile, tablet or desktop."""
 
-    device_types = MultipleChoiceField(_("device types"), choices=DEVICE_CHOICES)
+    device_types = MultipleChoiceField(
+        _("device types"),
+        choices=DEVICE_CHOICES,
+        error_messages={"blank": _("Choose at least one device type.")},
+    )
 
     category = Segment.Category.TECHNOGRAPHIC
 
     class Meta:
         verbose_name = _("device rule")
         verbose_name_plural = _("device rules")
-
-    def clean(self):
-        if not self.device_types:
-            raise ValidationError({"device_types": _("Choose at least one device type.")})
 
     def test(self, ctx) -> bool:
         return ctx.device.type in self.device_types
@@ -70,8 +70,6 @@ class FamilyRuleMixin:
         return list(getattr(self, self.families_field) or [])
 
     def clean(self):
-        if not self.families():
-            raise ValidationError({self.families_field: _("Choose at least one.")})
         if bool(self.version_operator) != (self.version is not None):
             raise ValidationError(
                 {"version": _("Give both how to compare the version and the version number.")}
@@ -100,7 +98,11 @@ class FamilyRuleMixin:
 class BrowserRule(FamilyRuleMixin, Rule):
     """The visitor's browser (from the User-Agent and client hints), optionally its version."""
 
-    browsers = MultipleChoiceField(_("browsers"), choices=BROWSER_CHOICES)
+    browsers = MultipleChoiceField(
+        _("browsers"),
+        choices=BROWSER_CHOICES,
+        error_messages={"blank": _("Choose at least one browser.")},
+    )
     version_operator = version_operator_field()
     version = version_field()
 
@@ -123,7 +125,11 @@ class BrowserRule(FamilyRuleMixin, Rule):
 class OSRule(FamilyRuleMixin, Rule):
     """The visitor's operating system, optionally its major version."""
 
-    systems = MultipleChoiceField(_("operating systems"), choices=OS_CHOICES)
+    systems = MultipleChoiceField(
+        _("operating systems"),
+        choices=OS_CHOICES,
+        error_messages={"blank": _("Choose at least one operating system.")},
+    )
     version_operator = version_operator_field()
     version = version_field()
 

@@ -6,9 +6,12 @@ from django.contrib.auth.models import Permission, User
 from django.contrib.contenttypes.models import ContentType
 
 from personalize.models import (
+    BrowserRule,
+    DayOfWeekRule,
     DeviceRule,
     Event,
     Membership,
+    OSRule,
     Segment,
     SegmentRule,
     UTMRule,
@@ -100,12 +103,25 @@ def test_an_invalid_regex_is_a_form_error_not_a_500(admin_client):
     assert not Segment.objects.exists()
 
 
-def test_device_rule_needs_a_device_type(admin_client):
+@pytest.mark.parametrize(
+    ("model", "field", "message", "fields"),
+    [
+        (DeviceRule, "device_types", "Choose at least one device type.", {}),
+        (BrowserRule, "browsers", "Choose at least one browser.", {}),
+        (OSRule, "systems", "Choose at least one operating system.", {}),
+        (DayOfWeekRule, "days", "Choose at least one day.", {"time_zone": "UTC"}),
+    ],
+)
+def test_a_rule_with_nothing_chosen_shows_one_message_next_to_the_field(
+    admin_client, model, field, message, fields
+):
     response = admin_client.post(
-        "/admin/personalize/segment/add/", segment_post([rule_form(0, DeviceRule, negate="on")])
+        "/admin/personalize/segment/add/",
+        segment_post([rule_form(0, model, negate="on", **fields)]),
     )
     assert response.status_code == 200
-    assert "Choose at least one device type" in response.content.decode()
+    (formset,) = response.context["inline_admin_formsets"]
+    assert formset.formset.errors[0] == {field: [message]}
     assert not Segment.objects.exists()
 
 

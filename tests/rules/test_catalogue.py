@@ -128,7 +128,7 @@ def test_every_new_rule_type_saves_through_the_admin(admin_client):
     [
         (8, {"time_zone": "Europe/Atlantis"}, "Unknown time zone Europe/Atlantis"),
         (8, {"end": "22:00"}, "The window would be empty"),
-        (9, {"days": []}, "This field is required."),
+        (9, {"days": []}, "Choose at least one day."),
         (10, {"end_date": "2025-11-01"}, "The end must come after the start."),
         (3, {"value": "eighteen"}, "Enter a number to compare with."),
         (12, {"condition": "score"}, "Enter the score to compare with."),

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from personalize.engine.evaluate import evaluate_rule
 from personalize.rules import DateRangeRule, DayOfWeekRule, TimeOfDayRule
 from personalize.rules.context import default_time_zone, in_window
-from tests.rules.conftest import both, field_errors, make_ctx
+from tests.rules.conftest import both, field_errors, make_ctx, model_errors
 
 UTC = dt.UTC
 
@@ -153,7 +153,9 @@ def test_day_of_week_across_dst_changes_never_raises():
 
 
 def test_day_of_week_clean_and_describe():
-    assert "days" in field_errors(DayOfWeekRule(days=[], time_zone="UTC"))
+    assert model_errors(DayOfWeekRule(days=[], time_zone="UTC"))["days"] == [
+        "Choose at least one day."
+    ]
     assert "time_zone" in field_errors(DayOfWeekRule(days=["mon"], time_zone="Moon/Base"))
     rule = DayOfWeekRule(days=["sun", "sat"], time_zone="Europe/London")
     assert field_errors(rule) == {}
