@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 from django.core.cache import caches
 from rest_framework.exceptions import ValidationError
 
-from personalize.api.pages import Page, clean_path
-from personalize.api.permissions import origin_allowed
+from personalize.api.pages import clean_path
+from personalize.api.permissions import origin_allowed, origin_of
 from personalize.conf import get_setting
 from personalize.middleware import page_view_event, referrer_for_storage
 from personalize.models import Event
@@ -65,14 +65,11 @@ def _claim(keys: list[str]) -> set[str]:
 def referer_path(request) -> str:
     """The path of the page that sent a request (its Referer), when it is this site's."""
     referer = request.META.get("HTTP_REFERER", "")
-    try:
-        parts = urlsplit(referer)
-    except ValueError:
-        return ""
-    if not parts.scheme or not origin_allowed(f"{parts.scheme}://{parts.netloc}", request):
+    origin = origin_of(referer)
+    if not origin or not origin_allowed(origin, request):
         return ""
     try:
-        return clean_path(parts.path or "/")[0]
+        return clean_path(urlsplit(referer).path or "/")[0]
     except ValidationError:
         return ""
 
@@ -100,10 +97,13 @@ def record_events(request, visitor, events: list[dict]) -> IntakeResult:
         fresh.append((index, event))
 
     page_event = next((event for _i, event in fresh if event["name"] == Event.PAGE_VIEW), None)
-    if page_event is not None:
-        page = Page(page_event["path"], page_event.get("query", {}), page_event.get("referrer", ""))
-        # (excluded paths were refused by the serializer)
-        visitor.view_page(page.path, page.query, page.referrer, count=True)
+    if page_event is not None:  # (excluded paths were refused by the serializer)
+        visitor.view_page(
+            page_event["path"],
+            page_event.get("query", {}),
+            page_event.get("referrer", ""),
+            count=True,
+        )
     default_path = page_event["path"] if page_event is not None else referer_path(request)
 
     visitor.ctx  # noqa: B018 - loads the profile; a reported page view is recorded first
@@ -121,7 +121,7 @@ def record_events(request, visitor, events: list[dict]) -> IntakeResult:
         if name == Event.PAGE_VIEW:
             if not visitor.page_recorded:  # recording it failed (and was logged)
                 continue
-            data = page_view_event(visitor, referrer_for_storage(event.get("referrer", "")))
+            data = page_view_event(visitor, referrer_for_storage(visitor.referrer))
             data.update(fields)
             visitor.events.append(data)
         elif name == Event.IMPRESSION:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from personalize.api.pages import Page, clean_path, clean_referrer
-from personalize.api.serializers.base import StrictMixin
-from personalize.conf import get_setting
+from personalize.api.pages import clean_path
+from personalize.api.serializers.base import SLUG, StrictMixin
+from personalize.conf import get_setting, is_excluded
 from personalize.engine.selection import CONTROL, DEFAULT
 from personalize.exceptions import InvalidEvent
 from personalize.models import Event
@@ -20,8 +18,8 @@ from personalize.services.validation import (
     clean_event_value,
     clean_properties,
 )
+from personalize.tracking.headers import clean_referrer
 
-SLOT_KEY = re.compile(r"^[-a-zA-Z0-9_]{1,100}$")
 CLIENT_EVENT_ID = r"^[A-Za-z0-9_.:-]{1,64}$"
 PAGE_VIEW = Event.PAGE_VIEW
 IMPRESSION = Event.IMPRESSION
@@ -45,7 +43,7 @@ def parse_slot_keys(raw) -> list[str]:
         raise serializers.ValidationError(
             _("At most %(n)d slots per request; got %(got)d.") % {"n": limit, "got": len(keys)}
         )
-    bad = [key for key in keys if not SLOT_KEY.match(key)]
+    bad = [key for key in keys if not SLUG.match(key)]
     if bad:
         raise serializers.ValidationError(
             _("Slot keys are letters, digits, - and _ (100 at most); got %(bad)s.")
@@ -179,7 +177,7 @@ class ClientEventSerializer(StrictMixin, serializers.Serializer):
             raise serializers.ValidationError({"path": [_("A page view names its path.")]})
         if "path" in attrs:
             attrs["path"], attrs["query"] = clean_path(attrs["path"])
-            if name == PAGE_VIEW and Page(attrs["path"]).excluded:
+            if name == PAGE_VIEW and is_excluded(attrs["path"]):
                 raise serializers.ValidationError(
                     {"path": [_("This path is not tracked (PERSONALIZE_EXCLUDED_PATHS).")]}
                 )
