@@ -4,19 +4,20 @@ The events join the visitor's one batch for the request, which the middleware ha
 event sink like any page's events (see :mod:`personalize.services.ingest`): the same counters,
 the same idempotency keys, the same handling of erased and merged visitors.
 
-A client event id becomes the event's idempotency key, namespaced by the visitor (a keyed
-hash of both), so a client can neither collide with another visitor's events nor guess
-their keys. Ids are claimed in the cache first (concurrent duplicates) and checked against
-stored events (late retries); either way a duplicate is counted, not stored.
+A client event id becomes the event's idempotency key, namespaced by the visitor (an HMAC of
+both keyed by ``SECRET_KEY``), so a client can neither collide with another visitor's events
+nor guess their keys, and the client's own string is never stored. Ids are claimed in the
+cache first (concurrent duplicates) and checked against stored events (late retries); either
+way a duplicate is counted, not stored.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.core.cache import caches
+from django.utils.crypto import salted_hmac
 from rest_framework.exceptions import ValidationError
 
 from personalize.api.pages import clean_path
@@ -27,6 +28,7 @@ from personalize.models import Event
 from personalize.utils import log_once
 
 CLAIM_TTL = 24 * 60 * 60
+KEY_SALT = "personalize.api.event-id"
 
 
 @dataclass
@@ -36,10 +38,11 @@ class IntakeResult:
 
 
 def idempotency_key(visitor_id: str, client_id: str) -> str:
-    digest = hashlib.blake2b(
-        f"{visitor_id}\x1f{client_id}".encode(), digest_size=24, person=b"personalize-evt"
-    )
-    return "c" + digest.hexdigest()
+    """The stored key of a client event id: an HMAC (``salted_hmac``, keyed by ``SECRET_KEY``)
+    of the visitor id and the client's id, 64 hex digits. The client's string is never stored,
+    and nobody without the secret can compute another visitor's keys."""
+    message = f"{visitor_id}\x1f{client_id}"  # ids cannot hold \x1f: no two pairs collide
+    return salted_hmac(KEY_SALT, message, algorithm="sha256").hexdigest()
 
 
 def _claim(keys: list[str]) -> set[str]:

@@ -277,3 +277,19 @@ def test_trusted_origins_may_post(demo, settings):
         HTTP_ORIGIN="https://shop.fairway.test",
     )
     assert response.status_code == 202
+
+
+def test_stored_keys_are_hmacs_of_visitor_and_event_id(demo, browser):
+    from django.utils.crypto import salted_hmac
+
+    browser.beacon(URL, {"events": [click("first")]})  # a new visitor
+    browser.beacon(URL, {"events": [click("second")]})  # the same, known by its cookie
+    vid = visitor_id(browser)
+
+    def hmac(event_id):
+        message = f"{vid}\x1f{event_id}"
+        return salted_hmac("personalize.api.event-id", message, algorithm="sha256").hexdigest()
+
+    stored = set(Event.objects.values_list("idempotency_key", flat=True))
+    assert stored == {hmac("first"), hmac("second")}
+    assert all(len(key) == 64 for key in stored)
