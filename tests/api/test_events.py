@@ -293,3 +293,17 @@ def test_stored_keys_are_hmacs_of_visitor_and_event_id(demo, browser):
     stored = set(Event.objects.values_list("idempotency_key", flat=True))
     assert stored == {hmac("first"), hmac("second")}
     assert all(len(key) == 64 for key in stored)
+
+
+def test_an_over_long_referrer_is_cut_not_refused(demo, browser):
+    referrer = "https://www.google.com/search?q=golf+clubs&" + "x" * 5000
+    page_view = {"id": "p", "name": "page_view", "path": "/deals/", "referrer": referrer}
+    response = browser.beacon(URL, {"events": [page_view]})
+    assert response.status_code == 202, response.content
+    stored = Event.objects.get(name="page_view")
+    assert stored.referrer == "https://www.google.com/search"
+    assert (stored.medium, stored.source) == ("search", "google")
+    path_only = "https://news.example.com/" + "a" * 5000
+    browser.beacon(URL, {"events": [{**page_view, "id": "q", "referrer": path_only}]})
+    longest = Event._meta.get_field("referrer").max_length
+    assert len(Event.objects.get(referrer__startswith="https://news").referrer) == longest

@@ -52,6 +52,17 @@ def parse_slot_keys(raw) -> list[str]:
     return keys
 
 
+class ReferrerField(serializers.CharField):
+    """``document.referrer``: any length, cut by :func:`clean_referrer` rather than refused
+    (events store it without its query string, cut to the length of ``Event.referrer``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, allow_blank=True, **kwargs)
+
+    def to_internal_value(self, data):
+        return clean_referrer(super().to_internal_value(data))
+
+
 class DecisionQuerySerializer(serializers.Serializer):
     """Query parameters of ``GET decisions/``."""
 
@@ -64,11 +75,8 @@ class DecisionQuerySerializer(serializers.Serializer):
         help_text="The page the slots are on, a path of this site with its query string "
         "(e.g. /offers/?utm_medium=email). Rules see it as the current page.",
     )
-    referrer = serializers.CharField(
-        max_length=2000,
-        required=False,
-        allow_blank=True,
-        help_text="Where the visit came from (document.referrer), for acquisition rules.",
+    referrer = ReferrerField(
+        help_text="Where the visit came from (document.referrer), for acquisition rules."
     )
     track = serializers.BooleanField(
         required=False,
@@ -86,7 +94,7 @@ class DecisionQuerySerializer(serializers.Serializer):
         if attrs.get("path"):
             path, query = clean_path(attrs["path"])
             attrs["page_path"], attrs["page_query"] = path, query
-        attrs["referrer"] = clean_referrer(attrs.get("referrer", ""))
+        attrs.setdefault("referrer", "")
         return attrs
 
 
@@ -150,7 +158,7 @@ class ClientEventSerializer(StrictMixin, serializers.Serializer):
     )
     name = serializers.CharField(max_length=64)
     path = serializers.CharField(max_length=2000, required=False)
-    referrer = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    referrer = ReferrerField(help_text="page_view only: where the visit came from.")
     slot = serializers.CharField(max_length=100, required=False)
     variant = serializers.CharField(max_length=100, required=False)
     value = EventValueField(required=False, allow_null=True)
@@ -181,8 +189,6 @@ class ClientEventSerializer(StrictMixin, serializers.Serializer):
                 raise serializers.ValidationError(
                     {"path": [_("This path is not tracked (PERSONALIZE_EXCLUDED_PATHS).")]}
                 )
-        if "referrer" in attrs:
-            attrs["referrer"] = clean_referrer(attrs["referrer"])
         if "slot" in attrs or "variant" in attrs:
             self._validate_slot(attrs)
         if "properties" in attrs:
