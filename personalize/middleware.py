@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from personalize.conf import cookie_secure, get_setting
+from personalize.conf import cookie_options, get_setting, is_excluded
+from personalize.models.visitor import MAX_REFERRER as STORED_REFERRER
 from personalize.shared_page import SharedPageVisitor
 from personalize.utils import log_once
 from personalize.visitor import COOKIE_SALT, CurrentVisitor
@@ -32,7 +33,7 @@ class PersonalizeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not get_setting("ENABLED") or self._excluded(request.path_info):
+        if not get_setting("ENABLED") or is_excluded(request.path_info):
             return self.get_response(request)
         request.visitor = CurrentVisitor(request)
         response = self.get_response(request)
@@ -51,10 +52,6 @@ class PersonalizeMiddleware:
         elif not getattr(view_func, PAGE_VIEW_ATTRIBUTE, True):
             visitor.page_view_enabled = False
         return None
-
-    @staticmethod
-    def _excluded(path: str) -> bool:
-        return any(path.startswith(prefix) for prefix in get_setting("EXCLUDED_PATHS"))
 
     def finish(self, request, visitor: CurrentVisitor, response) -> None:
         is_page = (
@@ -82,7 +79,7 @@ class PersonalizeMiddleware:
         profile = visitor.profile
         events = list(visitor.events)
         if is_page and visitor.page_recorded:
-            events.insert(0, page_view_event(visitor, _referrer_for_storage(request)))
+            events.insert(0, page_view_event(visitor, referrer_for_storage(visitor.referrer)))
             events.extend(impression_events(visitor))
         now = int(visitor.now.timestamp())
         facts = visitor.visitor_facts()
@@ -100,15 +97,7 @@ class PersonalizeMiddleware:
     def set_visitor_cookie(response, value: str) -> None:
         """``value``: the visitor id, with ":u" when linked by an unverified claim."""
         response.set_signed_cookie(
-            get_setting("COOKIE_NAME"),
-            value,
-            salt=COOKIE_SALT,
-            max_age=get_setting("COOKIE_AGE"),
-            domain=get_setting("COOKIE_DOMAIN"),
-            path=get_setting("COOKIE_PATH"),
-            secure=cookie_secure(),
-            httponly=True,
-            samesite=get_setting("COOKIE_SAMESITE"),
+            get_setting("COOKIE_NAME"), value, salt=COOKIE_SALT, **cookie_options()
         )
 
 
@@ -132,11 +121,6 @@ def impression_events(visitor: CurrentVisitor) -> list[dict]:
 
 
 def referrer_for_storage(referrer: str) -> str:
-    """A referrer without its query string or fragment (they can carry personal data)."""
-    return referrer.split("?", 1)[0].split("#", 1)[0][:500]
-
-
-def _referrer_for_storage(request) -> str:
-    from personalize.tracking.headers import meta_text
-
-    return referrer_for_storage(meta_text(request.META, "HTTP_REFERER", 2000))
+    """A cleaned referrer as events store it: without its query string or fragment (they can
+    carry personal data), cut to the length of ``Event.referrer``."""
+    return referrer.split("?", 1)[0].split("#", 1)[0][:STORED_REFERRER]

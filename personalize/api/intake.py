@@ -4,29 +4,31 @@ The events join the visitor's one batch for the request, which the middleware ha
 event sink like any page's events (see :mod:`personalize.services.ingest`): the same counters,
 the same idempotency keys, the same handling of erased and merged visitors.
 
-A client event id becomes the event's idempotency key, namespaced by the visitor (a keyed
-hash of both), so a client can neither collide with another visitor's events nor guess
-their keys. Ids are claimed in the cache first (concurrent duplicates) and checked against
-stored events (late retries); either way a duplicate is counted, not stored.
+A client event id becomes the event's idempotency key, namespaced by the visitor (an HMAC of
+both keyed by ``SECRET_KEY``), so a client can neither collide with another visitor's events
+nor guess their keys, and the client's own string is never stored. Ids are claimed in the
+cache first (concurrent duplicates) and checked against stored events (late retries); either
+way a duplicate is counted, not stored.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.core.cache import caches
+from django.utils.crypto import salted_hmac
 from rest_framework.exceptions import ValidationError
 
-from personalize.api.pages import Page, clean_path
-from personalize.api.permissions import origin_allowed
+from personalize.api.pages import clean_path
+from personalize.api.permissions import origin_allowed, origin_of
 from personalize.conf import get_setting
 from personalize.middleware import page_view_event, referrer_for_storage
 from personalize.models import Event
 from personalize.utils import log_once
 
 CLAIM_TTL = 24 * 60 * 60
+KEY_SALT = "personalize.api.event-id"
 
 
 @dataclass
@@ -36,10 +38,11 @@ class IntakeResult:
 
 
 def idempotency_key(visitor_id: str, client_id: str) -> str:
-    digest = hashlib.blake2b(
-        f"{visitor_id}\x1f{client_id}".encode(), digest_size=24, person=b"personalize-evt"
-    )
-    return "c" + digest.hexdigest()
+    """The stored key of a client event id: an HMAC (``salted_hmac``, keyed by ``SECRET_KEY``)
+    of the visitor id and the client's id, 64 hex digits. The client's string is never stored,
+    and nobody without the secret can compute another visitor's keys."""
+    message = f"{visitor_id}\x1f{client_id}"  # ids cannot hold \x1f: no two pairs collide
+    return salted_hmac(KEY_SALT, message, algorithm="sha256").hexdigest()
 
 
 def _claim(keys: list[str]) -> set[str]:
@@ -65,14 +68,11 @@ def _claim(keys: list[str]) -> set[str]:
 def referer_path(request) -> str:
     """The path of the page that sent a request (its Referer), when it is this site's."""
     referer = request.META.get("HTTP_REFERER", "")
-    try:
-        parts = urlsplit(referer)
-    except ValueError:
-        return ""
-    if not parts.scheme or not origin_allowed(f"{parts.scheme}://{parts.netloc}", request):
+    origin = origin_of(referer)
+    if not origin or not origin_allowed(origin, request):
         return ""
     try:
-        return clean_path(parts.path or "/")[0]
+        return clean_path(urlsplit(referer).path or "/")[0]
     except ValidationError:
         return ""
 
@@ -100,10 +100,13 @@ def record_events(request, visitor, events: list[dict]) -> IntakeResult:
         fresh.append((index, event))
 
     page_event = next((event for _i, event in fresh if event["name"] == Event.PAGE_VIEW), None)
-    if page_event is not None:
-        page = Page(page_event["path"], page_event.get("query", {}), page_event.get("referrer", ""))
-        # (excluded paths were refused by the serializer)
-        visitor.view_page(page.path, page.query, page.referrer, count=True)
+    if page_event is not None:  # (excluded paths were refused by the serializer)
+        visitor.view_page(
+            page_event["path"],
+            page_event.get("query", {}),
+            page_event.get("referrer", ""),
+            count=True,
+        )
     default_path = page_event["path"] if page_event is not None else referer_path(request)
 
     visitor.ctx  # noqa: B018 - loads the profile; a reported page view is recorded first
@@ -121,7 +124,7 @@ def record_events(request, visitor, events: list[dict]) -> IntakeResult:
         if name == Event.PAGE_VIEW:
             if not visitor.page_recorded:  # recording it failed (and was logged)
                 continue
-            data = page_view_event(visitor, referrer_for_storage(event.get("referrer", "")))
+            data = page_view_event(visitor, referrer_for_storage(visitor.referrer))
             data.update(fields)
             visitor.events.append(data)
         elif name == Event.IMPRESSION:

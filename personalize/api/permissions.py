@@ -46,7 +46,8 @@ def origin_allowed(origin: str, request) -> bool:
     return False
 
 
-def _origin_of(url: str) -> str:
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of an absolute URL (a ``Referer``), or "" when it has none."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -87,7 +88,7 @@ class SameOrigin(BasePermission):
             return False
         if request.method in SAFE_METHODS:
             return True
-        referrer_origin = _origin_of(meta.get("HTTP_REFERER", ""))
+        referrer_origin = origin_of(meta.get("HTTP_REFERER", ""))
         if referrer_origin and origin_allowed(referrer_origin, request):
             return True
         self.message = _("This request must come from a page of this site (send an Origin header).")

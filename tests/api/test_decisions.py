@@ -218,3 +218,11 @@ def test_definitions_unavailable_answer_defaults(demo, browser, monkeypatch):
     response = decide(browser, slots="home-hero,whatever", path="/")
     assert response.status_code == 200
     assert response.json()["slots"]["whatever"]["variant"] == "default"
+
+
+def test_an_over_long_referrer_is_cut_not_refused(demo, browser):
+    referrer = "https://www.google.com/search?q=golf&" + "x" * 3000
+    response = decide(browser, slots="home-hero", path="/", referrer=referrer, track="1")
+    assert response.status_code == 200, response.content
+    view = Event.objects.get(name="page_view")
+    assert (view.referrer, view.medium) == ("https://www.google.com/search", "search")

@@ -277,3 +277,33 @@ def test_trusted_origins_may_post(demo, settings):
         HTTP_ORIGIN="https://shop.fairway.test",
     )
     assert response.status_code == 202
+
+
+def test_stored_keys_are_hmacs_of_visitor_and_event_id(demo, browser):
+    from django.utils.crypto import salted_hmac
+
+    browser.beacon(URL, {"events": [click("first")]})  # a new visitor
+    browser.beacon(URL, {"events": [click("second")]})  # the same, known by its cookie
+    vid = visitor_id(browser)
+
+    def hmac(event_id):
+        message = f"{vid}\x1f{event_id}"
+        return salted_hmac("personalize.api.event-id", message, algorithm="sha256").hexdigest()
+
+    stored = set(Event.objects.values_list("idempotency_key", flat=True))
+    assert stored == {hmac("first"), hmac("second")}
+    assert all(len(key) == 64 for key in stored)
+
+
+def test_an_over_long_referrer_is_cut_not_refused(demo, browser):
+    referrer = "https://www.google.com/search?q=golf+clubs&" + "x" * 5000
+    page_view = {"id": "p", "name": "page_view", "path": "/deals/", "referrer": referrer}
+    response = browser.beacon(URL, {"events": [page_view]})
+    assert response.status_code == 202, response.content
+    stored = Event.objects.get(name="page_view")
+    assert stored.referrer == "https://www.google.com/search"
+    assert (stored.medium, stored.source) == ("search", "google")
+    path_only = "https://news.example.com/" + "a" * 5000
+    browser.beacon(URL, {"events": [{**page_view, "id": "q", "referrer": path_only}]})
+    longest = Event._meta.get_field("referrer").max_length
+    assert len(Event.objects.get(referrer__startswith="https://news").referrer) == longest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse
 
-from personalize.conf import get_setting
+from personalize.conf import cookie_options, get_setting
 from personalize.utils import log_once
 
 #: The JSON body of every error (see :mod:`personalize.api.errors`).
@@ -65,9 +65,10 @@ def current_snapshot():
 
 
 def forget_visitor_cookie(response) -> None:
+    options = cookie_options()
     response.delete_cookie(
         get_setting("COOKIE_NAME"),
-        path=get_setting("COOKIE_PATH"),
-        domain=get_setting("COOKIE_DOMAIN"),
-        samesite=get_setting("COOKIE_SAMESITE"),
+        path=options["path"],
+        domain=options["domain"],
+        samesite=options["samesite"],
     )

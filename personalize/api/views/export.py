@@ -11,8 +11,8 @@ from rest_framework.pagination import CursorPagination
 from personalize.api.base import StaffAPIMixin
 from personalize.api.errors import APIError
 from personalize.api.permissions import CanExportSegment
+from personalize.api.serializers.base import SLUG
 from personalize.api.views.common import error_responses
-from personalize.api.views.staff import SLUG
 from personalize.conf import get_setting
 from personalize.models import Membership, Segment
 from personalize.services.export import record_export

@@ -13,9 +13,9 @@ from rest_framework.views import APIView
 
 from personalize.api.base import StaffAPIMixin
 from personalize.api.permissions import CanViewStats
+from personalize.api.serializers.base import SLUG
 from personalize.api.stats import variant_stats
 from personalize.api.views.common import error_responses
-from personalize.api.views.staff import SLUG
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366
