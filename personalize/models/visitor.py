@@ -22,12 +22,17 @@ class Consent(models.TextChoices):
 
 
 class VisitorQuerySet(models.QuerySet):
-    def identified(self):
-        return self.filter(models.Q(email__isnull=False) | models.Q(user__isnull=False))
-
     def live(self):
         """Visitors that were not merged into another profile."""
         return self.filter(merged_into__isnull=True)
+
+    def identified(self):
+        """Visitors tied to a person: an e-mail address or a user account."""
+        return self.filter(models.Q(email__isnull=False) | models.Q(user__isnull=False))
+
+    def anonymous(self):
+        """Visitors tied to nobody: neither an e-mail address nor a user account."""
+        return self.filter(email__isnull=True, user__isnull=True)
 
 
 class Visitor(models.Model):

@@ -17,7 +17,6 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from personalize.conf import get_setting
@@ -59,7 +58,7 @@ def purge(now: dt.datetime | None = None) -> PurgeResult:
     result.events = delete_in_chunks(Event.objects.filter(timestamp__lt=cutoff), chunk)
 
     idle = Visitor.objects.filter(last_seen__lt=cutoff)
-    anonymous = idle.filter(email__isnull=True, user__isnull=True)
+    anonymous = idle.anonymous()
     while True:
         ids = list(anonymous.order_by().values_list("pk", flat=True)[:chunk])
         if not ids:
@@ -72,7 +71,7 @@ def purge(now: dt.datetime | None = None) -> PurgeResult:
         result.visitors += len(ids)
         if len(ids) < chunk:
             break
-    identified = idle.filter(Q(email__isnull=False) | Q(user__isnull=False)).exclude(profile={})
+    identified = idle.identified().exclude(profile={})
     while True:
         ids = list(identified.order_by().values_list("pk", flat=True)[:chunk])
         if not ids:

@@ -216,7 +216,7 @@ def rebuild_segment(segment_id: int, *, now: dt.datetime | None = None) -> Rebui
         snapshot = offline_snapshot()
         compiled = compile_segment(segment, now, load_rules(segment, snapshot))
         result = RebuildResult(segment_id=segment.pk, in_sql=compiled.in_sql)
-        live = Visitor.objects.filter(merged_into__isnull=True)
+        live = Visitor.objects.live()
         if compiled.in_sql:
             _rebuild_in_sql(segment, live.filter(compiled.sql), now, result)
         else:

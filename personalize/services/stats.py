@@ -134,9 +134,7 @@ def segment_rows(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict
     from personalize.engine.offline import offline_snapshot
     from personalize.services.segments import count_members
 
-    active = Visitor.objects.filter(
-        merged_into__isnull=True,
-    ).filter(
+    active = Visitor.objects.live().filter(
         Exists(
             Event.objects.filter(visitor_id=OuterRef("pk"), timestamp__gte=start, timestamp__lt=end)
         )
