@@ -133,7 +133,10 @@ def impression_events(visitor: CurrentVisitor) -> list[dict]:
 
 def referrer_for_storage(referrer: str) -> str:
     """A referrer without its query string or fragment (they can carry personal data)."""
-    return referrer.split("?", 1)[0].split("#", 1)[0][:500]
+    from personalize.models import Event
+
+    longest = Event._meta.get_field("referrer").max_length
+    return referrer.split("?", 1)[0].split("#", 1)[0][:longest]
 
 
 def _referrer_for_storage(request) -> str:
