@@ -33,6 +33,7 @@ from personalize.engine.evaluate import evaluate_rule
 from personalize.engine.offline import ROW_FIELDS, contexts_for_rows, offline_snapshot
 from personalize.models import Membership, Rule, Segment, Visitor
 from personalize.rules.sql import NOBODY
+from personalize.services.sql import pk_chunks, raw_delete
 from personalize.utils import log_once
 
 # Segments being compiled in this context: a SegmentRule loop falls back to Python.
@@ -148,8 +149,8 @@ def iter_member_chunks(
     """Evaluate ``compiled`` on the visitors of ``base`` in keyset-paginated chunks.
 
     Yields ``(after, upto, member_ids, evaluated)`` per chunk: ``member_ids`` are the members
-    with ``after < pk <= upto`` (``after`` is None for the first chunk, ``upto`` None for the
-    last, so the ranges cover every id).
+    with ``after < pk <= upto`` (``after`` is None for the first range, ``upto`` None for the
+    last, an empty one past the last candidate, so the ranges cover every id).
     """
     candidates = base
     if compiled.match == Segment.Match.ANY:
@@ -161,25 +162,17 @@ def iter_member_chunks(
         candidates = candidates.filter(compiled.sql)
         fields = ROW_FIELDS
     after = None
-    while True:
-        page = candidates.order_by("pk")
-        if after is not None:
-            page = page.filter(pk__gt=after)
-        rows = list(page.values(*fields)[:chunk_size])
-        if not rows:
-            yield after, None, [], 0
-            return
+    for rows in pk_chunks(candidates, chunk_size, fields=fields):
         contexts = contexts_for_rows(rows, snapshot=snapshot, now=now)
         members = [
             row["pk"]
             for row, ctx in zip(rows, contexts, strict=True)
             if _python_match(compiled, ctx, bool(row.get("sql_ok")))
         ]
-        upto = rows[-1]["pk"] if len(rows) == chunk_size else None
+        upto = rows[-1]["pk"]
         yield after, upto, members, len(rows)
-        if upto is None:
-            return
         after = upto
+    yield after, None, [], 0
 
 
 def load_rules(segment: Segment, snapshot) -> list:
@@ -232,8 +225,6 @@ def rebuild_segment(segment_id: int, *, now: dt.datetime | None = None) -> Rebui
 def _rebuild_in_sql(segment: Segment, members, now: dt.datetime, result: RebuildResult) -> None:
     from django.core.exceptions import EmptyResultSet
 
-    from personalize.services.sql import raw_delete
-
     current = Membership.objects.filter(segment=segment)
     try:
         select_sql, params = (
@@ -260,8 +251,6 @@ def _rebuild_in_sql(segment: Segment, members, now: dt.datetime, result: Rebuild
 
 
 def _rebuild_in_chunks(segment, compiled, live, snapshot, now, result: RebuildResult) -> None:
-    from personalize.services.sql import raw_delete
-
     chunk_size = max(1, int(get_setting("REBUILD_CHUNK_SIZE")))
     for after, upto, member_ids, evaluated in iter_member_chunks(
         compiled, live, snapshot=snapshot, now=now, chunk_size=chunk_size
