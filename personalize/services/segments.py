@@ -31,7 +31,8 @@ from personalize.conf import get_setting
 from personalize.engine.context import Context
 from personalize.engine.evaluate import evaluate_rule
 from personalize.engine.offline import ROW_FIELDS, contexts_for_rows, offline_snapshot
-from personalize.models import Membership, Rule, Segment, Visitor
+from personalize.engine.snapshot import prepare_rules
+from personalize.models import Membership, Segment, Visitor
 from personalize.rules.sql import NOBODY
 from personalize.services.sql import pk_chunks, raw_delete
 from personalize.utils import log_once
@@ -95,8 +96,9 @@ def rule_q(rule, now: dt.datetime) -> Q | None:
     return ~condition if rule.negate else condition
 
 
-def compile_segment(segment: Segment, now: dt.datetime, rules=None) -> CompiledSegment:
-    rules = list(segment.rules.all()) if rules is None else list(rules)
+def compile_segment(segment: Segment, now: dt.datetime, rules: list) -> CompiledSegment:
+    """Split ``rules`` (from :func:`~personalize.engine.snapshot.prepare_rules`) into SQL and
+    Python parts."""
     if not rules:
         return CompiledSegment(segment, segment.match, NOBODY)  # no rules: nobody matches
     token = _compiling.set(_compiling.get() | {segment.pk})
@@ -132,7 +134,7 @@ def segment_q(segment_id: int, now: dt.datetime) -> Q | None:
         return Q(
             Exists(Membership.objects.filter(segment_id=segment_id, visitor_id=OuterRef("pk")))
         )
-    compiled = compile_segment(segment, now)
+    compiled = compile_segment(segment, now, prepare_rules(segment.rules.all(), None))
     return compiled.sql if compiled.in_sql else None
 
 
@@ -175,21 +177,6 @@ def iter_member_chunks(
     yield after, None, [], 0
 
 
-def load_rules(segment: Segment, snapshot) -> list:
-    rules = list(Rule.objects.filter(segment=segment).order_by("sort_order", "pk"))
-    for rule in rules:
-        try:
-            rule.prepare(snapshot)
-        except Exception:
-            log_once(
-                ("prepare", rule.pk),
-                "personalize: rule %s cannot be prepared; it will not match.",
-                rule.pk,
-                exc_info=True,
-            )
-    return rules
-
-
 # -- rebuilding ------------------------------------------------------------------------------
 def rebuild_segment(segment_id: int, *, now: dt.datetime | None = None) -> RebuildResult:
     """Recompute the member list of static segment ``segment_id``. Idempotent."""
@@ -207,7 +194,7 @@ def rebuild_segment(segment_id: int, *, now: dt.datetime | None = None) -> Rebui
                 "list. Make it static to rebuild or export it."
             )
         snapshot = offline_snapshot()
-        compiled = compile_segment(segment, now, load_rules(segment, snapshot))
+        compiled = compile_segment(segment, now, prepare_rules(segment.rules.all(), snapshot))
         result = RebuildResult(segment_id=segment.pk, in_sql=compiled.in_sql)
         live = Visitor.objects.live()
         if compiled.in_sql:
@@ -289,7 +276,7 @@ def count_members(segment: Segment, base, *, snapshot, now: dt.datetime) -> int:
         return base.filter(
             Exists(Membership.objects.filter(segment=segment, visitor_id=OuterRef("pk")))
         ).count()
-    compiled = compile_segment(segment, now, load_rules(segment, snapshot))
+    compiled = compile_segment(segment, now, prepare_rules(segment.rules.all(), snapshot))
     if compiled.in_sql:
         return base.filter(compiled.sql).count()
     chunk_size = max(1, int(get_setting("REBUILD_CHUNK_SIZE")))
