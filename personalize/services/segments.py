@@ -262,14 +262,6 @@ def _rebuild_in_chunks(segment, compiled, live, snapshot, now, result: RebuildRe
             result.added += len(new)
 
 
-def rebuild_static_segments(*, now: dt.datetime | None = None) -> list[RebuildResult]:
-    """Rebuild every active static segment (the periodic task)."""
-    results = []
-    for segment_id in Segment.objects.active().static().values_list("pk", flat=True):
-        results.append(rebuild_segment(segment_id, now=now))
-    return results
-
-
 def count_members(segment: Segment, base, *, snapshot, now: dt.datetime) -> int:
     """How many visitors of ``base`` are in ``segment`` as evaluated now (stats)."""
     if segment.is_static:
