@@ -26,6 +26,8 @@ class SinkStats:
         self.counts: dict[str, int] = {}
 
     def add(self, name: str, amount: int = 1) -> None:
+        if not amount:
+            return
         with self._lock:
             self.counts[name] = self.counts.get(name, 0) + amount
 
@@ -47,24 +49,39 @@ class EventSink:
         raise NotImplementedError
 
 
+def events_in(batch) -> int:
+    """How many events ``batch`` carries (0 for anything that is not a batch)."""
+    events = batch.get("events") if isinstance(batch, dict) else None
+    return len(events) if isinstance(events, list | tuple) else 0
+
+
 class DatabaseSink(EventSink):
-    """Writes each batch to the database inside the request (the embedded default)."""
+    """Writes each batch to the database inside the request (the embedded default).
+
+    :attr:`stats` counts what the ingest reports for each batch:
+
+    ``stored``      events written
+    ``duplicates``  events already stored (the same idempotency key)
+    ``skipped``     malformed events, and events of an erased visitor
+    ``dropped``     events of a batch that could not be written (the database failed)
+    """
 
     def emit(self, batch: dict) -> None:
         from personalize.services.ingest import ingest
 
-        count = len(batch.get("events") or ())
         try:
-            ingest([batch], deduplicate=False)
+            result = ingest([batch], deduplicate=False)
         except Exception:
-            self.stats.add("dropped", count)
+            self.stats.add("dropped", events_in(batch))
             log_once(
                 "sink-db",
                 "personalize: events could not be stored; they are dropped.",
                 exc_info=True,
             )
-        else:
-            self.stats.add("stored", count)
+            return
+        self.stats.add("stored", result.events)
+        self.stats.add("duplicates", result.duplicates)
+        self.stats.add("skipped", result.skipped)
 
 
 def compact(batch):
@@ -143,7 +160,7 @@ class BufferedSink(EventSink):
 
     # -- sending ------------------------------------------------------------------------
     def emit(self, batch: dict) -> None:
-        count = len(batch.get("events") or ()) if isinstance(batch, dict) else 0
+        count = events_in(batch)
         try:
             payload = json.dumps(compact(batch), separators=(",", ":"), default=str)
         except (TypeError, ValueError):

@@ -90,11 +90,7 @@ class ProfileStore:
         from personalize.models import Visitor
 
         try:
-            row = (
-                Visitor.objects.filter(pk=visitor_id, merged_into__isnull=True)
-                .values(*PROFILE_FIELDS)
-                .first()
-            )
+            row = Visitor.objects.live().filter(pk=visitor_id).values(*PROFILE_FIELDS).first()
         except Exception:
             log_once(
                 "store-db-read",

@@ -74,8 +74,7 @@ class VisitorAdmin(ReadOnlyAdmin):
         privacy.erase_visitor(obj.pk)
 
     def delete_queryset(self, request, queryset):
-        for pk in queryset.values_list("pk", flat=True):
-            privacy.erase_visitor(pk)
+        privacy.erase_visitors(queryset)
 
     def log_deletions(self, request, queryset):
         """Log each erasure under the tombstone's hash: the log must not keep what was erased."""

@@ -130,7 +130,7 @@ def static_memberships(ids: list) -> dict:
     return found
 
 
-def context_for_visitor(visitor, *, now: dt.datetime | None = None, snapshot=None) -> Context:
+def context_for_visitor(visitor, *, now: dt.datetime | None = None) -> Context:
     """A context describing ``visitor`` (a :class:`~personalize.models.Visitor`) at ``now``.
 
     Its cached profile is preferred when there is one: it is fresher than the database copy.
@@ -140,7 +140,7 @@ def context_for_visitor(visitor, *, now: dt.datetime | None = None, snapshot=Non
     row = {name: getattr(visitor, name) for name in ROW_FIELDS}
     return context_for_row(
         row,
-        snapshot=snapshot if snapshot is not None else get_snapshot(),
+        snapshot=get_snapshot(),
         now=now,
         account=visitor.user if visitor.user_id else None,
         profile=get_store().load(visitor.pk.hex, with_memberships=True),

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from personalize.models import ExportAudit, Segment, Visitor
 from personalize.services.segments import SegmentNotStatic
+from personalize.services.sql import pk_chunks
 
 #: The permission to take a segment's member list out of the site ("Can export segment
 #: members"). Editing or viewing segments does not grant it.
@@ -54,15 +55,9 @@ def _ensure_static(segment: Segment) -> None:
 def members(segment: Segment, *, chunk: int = CHUNK) -> Iterator[dict]:
     """The members of ``segment``, ordered by id, one dict each."""
     _ensure_static(segment)
-    base = Visitor.objects.filter(memberships__segment=segment).order_by("pk")
-    after = None
-    while True:
-        page = base if after is None else base.filter(pk__gt=after)
-        rows = list(
-            page.values(
-                "pk", "email", "first_seen", "last_seen", "visit_count", "country", "traits"
-            )[:chunk]
-        )
+    listed = Visitor.objects.filter(memberships__segment=segment)
+    fields = ("email", "first_seen", "last_seen", "visit_count", "country", "traits")
+    for rows in pk_chunks(listed, chunk, fields=fields):
         for row in rows:
             yield {
                 "id": row["pk"].hex,
@@ -73,9 +68,6 @@ def members(segment: Segment, *, chunk: int = CHUNK) -> Iterator[dict]:
                 "country": row["country"],
                 "traits": row["traits"] if isinstance(row["traits"], dict) else {},
             }
-        if len(rows) < chunk:
-            return
-        after = rows[-1]["pk"]
 
 
 def trait_columns(segment: Segment) -> list[str]:

@@ -31,8 +31,10 @@ from personalize.conf import get_setting
 from personalize.engine.context import Context
 from personalize.engine.evaluate import evaluate_rule
 from personalize.engine.offline import ROW_FIELDS, contexts_for_rows, offline_snapshot
-from personalize.models import Membership, Rule, Segment, Visitor
+from personalize.engine.snapshot import prepare_rules
+from personalize.models import Membership, Segment, Visitor
 from personalize.rules.sql import NOBODY
+from personalize.services.sql import pk_chunks, raw_delete
 from personalize.utils import log_once
 
 # Segments being compiled in this context: a SegmentRule loop falls back to Python.
@@ -94,8 +96,9 @@ def rule_q(rule, now: dt.datetime) -> Q | None:
     return ~condition if rule.negate else condition
 
 
-def compile_segment(segment: Segment, now: dt.datetime, rules=None) -> CompiledSegment:
-    rules = list(segment.rules.all()) if rules is None else list(rules)
+def compile_segment(segment: Segment, now: dt.datetime, rules: list) -> CompiledSegment:
+    """Split ``rules`` (from :func:`~personalize.engine.snapshot.prepare_rules`) into SQL and
+    Python parts."""
     if not rules:
         return CompiledSegment(segment, segment.match, NOBODY)  # no rules: nobody matches
     token = _compiling.set(_compiling.get() | {segment.pk})
@@ -131,7 +134,7 @@ def segment_q(segment_id: int, now: dt.datetime) -> Q | None:
         return Q(
             Exists(Membership.objects.filter(segment_id=segment_id, visitor_id=OuterRef("pk")))
         )
-    compiled = compile_segment(segment, now)
+    compiled = compile_segment(segment, now, prepare_rules(segment.rules.all(), None))
     return compiled.sql if compiled.in_sql else None
 
 
@@ -148,8 +151,8 @@ def iter_member_chunks(
     """Evaluate ``compiled`` on the visitors of ``base`` in keyset-paginated chunks.
 
     Yields ``(after, upto, member_ids, evaluated)`` per chunk: ``member_ids`` are the members
-    with ``after < pk <= upto`` (``after`` is None for the first chunk, ``upto`` None for the
-    last, so the ranges cover every id).
+    with ``after < pk <= upto`` (``after`` is None for the first range, ``upto`` None for the
+    last, an empty one past the last candidate, so the ranges cover every id).
     """
     candidates = base
     if compiled.match == Segment.Match.ANY:
@@ -161,40 +164,17 @@ def iter_member_chunks(
         candidates = candidates.filter(compiled.sql)
         fields = ROW_FIELDS
     after = None
-    while True:
-        page = candidates.order_by("pk")
-        if after is not None:
-            page = page.filter(pk__gt=after)
-        rows = list(page.values(*fields)[:chunk_size])
-        if not rows:
-            yield after, None, [], 0
-            return
+    for rows in pk_chunks(candidates, chunk_size, fields=fields):
         contexts = contexts_for_rows(rows, snapshot=snapshot, now=now)
         members = [
             row["pk"]
             for row, ctx in zip(rows, contexts, strict=True)
             if _python_match(compiled, ctx, bool(row.get("sql_ok")))
         ]
-        upto = rows[-1]["pk"] if len(rows) == chunk_size else None
+        upto = rows[-1]["pk"]
         yield after, upto, members, len(rows)
-        if upto is None:
-            return
         after = upto
-
-
-def load_rules(segment: Segment, snapshot) -> list:
-    rules = list(Rule.objects.filter(segment=segment).order_by("sort_order", "pk"))
-    for rule in rules:
-        try:
-            rule.prepare(snapshot)
-        except Exception:
-            log_once(
-                ("prepare", rule.pk),
-                "personalize: rule %s cannot be prepared; it will not match.",
-                rule.pk,
-                exc_info=True,
-            )
-    return rules
+    yield after, None, [], 0
 
 
 # -- rebuilding ------------------------------------------------------------------------------
@@ -214,9 +194,9 @@ def rebuild_segment(segment_id: int, *, now: dt.datetime | None = None) -> Rebui
                 "list. Make it static to rebuild or export it."
             )
         snapshot = offline_snapshot()
-        compiled = compile_segment(segment, now, load_rules(segment, snapshot))
+        compiled = compile_segment(segment, now, prepare_rules(segment.rules.all(), snapshot))
         result = RebuildResult(segment_id=segment.pk, in_sql=compiled.in_sql)
-        live = Visitor.objects.filter(merged_into__isnull=True)
+        live = Visitor.objects.live()
         if compiled.in_sql:
             _rebuild_in_sql(segment, live.filter(compiled.sql), now, result)
         else:
@@ -231,8 +211,6 @@ def rebuild_segment(segment_id: int, *, now: dt.datetime | None = None) -> Rebui
 
 def _rebuild_in_sql(segment: Segment, members, now: dt.datetime, result: RebuildResult) -> None:
     from django.core.exceptions import EmptyResultSet
-
-    from personalize.services.sql import raw_delete
 
     current = Membership.objects.filter(segment=segment)
     try:
@@ -260,8 +238,6 @@ def _rebuild_in_sql(segment: Segment, members, now: dt.datetime, result: Rebuild
 
 
 def _rebuild_in_chunks(segment, compiled, live, snapshot, now, result: RebuildResult) -> None:
-    from personalize.services.sql import raw_delete
-
     chunk_size = max(1, int(get_setting("REBUILD_CHUNK_SIZE")))
     for after, upto, member_ids, evaluated in iter_member_chunks(
         compiled, live, snapshot=snapshot, now=now, chunk_size=chunk_size
@@ -286,21 +262,13 @@ def _rebuild_in_chunks(segment, compiled, live, snapshot, now, result: RebuildRe
             result.added += len(new)
 
 
-def rebuild_static_segments(*, now: dt.datetime | None = None) -> list[RebuildResult]:
-    """Rebuild every active static segment (the periodic task)."""
-    results = []
-    for segment_id in Segment.objects.active().static().values_list("pk", flat=True):
-        results.append(rebuild_segment(segment_id, now=now))
-    return results
-
-
 def count_members(segment: Segment, base, *, snapshot, now: dt.datetime) -> int:
     """How many visitors of ``base`` are in ``segment`` as evaluated now (stats)."""
     if segment.is_static:
         return base.filter(
             Exists(Membership.objects.filter(segment=segment, visitor_id=OuterRef("pk")))
         ).count()
-    compiled = compile_segment(segment, now, load_rules(segment, snapshot))
+    compiled = compile_segment(segment, now, prepare_rules(segment.rules.all(), snapshot))
     if compiled.in_sql:
         return base.filter(compiled.sql).count()
     chunk_size = max(1, int(get_setting("REBUILD_CHUNK_SIZE")))

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.services.urls")]
 
 
 def live_visitors():
-    return Visitor.objects.filter(merged_into__isnull=True)
+    return Visitor.objects.live()
 
 
 def test_identify_stores_the_email_and_traits_and_greets(client):
