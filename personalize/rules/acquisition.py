@@ -153,10 +153,7 @@ class UTMRule(SourceMixin, Rule):
         verbose_name_plural = _("campaign (UTM) rules")
 
     def clean(self):
-        try:
-            validate_pattern(self.operator, self.value)
-        except ValidationError as exc:
-            raise ValidationError({"value": exc.messages}) from exc
+        validate_pattern(self.operator, self.value, field="value")
 
     def test(self, ctx) -> bool:
         return match_text(self.operator, self.source_of(ctx).utm.get(self.parameter), self.value)
@@ -200,10 +197,7 @@ class QueryParamRule(Rule):
         self.parameter = self.parameter.strip()
         if not self.parameter:
             raise ValidationError({"parameter": _("Enter a parameter name.")})
-        try:
-            validate_pattern(self.operator, self.value)
-        except ValidationError as exc:
-            raise ValidationError({"value": exc.messages}) from exc
+        validate_pattern(self.operator, self.value, field="value")
 
     def test(self, ctx) -> bool:
         return match_text(self.operator, ctx.query.get(self.parameter), self.value)
@@ -229,10 +223,7 @@ class LandingPageRule(SourceMixin, Rule):
         verbose_name_plural = _("landing page rules")
 
     def clean(self):
-        try:
-            validate_pattern(self.path_operator, self.path)
-        except ValidationError as exc:
-            raise ValidationError({"path": exc.messages}) from exc
+        validate_pattern(self.path_operator, self.path, field="path")
 
     def test(self, ctx) -> bool:
         landing = ctx.first_landing_path if self.scope == Scope.FIRST_VISIT else ctx.landing_path
@@ -276,10 +267,7 @@ class SearchTermRule(Rule):
         verbose_name_plural = _("search term rules")
 
     def clean(self):
-        try:
-            validate_pattern(self.operator, self.value)
-        except ValidationError as exc:
-            raise ValidationError({"value": exc.messages}) from exc
+        validate_pattern(self.operator, self.value, field="value")
 
     def terms(self, ctx) -> list[str]:
         terms = []

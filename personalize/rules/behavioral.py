@@ -70,10 +70,7 @@ class PageVisitRule(Rule):
         verbose_name_plural = _("page visit rules")
 
     def clean(self):
-        try:
-            validate_pattern(self.path_operator, self.path)
-        except ValidationError as exc:
-            raise ValidationError({"path": exc.messages}) from exc
+        validate_pattern(self.path_operator, self.path, field="path")
 
     def matches_path(self, path: str) -> bool:
         return match_text(self.path_operator, path, self.path, case_sensitive=True)

@@ -77,10 +77,7 @@ class TraitRule(Rule):
             if to_number(self.value) is None:
                 raise ValidationError({"value": _("Enter a number to compare with.")})
             return
-        try:
-            validate_pattern(self.operator, self.value)
-        except ValidationError as exc:
-            raise ValidationError({"value": exc.messages}) from exc
+        validate_pattern(self.operator, self.value, field="value")
 
     def test(self, ctx) -> bool:
         actual = ctx.profile.traits.get(self.key)
