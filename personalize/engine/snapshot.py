@@ -140,7 +140,7 @@ def build_snapshot(version: str) -> Snapshot:
     for segment in snapshot.segments.values():
         for rule in segment.rules:
             try:
-                rule.prepare(snapshot)
+                rule.prepare_for(snapshot)
             except Exception:
                 log_once(
                     ("prepare", rule.pk),

@@ -105,7 +105,7 @@ class TimeOfDayRule(ZonedRule):
                 {"end": _("The window would be empty: choose an end different from the start.")}
             )
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         now = self.local_now(ctx).time().replace(tzinfo=None)
         return in_window(now, self.start, self.end)
 
@@ -153,7 +153,7 @@ class DayOfWeekRule(ZonedRule):
         self.clean_time_zone()
         self.days = [day for day in WEEKDAYS if day in (self.days or ())]
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         return WEEKDAYS[self.local_now(ctx).weekday()] in (self.days or ())
 
     def describe_condition(self) -> str:
@@ -209,14 +209,12 @@ class DateRangeRule(ZonedRule):
             end = local.astimezone(dt.UTC)
         return start, end
 
-    def prepare(self, snapshot) -> None:
+    def prepare_for(self, snapshot) -> None:
+        super().prepare_for(snapshot)
         self._bounds = self.bounds()
 
-    def test(self, ctx) -> bool:
-        bounds = getattr(self, "_bounds", None)
-        if bounds is None:
-            bounds = self._bounds = self.bounds()
-        start, end = bounds
+    def evaluate_condition(self, ctx) -> bool:
+        start, end = self._bounds
         now = ctx.now
         if start is not None and now < start:
             return False

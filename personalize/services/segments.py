@@ -259,7 +259,7 @@ def load_rules(segment: Segment, snapshot) -> list:
     rules = list(Rule.objects.filter(segment=segment).order_by("sort_order", "pk"))
     for rule in rules:
         try:
-            rule.prepare(snapshot)
+            rule.prepare_for(snapshot)
         except Exception:
             log_once(
                 ("prepare", rule.pk),

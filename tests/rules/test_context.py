@@ -272,9 +272,9 @@ def test_date_range_clean_and_describe():
     )
 
 
-def test_date_range_prepare_computes_the_bounds_once():
+def test_date_range_prepare_for_computes_the_bounds_once():
     rule = DateRangeRule(start_date=dt.date(2025, 1, 1), time_zone="UTC")
-    rule.prepare(None)
+    rule.prepare_for(None)
     rule.start_date = dt.date(2099, 1, 1)  # edits reach the hot path through a new snapshot
     assert rule.evaluate(make_ctx(**at(2025, 6, 1)))
 
