@@ -93,7 +93,7 @@ def prepare_rules(rules, snapshot) -> list:
             prefetch_related_objects(instances, *related)
     for rule in loaded:
         try:
-            rule.prepare(snapshot)
+            rule.prepare_for(snapshot)
         except Exception:
             log_once(
                 ("prepare", rule.pk),

@@ -150,10 +150,7 @@ class IntentSignal(models.Model):
             self.operator = TextOperator.IN
             self.pattern = ", ".join(mediums)
             return
-        try:
-            validate_pattern(self.operator, self.pattern)
-        except ValidationError as exc:
-            raise ValidationError({"pattern": exc.messages}) from exc
+        validate_pattern(self.operator, self.pattern, field="pattern")
 
     def matches(self, value: str | None) -> bool:
         return match_text(
@@ -203,10 +200,7 @@ class TopicMapping(models.Model):
         return [topic.lower() for topic in split_list(self.topics)]
 
     def clean(self):
-        try:
-            validate_pattern(self.operator, self.path)
-        except ValidationError as exc:
-            raise ValidationError({"path": exc.messages}) from exc
+        validate_pattern(self.operator, self.path, field="path")
         bad = [topic for topic in self.topic_list if not TOPIC_PATTERN.match(topic)]
         if bad or not self.topic_list:
             raise ValidationError(

@@ -70,15 +70,12 @@ class PageVisitRule(Rule):
         verbose_name_plural = _("page visit rules")
 
     def clean(self):
-        try:
-            validate_pattern(self.path_operator, self.path)
-        except ValidationError as exc:
-            raise ValidationError({"path": exc.messages}) from exc
+        validate_pattern(self.path_operator, self.path, field="path")
 
     def matches_path(self, path: str) -> bool:
         return match_text(self.path_operator, path, self.path, case_sensitive=True)
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         count = ctx.profile.page_count(self.matches_path, ctx.timestamp, self.within_days)
         return compare_number(self.count_operator, count, self.count)
 
@@ -117,7 +114,7 @@ class VisitCountRule(Rule):
         verbose_name = _("visit count rule")
         verbose_name_plural = _("visit count rules")
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         return compare_number(self.operator, ctx.profile.visit_count, self.count)
 
     def to_q(self, now):
@@ -169,7 +166,7 @@ class EventRule(Rule):
             return total
         return total / count if count else None
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         return compare_number(self.operator, self.measure(ctx), self.value)
 
     def to_q(self, now):
@@ -240,7 +237,7 @@ class RecencyRule(Rule):
         verbose_name = _("recency rule")
         verbose_name_plural = _("recency rules")
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         return compare_number(self.operator, days_since_previous_visit(ctx), self.days)
 
     def describe_condition(self) -> str:

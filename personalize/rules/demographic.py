@@ -77,12 +77,9 @@ class TraitRule(Rule):
             if to_number(self.value) is None:
                 raise ValidationError({"value": _("Enter a number to compare with.")})
             return
-        try:
-            validate_pattern(self.operator, self.value)
-        except ValidationError as exc:
-            raise ValidationError({"value": exc.messages}) from exc
+        validate_pattern(self.operator, self.value, field="value")
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         actual = ctx.profile.traits.get(self.key)
         if actual is None or actual == "":
             return False
@@ -158,10 +155,11 @@ class UserRule(Rule):
                 {"groups": _("No group named %(names)s.") % {"names": ", ".join(unknown)}}
             )
 
-    def prepare(self, snapshot) -> None:
+    def prepare_for(self, snapshot) -> None:
+        super().prepare_for(snapshot)
         self._groups = frozenset(split_list(self.groups))
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         user = ctx.user
         if not user.is_authenticated:
             return False
@@ -170,8 +168,6 @@ class UserRule(Rule):
         if self.condition == self.Condition.SUPERUSER:
             return user.is_superuser
         if self.condition == self.Condition.GROUP:
-            if not hasattr(self, "_groups"):
-                self.prepare(None)
             return bool(self._groups) and not self._groups.isdisjoint(user.groups)
         return True
 

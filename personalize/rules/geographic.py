@@ -53,14 +53,13 @@ class LocationRule(Rule):
         if not (countries or split_list(self.regions) or split_list(self.cities)):
             raise ValidationError(_("Enter at least one country, region or city."))
 
-    def prepare(self, snapshot) -> None:
+    def prepare_for(self, snapshot) -> None:
+        super().prepare_for(snapshot)
         self._countries = frozenset(code.upper() for code in split_list(self.countries))
         self._regions = frozenset(item.casefold() for item in split_list(self.regions))
         self._cities = frozenset(item.casefold() for item in split_list(self.cities))
 
-    def test(self, ctx) -> bool:
-        if not hasattr(self, "_countries"):
-            self.prepare(None)
+    def evaluate_condition(self, ctx) -> bool:
         geo = ctx.geo
         if self._countries and geo.country.upper() not in self._countries:
             return False

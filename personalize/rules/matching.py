@@ -87,8 +87,17 @@ def validate_regex(pattern: str) -> None:
         ) from exc
 
 
-def validate_pattern(operator: str, pattern: str) -> None:
-    """Raise ValidationError when ``pattern`` cannot be used with ``operator``."""
+def validate_pattern(operator: str, pattern: str, *, field: str) -> None:
+    """Raise a ValidationError on ``field``, the model field holding ``pattern``, when the
+    pattern cannot be used with ``operator``; called from ``clean()``, the admin form and
+    the API then show the message next to that field."""
+    try:
+        _check_pattern(operator, pattern)
+    except ValidationError as exc:
+        raise ValidationError({field: exc}) from None
+
+
+def _check_pattern(operator: str, pattern: str) -> None:
     if operator == TextOperator.EXISTS:
         return
     if not pattern:

@@ -53,7 +53,7 @@ class InterestRule(Rule):
                 {"topic": _("A topic is a short lowercase word (letters, digits, - and _).")}
             )
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         # rounded like visitor.interests, so 3 views a moment ago still count as 3 points
         current = round(ctx.profile.interest_score(self.topic, ctx.timestamp), 3)
         return compare_number(self.operator, current, self.score)

@@ -60,6 +60,9 @@ _SUBSTRING = {
 
 #: Selects no visitor (and its negation, every visitor).
 NOBODY = Q(pk__in=[])
+#: Selects every visitor (and its negation, none). ``Q()`` would not do: negated, it still
+#: selects everyone.
+EVERYONE = ~NOBODY
 
 
 def window_start(now: dt.datetime, within_days: int | None) -> dt.datetime | None:

@@ -36,7 +36,7 @@ class DeviceRule(Rule):
         verbose_name = _("device rule")
         verbose_name_plural = _("device rules")
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         return ctx.device.type in self.device_types
 
     def to_q(self, now):
@@ -113,7 +113,7 @@ class BrowserRule(FamilyRuleMixin, Rule):
         verbose_name = _("browser rule")
         verbose_name_plural = _("browser rules")
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         return self.matches(ctx.device.browser, ctx.device.browser_version)
 
     def describe_condition(self) -> str:
@@ -140,7 +140,7 @@ class OSRule(FamilyRuleMixin, Rule):
         verbose_name = _("operating system rule")
         verbose_name_plural = _("operating system rules")
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         return self.matches(ctx.device.os, ctx.device.os_version)
 
     def describe_condition(self) -> str:
@@ -184,7 +184,8 @@ class LanguageRule(Rule):
             )
         self.languages = ", ".join(codes)
 
-    def prepare(self, snapshot) -> None:
+    def prepare_for(self, snapshot) -> None:
+        super().prepare_for(snapshot)
         codes = [code.lower() for code in split_list(self.languages)]
         self._exact = frozenset(code for code in codes if "-" in code)
         self._primary = frozenset(code for code in codes if "-" not in code)
@@ -192,9 +193,7 @@ class LanguageRule(Rule):
     def accepts(self, tag: str) -> bool:
         return tag in self._exact or tag.partition("-")[0] in self._primary
 
-    def test(self, ctx) -> bool:
-        if not hasattr(self, "_exact"):
-            self.prepare(None)
+    def evaluate_condition(self, ctx) -> bool:
         tags = ctx.languages[:1] if self.first_choice_only else ctx.languages
         return any(self.accepts(tag) for tag in tags)
 

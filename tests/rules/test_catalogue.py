@@ -54,6 +54,39 @@ def test_a_blank_rule_prints_and_fails_safely(klass):
     assert result is False or result is True
 
 
+@pytest.mark.parametrize("klass", Rule.rule_types(), ids=lambda k: k.__name__)
+def test_every_rule_type_implements_the_contract_by_its_names(klass):
+    assert klass.evaluate_condition is not Rule.evaluate_condition
+    assert klass.describe_condition is not Rule.describe_condition
+    assert not hasattr(klass, "test")
+    assert not hasattr(klass, "prepare")
+
+
+def test_evaluate_prepares_a_rule_once_for_the_context_snapshot(monkeypatch):
+    from types import SimpleNamespace
+
+    from personalize.rules import SegmentRule
+
+    calls = []
+    prepare_for = SegmentRule.prepare_for
+
+    def counting(self, snapshot):
+        calls.append(snapshot)
+        prepare_for(self, snapshot)
+
+    monkeypatch.setattr(SegmentRule, "prepare_for", counting)
+    snapshot = SimpleNamespace(segment_slugs={7: "fans"}, segments={})
+    rule = SegmentRule(other_segment_id=7)
+    ctx = make_ctx(snapshot=snapshot)
+    ctx.segment_results["fans"] = True
+    assert rule.evaluate(ctx)
+    assert rule.evaluate(ctx)
+    assert calls == [snapshot]
+    other = make_ctx(snapshot=SimpleNamespace(segment_slugs={}, segments={}))
+    assert not rule.evaluate(other)  # another snapshot: prepared again, for that one
+    assert len(calls) == 2
+
+
 @pytest.mark.django_db
 def test_the_segment_admin_offers_every_rule_type(admin_client):
     segment = Segment.objects.create(name="Everyone", slug="everyone")

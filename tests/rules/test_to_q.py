@@ -110,7 +110,7 @@ def test_to_q_agrees_with_python(visitors, rule):
     in_python = {
         visitor.pk
         for visitor in Visitor.objects.select_related("user")
-        if rule.test(context_for_visitor(visitor, now=NOW))
+        if rule.evaluate(context_for_visitor(visitor, now=NOW))
     }
     assert in_database == in_python
     assert in_database, "each case selects somebody"
@@ -216,7 +216,7 @@ def test_trait_rule_to_q_reads_values_like_python(trait_holders, rule):
     in_python = {
         visitor.pk
         for visitor in Visitor.objects.all()
-        if rule.test(context_for_visitor(visitor, now=NOW))
+        if rule.evaluate(context_for_visitor(visitor, now=NOW))
     }
     assert set(Visitor.objects.filter(q).values_list("pk", flat=True)) == in_python
     # negating the Q selects exactly the other visitors (no SQL NULL in between)

@@ -84,7 +84,7 @@ def population(db):
 
 def _parity(rule, population):
     snapshot = offline_snapshot()
-    rule.prepare(snapshot)
+    rule.prepare_for(snapshot)
     condition = rule_q(rule, NOW)
     assert condition is not None, f"{rule.describe()} should push down"
     in_sql = set(Visitor.objects.filter(condition).values_list("pk", flat=True))
