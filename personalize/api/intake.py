@@ -1,8 +1,9 @@
 """Recording a batch of events sent by a page, through ``request.visitor`` and its sink.
 
-The events join the visitor's one batch for the request, which the middleware hands to the
-event sink like any page's events (see :mod:`personalize.services.ingest`): the same counters,
-the same idempotency keys, the same handling of erased and merged visitors.
+The events join the visitor's one batch for the request (``visitor.events``), which the
+middleware hands to the event sink like any page's events (see
+:mod:`personalize.services.ingest`): the same counters, the same idempotency keys, the same
+handling of erased and merged visitors.
 
 A client event id becomes the event's idempotency key, namespaced by the visitor (an HMAC of
 both keyed by ``SECRET_KEY``), so a client can neither collide with another visitor's events
@@ -144,6 +145,4 @@ def record_events(request, visitor, events: list[dict]) -> IntakeResult:
                 **fields,
             )
         result.accepted += 1
-    if result.accepted:
-        visitor.explicit = True  # the middleware persists the batch
-    return result
+    return result  # the middleware hands visitor.events to the sink

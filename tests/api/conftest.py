@@ -96,3 +96,15 @@ def visitor_id(client) -> str | None:
         return None
     salt = signing._cookie_signer_salt("personalize_vid", COOKIE_SALT)
     return signing.get_cookie_signer(salt=salt).unsign(morsel.value)
+
+
+@pytest.fixture
+def memory_sink(settings):
+    """A sink that keeps the batches it is given (``sink.batches``)."""
+    from personalize import sinks
+
+    settings.PERSONALIZE_EVENT_SINK = "tests.scale.helpers.MemorySink"
+    sinks._sink_for.cache_clear()
+    sink = sinks.get_sink()
+    yield sink
+    sinks._sink_for.cache_clear()

@@ -307,3 +307,37 @@ def test_an_over_long_referrer_is_cut_not_refused(demo, browser):
     browser.beacon(URL, {"events": [{**page_view, "id": "q", "referrer": path_only}]})
     longest = Event._meta.get_field("referrer").max_length
     assert len(Event.objects.get(referrer__startswith="https://news").referrer) == longest
+
+
+def test_reported_page_views_and_impressions_force_no_profile_copy(
+    demo, browser, memory_sink, monkeypatch
+):
+    from personalize.store import ProfileStore
+
+    saves = []
+    save = ProfileStore.save
+    monkeypatch.setattr(
+        ProfileStore,
+        "save",
+        lambda store, profile: saves.append(profile.id) or save(store, profile),
+    )
+    impression = {"name": "impression", "slot": "home-hero", "variant": "default", "path": "/"}
+    browser.beacon(URL, {"events": [{"id": "p1", "name": "page_view", "path": "/"}]})
+    assert "profile" in memory_sink.batches[-1]["visitor"]  # a new visitor's first copy
+    browser.beacon(
+        URL,
+        {
+            "events": [
+                {"id": "p2", "name": "page_view", "path": "/deals/"},
+                {"id": "i1", **impression},
+            ]
+        },
+    )
+    batch = memory_sink.batches[-1]
+    assert [event["name"] for event in batch["events"]] == ["page_view", "impression"]
+    assert "profile" not in batch["visitor"]  # within PERSONALIZE_PROFILE_SYNC_INTERVAL
+    sent, saves[:] = len(memory_sink.batches), []
+    response = browser.beacon(URL, {"events": [{"id": "i2", **impression}]})
+    assert response.json()["duplicates"] == 1  # already seen this visit: nothing changed
+    assert len(memory_sink.batches) == sent
+    assert saves == []
