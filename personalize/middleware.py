@@ -85,14 +85,16 @@ class PersonalizeMiddleware:
         )
 
 
-def persist(visitor: CurrentVisitor, events: list[dict]) -> None:
+def persist(visitor: CurrentVisitor, events: list[dict], *, deliver: bool = False) -> None:
     """Hand ``events`` and the visitor's facts to the event sink, then save the profile if
     it changed. The visitor's pending batch (``visitor.events``) is then handed over.
 
     The profile is copied to the database (``Visitor.profile``) with the batch when the last
     copy is older than ``PERSONALIZE_PROFILE_SYNC_INTERVAL``, or at once when ``identify()`` or
     ``track()`` asked for it (``visitor.explicit``); events alone never force a copy, and a
-    profile that did not change is not written.
+    profile that did not change is not written. With ``deliver`` (the event intake, whose
+    client can send the batch again) the sink takes the batch now or raises
+    :class:`~personalize.sinks.SinkUnavailable`, and then nothing is saved.
     """
     from personalize.sinks import get_sink
     from personalize.store import get_store
@@ -106,7 +108,11 @@ def persist(visitor: CurrentVisitor, events: list[dict]) -> None:
             profile.synced = now
             profile.compact()
             facts["profile"] = profile.to_dict()
-        get_sink().emit({"visitor": facts, "events": list(events)})
+        batch = {"visitor": facts, "events": list(events)}
+        if deliver:
+            get_sink().deliver(batch)
+        else:
+            get_sink().emit(batch)
     if profile.dirty or sync:
         get_store().save(profile)
     visitor.events = []
