@@ -59,6 +59,10 @@ class EventSink:
     """Base class: subclasses implement :meth:`emit`, and :meth:`deliver` when they can tell
     that a batch was not taken."""
 
+    #: Whether batches are written to the database within :meth:`emit` itself, so that a
+    #: request that reads stored events runs its query where it writes anyway.
+    writes_in_request = False
+
     def __init__(self):
         self.stats = SinkStats()
 
@@ -76,6 +80,8 @@ class EventSink:
 
 class DatabaseSink(EventSink):
     """Writes each batch to the database inside the request (the embedded default)."""
+
+    writes_in_request = True
 
     def emit(self, batch: dict) -> None:
         try:

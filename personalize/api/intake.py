@@ -10,8 +10,10 @@ as accepted unless the sink took it.
 A client event id becomes the event's idempotency key, namespaced by the visitor (an HMAC of
 both keyed by ``SECRET_KEY``), so a client can neither collide with another visitor's events
 nor guess their keys, and the client's own string is never stored. Ids are claimed in the
-cache first (concurrent duplicates) and checked against stored events (late retries); either
-way a duplicate is counted, not stored.
+cache (concurrent duplicates, retries within a day). With a sink that writes inside the
+request (the database sink) they are also looked up among stored events (late retries); a
+buffered sink's drain skips stored keys itself, so the request runs no query. Either way a
+duplicate is stored once.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from personalize.api.permissions import origin_allowed, origin_of
 from personalize.conf import get_setting
 from personalize.middleware import page_view_event, persist, referrer_for_storage
 from personalize.models import Event
-from personalize.sinks import SinkUnavailable
+from personalize.sinks import SinkUnavailable, get_sink
 from personalize.utils import log_once
 
 CLAIM_TTL = 24 * 60 * 60
@@ -58,8 +60,9 @@ def _claim_key(key: str) -> str:
     return f"personalize:event-id:{key}"
 
 
-def _claim(keys: list[str]) -> tuple[set[str], list[str]]:
-    """(keys seen before, keys this call claimed) of ``keys``."""
+def _claim(keys: list[str], *, stored: bool = True) -> tuple[set[str], list[str]]:
+    """(keys seen before, keys this call claimed) of ``keys``; ``stored=False``: keys that
+    cannot be stored yet (a new visitor's)."""
     if not keys:
         return set(), []
     seen = set()
@@ -74,7 +77,7 @@ def _claim(keys: list[str]) -> tuple[set[str], list[str]]:
     except Exception:
         log_once("event-claim", "personalize: cannot claim event ids in the cache.", exc_info=True)
     rest = [key for key in keys if key not in seen]
-    if rest:
+    if rest and stored and get_sink().writes_in_request:
         seen.update(
             Event.objects.filter(idempotency_key__in=rest).values_list("idempotency_key", flat=True)
         )
@@ -140,12 +143,13 @@ def record_events(request, visitor, events: list[dict]) -> IntakeResult:
     visitor.ctx  # noqa: B018 - loads the profile; a reported page view is recorded first
     if visitor.failed:  # no profile, no definitions: nothing could be stored
         _refuse(visitor, result, SinkUnavailable("the visitor cannot be loaded"))
-    if not namespace:  # a new visitor: its ids are fresh, keys only need to exist
+    if not namespace:  # a new visitor: nothing was seen, the keys are claimed for retries
         keys = {
             index: idempotency_key(visitor.id, event["id"])
             for index, event in fresh
             if event.get("id")
         }
+        _seen, result.claimed = _claim(list(keys.values()), stored=False)
     for index, event in fresh:
         name = event["name"]
         fields = {"path": event.get("path", default_path)}

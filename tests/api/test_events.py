@@ -410,3 +410,27 @@ def test_a_visitor_that_cannot_be_loaded_answers_503(demo, browser, monkeypatch)
     assert response.status_code == 503
     assert response.json()["error"] == "unavailable"
     assert not Event.objects.exists()
+
+
+def test_beacons_run_no_query_with_the_buffered_sink(
+    demo, browser, buffered_sink, django_assert_num_queries
+):
+    from personalize.engine.snapshot import get_snapshot
+
+    get_snapshot()  # definitions in memory, as in a running process
+    page = "/deals/"
+    batch = {
+        "events": [
+            {"id": "p", "name": "page_view", "path": page, "referrer": "https://www.google.com/"},
+            {"id": "i", "name": "impression", "slot": "home-hero", "variant": "deal-hero"},
+            click("c"),
+        ]
+    }
+    with django_assert_num_queries(0):
+        first = browser.beacon(URL, batch)  # a new visitor
+    assert first.json() == {"accepted": 3, "duplicates": 0, "tracked": True}
+    with django_assert_num_queries(0):
+        again = browser.beacon(URL, {"events": [click("d"), click("c")]})  # known by its cookie
+    assert again.json() == {"accepted": 1, "duplicates": 1, "tracked": True}
+    assert [len(batch["events"]) for batch in buffered_sink()] == [3, 1]
+    assert not Event.objects.exists()  # stored by the drain, not by the request
