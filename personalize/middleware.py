@@ -1,8 +1,8 @@
 """``PersonalizeMiddleware``: gives every request a lazy ``request.visitor``.
 
 On the way in it only attaches the visitor object; nothing is parsed or read until something
-asks. On the way out it records a tracked page view, saves the profile if it changed, hands the
-events to the sink, sets the visitor cookie and makes personalized responses private to the
+asks. On the way out it records a tracked page view, hands the events to the sink, saves the
+profile if it changed, sets the visitor cookie and makes personalized responses private to the
 browser. Any failure in that work is logged once and the response goes out untouched.
 """
 
@@ -58,11 +58,16 @@ class PersonalizeMiddleware:
             and 200 <= response.status_code < 300
             and response.get("Content-Type", "").startswith("text/html")
         )
-        if visitor.tracking and (is_page or visitor.explicit) and not visitor.loaded:
+        pending = is_page or bool(visitor.events) or visitor.explicit
+        if visitor.tracking and pending and not visitor.loaded:
             visitor.ctx  # noqa: B018 - loading records the page view
         stored = visitor.loaded and visitor.tracking and not visitor.failed
-        if stored and (is_page or visitor.explicit):
-            self.persist(request, visitor, is_page)
+        if stored and pending:
+            events = visitor.events
+            if is_page and visitor.page_recorded:
+                page_view = page_view_event(visitor, referrer_for_storage(visitor.referrer))
+                events = [page_view, *events, *impression_events(visitor)]
+            persist(visitor, events)
         if stored and visitor.set_cookie:
             self.set_visitor_cookie(response, visitor.cookie_value)
         if visitor.used or visitor.set_cookie:
@@ -71,33 +76,46 @@ class PersonalizeMiddleware:
             if visitor.preview is not None:
                 patch_cache_control(response, no_store=True)
 
-    def persist(self, request, visitor: CurrentVisitor, is_page: bool) -> None:
-        from personalize.sinks import get_sink
-        from personalize.store import get_store
-
-        profile = visitor.profile
-        events = list(visitor.events)
-        if is_page and visitor.page_recorded:
-            events.insert(0, page_view_event(visitor, referrer_for_storage(visitor.referrer)))
-            events.extend(impression_events(visitor))
-        now = int(visitor.now.timestamp())
-        facts = visitor.visitor_facts()
-        sync = visitor.explicit or now - profile.synced >= get_setting("PROFILE_SYNC_INTERVAL")
-        if sync:
-            profile.synced = now
-            profile.compact()
-            facts["profile"] = profile.to_dict()
-        if profile.dirty or sync:
-            get_store().save(profile)
-        if events or sync:
-            get_sink().emit({"visitor": facts, "events": events})
-
     @staticmethod
     def set_visitor_cookie(response, value: str) -> None:
         """``value``: the visitor id, with ":u" when linked by an unverified claim."""
         response.set_signed_cookie(
             get_setting("COOKIE_NAME"), value, salt=COOKIE_SALT, **cookie_options()
         )
+
+
+def persist(visitor: CurrentVisitor, events: list[dict], *, deliver: bool = False) -> None:
+    """Hand ``events`` and the visitor's facts to the event sink, then save the profile if
+    it changed. The visitor's pending batch (``visitor.events``) is then handed over.
+
+    The profile is copied to the database (``Visitor.profile``) with the batch when the last
+    copy is older than ``PERSONALIZE_PROFILE_SYNC_INTERVAL``, or at once when ``identify()`` or
+    ``track()`` asked for it (``visitor.explicit``); events alone never force a copy, and a
+    profile that did not change is not written. With ``deliver`` (the event intake, whose
+    client can send the batch again) the sink takes the batch now or raises
+    :class:`~personalize.sinks.SinkUnavailable`, and then nothing is saved.
+    """
+    from personalize.sinks import get_sink
+    from personalize.store import get_store
+
+    profile = visitor.profile
+    now = int(visitor.now.timestamp())
+    sync = visitor.explicit or now - profile.synced >= get_setting("PROFILE_SYNC_INTERVAL")
+    if events or sync:
+        facts = visitor.visitor_facts()
+        if sync:
+            profile.synced = now
+            profile.compact()
+            facts["profile"] = profile.to_dict()
+        batch = {"visitor": facts, "events": list(events)}
+        if deliver:
+            get_sink().deliver(batch)
+        else:
+            get_sink().emit(batch)
+    if profile.dirty or sync:
+        get_store().save(profile)
+    visitor.events = []
+    visitor.explicit = False
 
 
 def page_view_event(visitor: CurrentVisitor, referrer: str) -> dict:

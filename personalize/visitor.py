@@ -48,12 +48,14 @@ class CurrentVisitor(RequestFacts):
         self._load_failed = False
         self.is_new = False
         self.used = False
+        # identify() or track() ran: the profile reaches the database with this request's
+        # batch, whatever PERSONALIZE_PROFILE_SYNC_INTERVAL says (see middleware.persist).
         self.explicit = False
         self.page_recorded = False
         self.new_visit = False
         self.set_cookie = False
         self.decisions: dict[str, Decision] = {}
-        self.events: list[dict] = []
+        self.events: list[dict] = []  # this request's batch, handed to the sink at the end
         self._topics_added: set[str] = set()
         self._event_seq = 0
 

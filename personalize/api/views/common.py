@@ -29,6 +29,7 @@ def error_responses(*codes: int) -> dict:
         413: "Body or batch too large.",
         415: "Unsupported content type.",
         429: "Too many requests (see Retry-After).",
+        503: "Cannot be stored right now: nothing was kept; send it again after Retry-After.",
     }
     return {code: OpenApiResponse(ERROR_SCHEMA, description=words[code]) for code in codes}
 

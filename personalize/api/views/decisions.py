@@ -144,12 +144,9 @@ class DecisionView(VisitorAPIView):
             "intent": visitor.intent,
             "tracked": bool(visitor.tracking),
         }
-        if visitor.tracking and visitor.loaded:
-            events = []
+        if visitor.tracking and visitor.loaded:  # the middleware hands these to the sink
             if counted and visitor.page_recorded:
-                events.append(page_view_event(visitor, referrer_for_storage(visitor.referrer)))
-            events.extend(impression_events(visitor))
-            if events:
-                visitor.events.extend(events)
-                visitor.explicit = True  # the middleware persists the batch
+                referrer = referrer_for_storage(visitor.referrer)
+                visitor.events.append(page_view_event(visitor, referrer))
+            visitor.events.extend(impression_events(visitor))
         return Response(body)
