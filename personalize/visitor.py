@@ -100,12 +100,19 @@ class CurrentVisitor(RequestFacts):
         if self.tracking and not self._load_failed:
             visitor_id = self.cookie_id
             if visitor_id:
+                from personalize.services.privacy import is_erased
                 from personalize.store import get_store
 
                 profile = get_store().load(
                     visitor_id,
                     with_memberships=bool(snapshot and snapshot.has_static_segments),
                 )
+                # Unknown to the store (an erasure deletes the cached profile too, so a warm
+                # load needs no check): an erased id is never stored again, the browser gets
+                # a fresh one. Tombstones that cannot be read fail the load: nothing is stored.
+                if profile is None and is_erased(visitor_id):
+                    visitor_id = None
+                    self.linked_unverified = False
             if profile is None:
                 self.is_new = True
                 profile = Profile.new(visitor_id or uuid.uuid4().hex, now_ts)

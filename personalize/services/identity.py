@@ -22,7 +22,9 @@ someone's address cannot be used to read or erase their data. Verifying later (a
 Erased visitors stay erased
 ---------------------------
 A browser may still carry the id of a visitor erased since (by staff, a task or a command).
-Identifying it never brings that id back: it gets a fresh visitor id and a new record.
+Loading the visitor already swaps such an id for a fresh one (``CurrentVisitor._load``); an
+erasure that lands after the load is caught here: identifying never brings that id back, the
+browser gets a fresh visitor id and a new record.
 """
 
 from __future__ import annotations

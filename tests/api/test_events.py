@@ -1,4 +1,5 @@
 import json
+import uuid
 
 import pytest
 from django.test import Client
@@ -149,14 +150,17 @@ def test_global_privacy_control_is_honoured(demo, browser):
     assert not Event.objects.exists()
 
 
-def test_events_of_an_erased_visitor_are_dropped(demo, browser):
+def test_an_erased_visitor_is_never_stored_again(demo, browser):
     from personalize.services.privacy import erase_visitor
 
     browser.beacon(URL, {"events": [click("a")]})
-    erase_visitor(visitor_id(browser))
-    browser.beacon(URL, {"events": [click("b")]})
-    assert not Event.objects.exists()
-    assert not Visitor.objects.exists()
+    erased = visitor_id(browser)
+    erase_visitor(erased)
+    browser.beacon(URL, {"events": [click("b")]})  # the browser still carries the erased id
+    renewed = visitor_id(browser)
+    assert renewed != erased
+    assert list(Visitor.objects.values_list("pk", flat=True)) == [uuid.UUID(renewed)]
+    assert list(Event.objects.values_list("visitor_id", flat=True)) == [uuid.UUID(renewed)]
 
 
 @pytest.mark.parametrize(

@@ -6,14 +6,19 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.core import signing
 from django.core.cache import caches
+from django.db import DatabaseError
+from django.test import Client
 
 from personalize.models import ErasedVisitor, Event, Membership, Segment, Visitor
 from personalize.profile import Profile
 from personalize.services import privacy
 from personalize.services.ingest import ingest
 from personalize.store import get_store, profile_key
+from personalize.visitor import COOKIE_SALT
 from tests.scale.helpers import batch, event
+from tests.services.conftest import cookie_id, linked_unverified
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +95,74 @@ def test_erasure_end_to_end_with_the_buffer(buffered, time_machine):
     assert (result.events, result.skipped) == (0, 2)
     assert not Visitor.objects.filter(pk=vid).exists()
     assert not Event.objects.filter(visitor_id=vid).exists()
+
+
+# -- a browser still carrying an erased id ------------------------------------------------------
+@pytest.fixture
+def page(settings, memory_sink):
+    """A page asking about a segment; the sink collects batches, so each query is the load's."""
+    settings.ROOT_URLCONF = "tests.scale.urls"
+    return memory_sink
+
+
+def _carrying(value: str) -> Client:
+    browser = Client(HTTP_ACCEPT="text/html")
+    signer = signing.get_cookie_signer(
+        salt=signing._cookie_signer_salt("personalize_vid", COOKIE_SALT)
+    )
+    browser.cookies["personalize_vid"] = signer.sign(value)
+    return browser
+
+
+@pytest.mark.parametrize("flag", ["", ":u"])
+def test_a_browser_carrying_an_erased_id_gets_a_fresh_one(page, flag, django_assert_num_queries):
+    erased = uuid.uuid4().hex
+    _stored(erased)
+    privacy.erase_visitor(erased)
+    browser = _carrying(erased + flag)
+    browser.get("/vip/")  # builds the snapshot
+    page.batches.clear()
+    browser = _carrying(erased + flag)
+    with django_assert_num_queries(2):  # the profile row, then the tombstone: both miss
+        response = browser.get("/vip/")
+    renewed = cookie_id(browser)
+    assert "personalize_vid" in response.cookies
+    assert renewed != erased
+    assert not linked_unverified(browser)  # the fresh id is this browser's own
+    assert [each["visitor"]["id"] for each in page.batches] == [renewed]
+    assert caches["default"].get(profile_key(erased)) is None
+    assert caches["default"].get(profile_key(renewed)) is not None
+    with django_assert_num_queries(0):  # warm again: no tombstone query
+        again = browser.get("/vip/")
+    assert "personalize_vid" not in again.cookies
+    ingest(page.batches)
+    assert not Visitor.objects.filter(pk=erased).exists()
+    assert Visitor.objects.filter(pk=renewed).exists()
+
+
+def test_an_unknown_id_that_was_not_erased_is_kept(page, django_assert_num_queries):
+    """E.g. a buffered visitor whose row is not written yet and whose cached profile expired."""
+    kept = uuid.uuid4().hex
+    browser = _carrying(kept)
+    browser.get("/vip/")  # builds the snapshot
+    caches["default"].delete(profile_key(kept))
+    page.batches.clear()
+    with django_assert_num_queries(2):
+        response = browser.get("/vip/")
+    assert "personalize_vid" not in response.cookies
+    assert [each["visitor"]["id"] for each in page.batches] == [kept]
+
+
+def test_unreadable_tombstones_store_nothing(page, monkeypatch):
+    vid = uuid.uuid4().hex
+
+    def down(visitor_id):
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr(privacy, "is_erased", down)
+    response = _carrying(vid).get("/vip/")
+    assert response.status_code == 200
+    assert "regular" in response.content.decode()
+    assert "personalize_vid" not in response.cookies
+    assert page.batches == []
+    assert caches["default"].get(profile_key(vid)) is None
