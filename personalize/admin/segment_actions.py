@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from personalize.models import Membership
 from personalize.services import export
 
 
@@ -69,8 +68,7 @@ def _export(modeladmin, request, queryset, fmt: str):
             messages.ERROR,
         )
         return None
-    rows = Membership.objects.filter(segment=segment).count()
-    export.record_export(request.user, segment, rows, page=f"all ({fmt}, admin)")
+    export.record_list_export(request.user, segment, fmt, via="admin")
     content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
     response = StreamingHttpResponse(export.export(segment, fmt), content_type=content_type)
     stamp = timezone.now().strftime("%Y%m%d-%H%M")

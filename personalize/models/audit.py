@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ExportAudit(models.Model):
-    """One page of a segment's member list handed to someone (the API's ``members/``)."""
+    """A segment's member list, or one page of it, taken out of the site: an admin download,
+    a page of the API's ``members/``, a run of the export command (no user)."""
 
     created_at = models.DateTimeField(_("exported at"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
@@ -41,4 +42,9 @@ class ExportAudit(models.Model):
         verbose_name_plural = _("export audit records")
 
     def __str__(self):
-        return f"{self.username} exported {self.rows} members of {self.segment_slug}"
+        return f"{self.actor} exported {self.rows} members of {self.segment_slug}"
+
+    @property
+    def actor(self) -> str:
+        """Who exported: the user name, or "(no user)" for the management command."""
+        return self.username or "(no user)"

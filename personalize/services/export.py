@@ -5,8 +5,8 @@ constant memory. CSV cells that a spreadsheet would read as a formula (starting 
 ``+``, ``-``, ``@``, tab or carriage return) get a leading ``'``.
 
 Member lists hold e-mail addresses and traits: people may take them out of the site only with
-:data:`EXPORT_PERMISSION`, and every export they make (an admin download, a page of the API's
-member list) is recorded by :func:`record_export`.
+:data:`EXPORT_PERMISSION`, and every export (an admin download, a page of the API's member list,
+a run of the ``personalize_export_segment`` command) is recorded by :func:`record_export`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
-from personalize.models import ExportAudit, Segment, Visitor
+from personalize.models import ExportAudit, Membership, Segment, Visitor
 from personalize.services.segments import SegmentNotStatic
 from personalize.services.sql import pk_chunks
 
@@ -138,12 +138,14 @@ def record_export(user, segment: Segment, rows: int, *, page: str = "") -> Expor
     """Record that ``user`` exported ``rows`` members of ``segment``: an :class:`ExportAudit`
     row, kept when the user is deleted, and a line on the ``personalize.audit`` logger.
 
-    ``page`` says which part of the list went (the API's cursor; empty for the first page).
+    ``user`` is None for an export that no user of the site made (the management command):
+    the record then has no user and an empty user name. ``page`` says which part of the list
+    went and how (the API's cursor, empty for its first page; ``all (csv, admin)``...).
     """
     field = ExportAudit._meta.get_field
-    username = user.get_username()
+    username = user.get_username() if user is not None else ""
     audit = ExportAudit.objects.create(
-        user=user if user.is_authenticated else None,
+        user=user if user is not None and user.is_authenticated else None,
         username=username[: field("username").max_length],
         segment=segment,
         segment_slug=segment.slug,
@@ -152,9 +154,16 @@ def record_export(user, segment: Segment, rows: int, *, page: str = "") -> Expor
     )
     audit_logger.info(
         "%s exported %d members of segment %s (page %s)",
-        username,
+        audit.actor,
         rows,
         segment.slug,
         page or "first",
     )
     return audit
+
+
+def record_list_export(user, segment: Segment, fmt: str, *, via: str) -> ExportAudit:
+    """:func:`record_export` for the whole member list of ``segment`` as ``fmt``, taken out
+    through ``via`` (``"admin"``, ``"command"``): the page reads e.g. ``all (csv, admin)``."""
+    rows = Membership.objects.filter(segment=segment).count()
+    return record_export(user, segment, rows, page=f"all ({fmt}, {via})")

@@ -86,12 +86,21 @@ def test_dynamic_segments_cannot_be_exported(db):
         list(export.iter_csv(dynamic))
     with pytest.raises(CommandError, match="dynamic"):
         call_command("personalize_export_segment", "live")
+    assert not ExportAudit.objects.exists()
 
 
-def test_command_writes_csv_and_json(segment, tmp_path):
+def test_command_writes_csv_and_json_and_records_each_run(segment, tmp_path, caplog):
     out = io.StringIO()
-    call_command("personalize_export_segment", "newsletter", stdout=out)
+    with caplog.at_level("INFO", logger="personalize.audit"):
+        call_command("personalize_export_segment", "newsletter", stdout=out)
     assert len(_csv(out.getvalue())) == 3
+    audit = ExportAudit.objects.get()
+    assert (audit.user, audit.username, audit.segment, audit.rows) == (None, "", segment, 3)
+    assert audit.page == "all (csv, command)"
+    assert str(audit) == "(no user) exported 3 members of newsletter"
+    assert "(no user) exported 3 members of segment newsletter (page all (csv, command))" in (
+        caplog.text
+    )
     target = tmp_path / "members.json"
     call_command(
         "personalize_export_segment",
@@ -103,6 +112,8 @@ def test_command_writes_csv_and_json(segment, tmp_path):
         stderr=io.StringIO(),
     )
     assert len(json.loads(target.read_text())["members"]) == 3
+    assert ExportAudit.objects.latest("pk").page == "all (json, command)"
+    assert ExportAudit.objects.count() == 2
 
 
 def test_command_rejects_unknown_segments_and_formats(db):
@@ -110,6 +121,7 @@ def test_command_rejects_unknown_segments_and_formats(db):
         call_command("personalize_export_segment", "nope")
     with pytest.raises(CommandError):
         call_command("personalize_export_segment", "nope", "--format", "xml")
+    assert not ExportAudit.objects.exists()
 
 
 # -- admin -------------------------------------------------------------------------------------

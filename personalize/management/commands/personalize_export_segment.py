@@ -1,4 +1,8 @@
-"""``python manage.py personalize_export_segment <slug> --format csv|json [--output FILE]``."""
+"""``python manage.py personalize_export_segment <slug> --format csv|json [--output FILE]``.
+
+Audited like the admin's and the API's exports: an ``ExportAudit`` record with no user and the
+page ``all (<format>, command)``, and a line on the ``personalize.audit`` logger.
+"""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -27,6 +31,7 @@ class Command(BaseCommand):
             first = next(chunks)
         except SegmentNotStatic as exc:
             raise CommandError(str(exc)) from exc
+        export.record_list_export(None, segment, format, via="command")
         if output:
             newline = "" if format == "csv" else None
             with open(output, "w", encoding="utf-8", newline=newline) as handle:
