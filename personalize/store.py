@@ -24,7 +24,8 @@ def profile_key(visitor_id: str) -> str:
 
 
 class ProfileStore:
-    """Default store; replace with ``PERSONALIZE_PROFILE_STORE`` (same three methods)."""
+    """Default store; replace with ``PERSONALIZE_PROFILE_STORE`` (same three methods:
+    ``load(visitor_id, with_memberships=...)``, ``save(profile)``, ``delete(*visitor_ids)``)."""
 
     @property
     def cache(self):
@@ -69,9 +70,10 @@ class ProfileStore:
             )
         profile.dirty = False
 
-    def delete(self, visitor_id: str) -> None:
+    def delete(self, *visitor_ids: str) -> None:
+        """Forget the cached profiles of ``visitor_ids``, in one cache round trip."""
         try:
-            self.cache.delete(profile_key(visitor_id))
+            self.cache.delete_many([profile_key(visitor_id) for visitor_id in visitor_ids])
         except Exception:
             log_once(
                 "store-delete", "personalize: profile cache unreachable for delete.", exc_info=True

@@ -99,9 +99,7 @@ def erase_visitor(visitor_id) -> bool:
         Visitor.objects.filter(pk__in=ids).delete()
         if had_memberships:
             bump_membership_version()
-    store = get_store()
-    for each in ids:
-        store.delete(each.hex)
+    get_store().delete(*(each.hex for each in ids))
     return bool(found)
 
 

@@ -4,6 +4,9 @@
 * Anonymous visitors (no e-mail, no user) not seen for that long, with their memberships.
 * Identified visitors not seen for that long keep their row (e-mail, traits: the site's
   customer record, removed by erasure) but lose their behavioural profile.
+
+The profiles of both are forgotten in the profile store's cache too (one ``delete_many`` per
+chunk), so a purged profile neither lives on there until it expires nor comes back from it.
 * Erasure tombstones older than that (no event of an erased visitor can still be queued).
 * Daily statistics older than ``PERSONALIZE_STATS_RETENTION_DAYS`` (they hold no personal data).
 
@@ -29,6 +32,7 @@ from personalize.models import (
     Visitor,
 )
 from personalize.services.sql import delete_in_chunks, pk_chunks, raw_delete
+from personalize.store import get_store
 
 
 @dataclass
@@ -56,6 +60,7 @@ def purge(now: dt.datetime | None = None) -> PurgeResult:
     cutoff, stats_cutoff = cutoffs(now)
     result = PurgeResult()
     result.events = delete_in_chunks(Event.objects.filter(timestamp__lt=cutoff), chunk)
+    store = get_store()
 
     idle = Visitor.objects.filter(last_seen__lt=cutoff)
     for ids in pk_chunks(idle.anonymous(), chunk):
@@ -64,9 +69,11 @@ def purge(now: dt.datetime | None = None) -> PurgeResult:
             raw_delete(Membership.objects.filter(visitor_id__in=ids))
             Visitor.objects.filter(merged_into_id__in=ids).update(merged_into=None)
             Visitor.objects.filter(pk__in=ids).delete()
+        store.delete(*(pk.hex for pk in ids))
         result.visitors += len(ids)
     for ids in pk_chunks(idle.identified().exclude(profile={}), chunk):
         result.profiles_cleared += Visitor.objects.filter(pk__in=ids).update(profile={})
+        store.delete(*(pk.hex for pk in ids))
 
     result.tombstones = delete_in_chunks(ErasedVisitor.objects.filter(erased_at__lt=cutoff), chunk)
     result.stats = delete_in_chunks(

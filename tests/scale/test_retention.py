@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.core.cache import caches
 from django.utils import timezone
 
 from personalize.models import (
@@ -17,8 +18,10 @@ from personalize.models import (
     VariantDailyStat,
     Visitor,
 )
+from personalize.profile import Profile
 from personalize.services import privacy, retention
 from personalize.services.ingest import ingest
+from personalize.store import get_store, profile_key
 from tests.scale.helpers import batch, event
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +72,34 @@ def test_tombstones_and_stats_have_their_own_periods(time_machine, settings):
 
     time_machine.move_to(START + dt.timedelta(days=91), tick=False)
     assert retention.purge().stats == 2
+
+
+def test_purged_profiles_leave_the_cache_one_delete_many_per_chunk(
+    time_machine, settings, monkeypatch
+):
+    settings.PERSONALIZE_RETENTION_DAYS = 30
+    settings.PERSONALIZE_PURGE_CHUNK_SIZE = 2
+    settings.PERSONALIZE_PROFILE_TTL = 365 * 24 * 3600  # cached profiles outlive retention
+    time_machine.move_to(START, tick=False)
+    idle = [uuid.uuid4() for _ in range(3)]
+    customer, regular = uuid.uuid4(), uuid.uuid4()
+    everyone = [*idle, customer, regular]
+    ingest([batch(vid, event()) for vid in everyone])
+    Visitor.objects.filter(pk=customer).update(email="jeff@example.com", profile={"n": 3})
+    store = get_store()
+    for vid in everyone:
+        store.save(Profile.new(vid.hex, START.timestamp()))
+
+    time_machine.move_to(START + dt.timedelta(days=20), tick=False)
+    ingest([batch(regular, event(ts=timezone.now().timestamp()))])
+    time_machine.move_to(START + dt.timedelta(days=31), tick=False)
+    cache = caches["default"]
+    calls = []
+    delete_many = cache.delete_many
+    monkeypatch.setattr(cache, "delete_many", lambda keys: calls.append(keys) or delete_many(keys))
+    result = retention.purge()
+    assert (result.visitors, result.profiles_cleared) == (3, 1)
+    purged = {*idle, customer}
+    assert sorted(len(keys) for keys in calls) == [1, 1, 2]  # two chunks of idle ones, the customer
+    assert {key for keys in calls for key in keys} == {profile_key(vid.hex) for vid in purged}
+    assert [vid for vid in everyone if cache.get(profile_key(vid.hex)) is not None] == [regular]
