@@ -13,6 +13,7 @@ import uuid
 from django.utils.functional import cached_property
 
 from personalize.conf import get_setting
+from personalize.models import Event
 from personalize.preview import Preview
 from personalize.tracking import consent
 from personalize.tracking.devices import Device, detect_device, is_bot, is_prefetch
@@ -31,7 +32,8 @@ from personalize.utils import log_once
 
 COOKIE_SALT = "personalize.visitor"
 UNVERIFIED_FLAG = "u"
-MAX_PATH = 500
+#: The longest path kept: what ``Event.path`` (where page views store it) holds.
+MAX_PATH = Event._meta.get_field("path").max_length
 
 
 class RequestFacts:

@@ -27,6 +27,7 @@ from personalize.engine.users import forget_user_groups as forget_user_groups
 from personalize.engine.users import groups_key as groups_key
 from personalize.engine.users import user_facts
 from personalize.engine.users import user_groups as user_groups
+from personalize.models import Event
 from personalize.preview import Preview
 from personalize.profile import Profile
 from personalize.request_facts import COOKIE_SALT as COOKIE_SALT
@@ -36,6 +37,9 @@ from personalize.request_facts import RequestFacts
 from personalize.tracking.headers import clean_text
 from personalize.tracking.referrer import Source
 from personalize.utils import log_once
+
+#: The longest event name kept: what ``Event.name`` holds.
+MAX_EVENT_NAME = Event._meta.get_field("name").max_length
 
 
 class CurrentVisitor(RequestFacts):
@@ -299,7 +303,7 @@ class CurrentVisitor(RequestFacts):
     def record_event(self, name: str, value=None, properties=None, **fields) -> dict:
         """Record a custom event for this visitor (used by :func:`personalize.track`)."""
         ctx = self.ctx
-        name = clean_text(name, 64)
+        name = clean_text(name, MAX_EVENT_NAME)
         numeric = float(value) if value is not None else None
         ctx.profile.record_event(name, numeric, ctx.timestamp)
         intent_engine.apply_event_signals(ctx, name)

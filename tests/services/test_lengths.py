@@ -1,9 +1,11 @@
 """Stored strings are cut to the length of their column, read from the model field."""
 
+import importlib.util
 import uuid
 
 import pytest
 
+from personalize import request_facts, visitor
 from personalize.middleware import referrer_for_storage
 from personalize.models import Event, Slot, Visitor
 from personalize.services.ingest import ingest
@@ -62,3 +64,22 @@ def test_an_email_address_longer_than_its_column_is_refused():
     address = f"{local}@{'b' * 63}.{'c' * 63}.{'d' * 63}.com"  # 260 characters
     with pytest.raises(ValueError, match=f"at most {longest(Visitor, 'email')} characters"):
         clean_email(address)
+
+
+@pytest.mark.parametrize(
+    ("module", "constant", "field"),
+    [(request_facts, "MAX_PATH", "path"), (visitor, "MAX_EVENT_NAME", "name")],
+)
+def test_request_lengths_are_read_from_the_event_columns(monkeypatch, module, constant, field):
+    assert getattr(module, constant) == longest(Event, field)
+    monkeypatch.setattr(Event._meta.get_field(field), "max_length", 37)
+    spec = importlib.util.find_spec(module.__name__)
+    fresh = importlib.util.module_from_spec(spec)  # a copy: sys.modules keeps the original
+    spec.loader.exec_module(fresh)
+    assert getattr(fresh, constant) == 37
+
+
+def test_a_long_path_and_event_name_are_cut_to_their_columns(rf):
+    current = visitor.CurrentVisitor(rf.get("/" + "p" * 2000))
+    assert len(current.path) == longest(Event, "path")
+    assert len(current.record_event("n" * 300)["name"]) == longest(Event, "name")
