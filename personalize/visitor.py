@@ -217,7 +217,12 @@ class CurrentVisitor(RequestFacts):
         return active[0] if active else None
 
     def has_intent(self, slug: str) -> bool:
-        return slug in self.active_intents
+        self.used = True
+        try:
+            return self.ctx.has_intent(slug)
+        except Exception:
+            log_once("intents", "personalize: intent scoring failed.", exc_info=True)
+            return False
 
     @property
     def interests(self) -> dict[str, float]:
