@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from personalize.engine.evaluate import evaluate_segment, traced_rule
 from personalize.engine.intent import contributions
+from personalize.models.segment import NO_RULES
 
 
 def explain_segment(ctx, slug: str) -> dict:
@@ -17,14 +18,15 @@ def explain_segment(ctx, slug: str) -> dict:
             "why": "static segment: membership comes from its last rebuild",
         }
     member = evaluate_segment(ctx, slug)  # first, so the rules below read its traces
-    return {
+    explanation = {
         "segment": slug,
         "member": member,
         "match": segment.match,
-        "rules": [
-            {"rule": rule.describe(), "matched": traced_rule(rule, ctx)} for rule in segment.rules
-        ],
+        "rules": [{"rule": str(rule), "matched": traced_rule(rule, ctx)} for rule in segment.rules],
     }
+    if not segment.rules:
+        explanation["why"] = str(NO_RULES)
+    return explanation
 
 
 def explain_intent(ctx, slug: str) -> dict:

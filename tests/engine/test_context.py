@@ -93,3 +93,11 @@ def test_explanations_report_the_traces_of_the_evaluation(monkeypatch):
     assert [rule["matched"] for rule in explanation["rules"]] == [True, False]
     assert evaluations == [first.pk, second.pk]  # the first rule is not evaluated again
     assert ctx.rule_traces == {first.pk: True, second.pk: False}
+
+
+def test_explaining_a_segment_without_rules_says_so():
+    SegmentFactory(slug="empty")
+    explanation = explain_segment(ctx_for(), "empty")
+    assert explanation["member"] is False
+    assert explanation["rules"] == []
+    assert explanation["why"] == "No rules: nobody matches."
