@@ -127,11 +127,6 @@ class Context:
         param = get_setting("SITE_SEARCH_PARAM")
         return (self.query.get(param, "") if param else "") or self.profile.site_search
 
-    @property
-    def search_term(self) -> str:
-        """The search engine term of this visit, else the site's own search."""
-        return self.source.term or self.site_search
-
     # -- segments and intents ------------------------------------------------------------
     def in_segment(self, slug: str) -> bool:
         from personalize.engine.evaluate import evaluate_segment

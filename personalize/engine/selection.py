@@ -26,10 +26,6 @@ class Decision:
     def variant_slug(self) -> str:
         return self.variant.slug if self.variant is not None else DEFAULT
 
-    @property
-    def is_personalized(self) -> bool:
-        return self.variant is not None and not self.variant.is_default
-
 
 def targeting_matches(ctx, variant) -> tuple[bool, str]:
     reasons = []
