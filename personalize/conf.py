@@ -173,5 +173,24 @@ def cookie_secure() -> bool:
     return bool(value)
 
 
+def cookie_options() -> dict[str, Any]:
+    """Attributes of every cookie the app sets (the visitor and the consent cookie), as
+    keyword arguments of ``HttpResponse.set_cookie``: one place for secure, SameSite, domain,
+    path, lifetime and HttpOnly (scripts never need to read them)."""
+    return {
+        "max_age": get_setting("COOKIE_AGE"),
+        "domain": get_setting("COOKIE_DOMAIN"),
+        "path": get_setting("COOKIE_PATH"),
+        "secure": cookie_secure(),
+        "httponly": True,
+        "samesite": get_setting("COOKIE_SAMESITE"),
+    }
+
+
+def is_excluded(path: str) -> bool:
+    """Whether ``path`` is under ``PERSONALIZE_EXCLUDED_PATHS``: never tracked or personalized."""
+    return any(path.startswith(prefix) for prefix in get_setting("EXCLUDED_PATHS"))
+
+
 def time_zone_name() -> str:
     return get_setting("TIME_ZONE") or settings.TIME_ZONE or "UTC"

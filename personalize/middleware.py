@@ -1,8 +1,8 @@
 """``PersonalizeMiddleware``: gives every request a lazy ``request.visitor``.
 
 On the way in it only attaches the visitor object; nothing is parsed or read until something
-asks. On the way out it records a tracked page view, saves the profile if it changed, hands the
-events to the sink, sets the visitor cookie and makes personalized responses private to the
+asks. On the way out it records a tracked page view, hands the events to the sink, saves the
+profile if it changed, sets the visitor cookie and makes personalized responses private to the
 browser. Any failure in that work is logged once and the response goes out untouched.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from personalize.conf import cookie_secure, get_setting
+from personalize.conf import cookie_options, get_setting, is_excluded
 from personalize.shared_page import SharedPageVisitor
 from personalize.utils import log_once
 from personalize.visitor import COOKIE_SALT, CurrentVisitor
@@ -32,7 +32,7 @@ class PersonalizeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not get_setting("ENABLED") or self._excluded(request.path_info):
+        if not get_setting("ENABLED") or is_excluded(request.path_info):
             return self.get_response(request)
         request.visitor = CurrentVisitor(request)
         response = self.get_response(request)
@@ -52,21 +52,22 @@ class PersonalizeMiddleware:
             visitor.page_view_enabled = False
         return None
 
-    @staticmethod
-    def _excluded(path: str) -> bool:
-        return any(path.startswith(prefix) for prefix in get_setting("EXCLUDED_PATHS"))
-
     def finish(self, request, visitor: CurrentVisitor, response) -> None:
         is_page = (
             visitor.is_page_request
             and 200 <= response.status_code < 300
             and response.get("Content-Type", "").startswith("text/html")
         )
-        if visitor.tracking and (is_page or visitor.explicit) and not visitor.loaded:
+        pending = is_page or bool(visitor.events) or visitor.explicit
+        if visitor.tracking and pending and not visitor.loaded:
             visitor.ctx  # noqa: B018 - loading records the page view
         stored = visitor.loaded and visitor.tracking and not visitor.failed
-        if stored and (is_page or visitor.explicit):
-            self.persist(request, visitor, is_page)
+        if stored and pending:
+            events = visitor.events
+            if is_page and visitor.page_recorded:
+                page_view = page_view_event(visitor, referrer_for_storage(visitor.referrer))
+                events = [page_view, *events, *impression_events(visitor)]
+            persist(visitor, events)
         if stored and visitor.set_cookie:
             self.set_visitor_cookie(response, visitor.cookie_value)
         if visitor.used or visitor.set_cookie:
@@ -75,41 +76,46 @@ class PersonalizeMiddleware:
             if visitor.preview is not None:
                 patch_cache_control(response, no_store=True)
 
-    def persist(self, request, visitor: CurrentVisitor, is_page: bool) -> None:
-        from personalize.sinks import get_sink
-        from personalize.store import get_store
-
-        profile = visitor.profile
-        events = list(visitor.events)
-        if is_page and visitor.page_recorded:
-            events.insert(0, page_view_event(visitor, _referrer_for_storage(request)))
-            events.extend(impression_events(visitor))
-        now = int(visitor.now.timestamp())
-        facts = visitor.visitor_facts()
-        sync = visitor.explicit or now - profile.synced >= get_setting("PROFILE_SYNC_INTERVAL")
-        if sync:
-            profile.synced = now
-            profile.compact()
-            facts["profile"] = profile.to_dict()
-        if profile.dirty or sync:
-            get_store().save(profile)
-        if events or sync:
-            get_sink().emit({"visitor": facts, "events": events})
-
     @staticmethod
     def set_visitor_cookie(response, value: str) -> None:
         """``value``: the visitor id, with ":u" when linked by an unverified claim."""
         response.set_signed_cookie(
-            get_setting("COOKIE_NAME"),
-            value,
-            salt=COOKIE_SALT,
-            max_age=get_setting("COOKIE_AGE"),
-            domain=get_setting("COOKIE_DOMAIN"),
-            path=get_setting("COOKIE_PATH"),
-            secure=cookie_secure(),
-            httponly=True,
-            samesite=get_setting("COOKIE_SAMESITE"),
+            get_setting("COOKIE_NAME"), value, salt=COOKIE_SALT, **cookie_options()
         )
+
+
+def persist(visitor: CurrentVisitor, events: list[dict], *, deliver: bool = False) -> None:
+    """Hand ``events`` and the visitor's facts to the event sink, then save the profile if
+    it changed. The visitor's pending batch (``visitor.events``) is then handed over.
+
+    The profile is copied to the database (``Visitor.profile``) with the batch when the last
+    copy is older than ``PERSONALIZE_PROFILE_SYNC_INTERVAL``, or at once when ``identify()`` or
+    ``track()`` asked for it (``visitor.explicit``); events alone never force a copy, and a
+    profile that did not change is not written. With ``deliver`` (the event intake, whose
+    client can send the batch again) the sink takes the batch now or raises
+    :class:`~personalize.sinks.SinkUnavailable`, and then nothing is saved.
+    """
+    from personalize.sinks import get_sink
+    from personalize.store import get_store
+
+    profile = visitor.profile
+    now = int(visitor.now.timestamp())
+    sync = visitor.explicit or now - profile.synced >= get_setting("PROFILE_SYNC_INTERVAL")
+    if events or sync:
+        facts = visitor.visitor_facts()
+        if sync:
+            profile.synced = now
+            profile.compact()
+            facts["profile"] = profile.to_dict()
+        batch = {"visitor": facts, "events": list(events)}
+        if deliver:
+            get_sink().deliver(batch)
+        else:
+            get_sink().emit(batch)
+    if profile.dirty or sync:
+        get_store().save(profile)
+    visitor.events = []
+    visitor.explicit = False
 
 
 def page_view_event(visitor: CurrentVisitor, referrer: str) -> dict:
@@ -132,11 +138,9 @@ def impression_events(visitor: CurrentVisitor) -> list[dict]:
 
 
 def referrer_for_storage(referrer: str) -> str:
-    """A referrer without its query string or fragment (they can carry personal data)."""
-    return referrer.split("?", 1)[0].split("#", 1)[0][:500]
+    """A cleaned referrer as events store it: without its query string or fragment (they can
+    carry personal data), cut to the length of ``Event.referrer``."""
+    from personalize.models import Event
 
-
-def _referrer_for_storage(request) -> str:
-    from personalize.tracking.headers import meta_text
-
-    return referrer_for_storage(meta_text(request.META, "HTTP_REFERER", 2000))
+    longest = Event._meta.get_field("referrer").max_length
+    return referrer.split("?", 1)[0].split("#", 1)[0][:longest]

@@ -17,7 +17,15 @@ from personalize.preview import Preview
 from personalize.tracking import consent
 from personalize.tracking.devices import Device, detect_device, is_bot, is_prefetch
 from personalize.tracking.geo import Geo, resolve_geo
-from personalize.tracking.headers import clean_query, clean_text, meta_text, parse_accept_language
+from personalize.tracking.headers import (
+    clean_query,
+    clean_referrer,
+    clean_text,
+    meta_text,
+    parse_accept_language,
+    raw_header,
+    wsgi_text,
+)
 from personalize.tracking.referrer import Source, classify
 from personalize.utils import log_once
 
@@ -65,9 +73,14 @@ class RequestFacts:
         return parse_accept_language(meta_text(self._meta, "HTTP_ACCEPT_LANGUAGE", 500))
 
     @cached_property
+    def referrer(self) -> str:
+        """The ``Referer`` header, cut and cleaned by ``clean_referrer``."""
+        return clean_referrer(wsgi_text(raw_header(self._meta, "HTTP_REFERER")))
+
+    @cached_property
     def request_source(self) -> Source:
         """How this request arrived (referrer, UTM, click ids)."""
-        return self._classify(meta_text(self._meta, "HTTP_REFERER", 2000), self.query)
+        return self._classify(self.referrer, self.query)
 
     def _classify(self, referrer: str, query: dict[str, str]) -> Source:
         try:

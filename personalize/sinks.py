@@ -1,7 +1,10 @@
 """Event sinks: where tracked events go. Chosen with ``PERSONALIZE_EVENT_SINK``.
 
-A sink receives one *batch* per request (see :mod:`personalize.services.ingest`) and must never
-raise into the request: a sink that cannot store a batch logs once and counts the loss.
+A sink receives one *batch* per request (see :mod:`personalize.services.ingest`). Pages hand it
+over with :meth:`EventSink.emit`, which never raises into the request: a sink that cannot store
+a batch logs once and counts the loss. The event intake, whose client can send a batch again,
+uses :meth:`EventSink.deliver` instead, which raises :class:`SinkUnavailable` rather than lose
+or set aside a batch it cannot take now.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ class SinkStats:
         self.counts: dict[str, int] = {}
 
     def add(self, name: str, amount: int = 1) -> None:
+        if not amount:
+            return
         with self._lock:
             self.counts[name] = self.counts.get(name, 0) + amount
 
@@ -37,8 +42,24 @@ class SinkStats:
             self.counts.clear()
 
 
+class SinkUnavailable(Exception):
+    """The sink cannot take a batch now; the batch was neither stored nor kept.
+
+    ``retry_after``: seconds after which trying again makes sense.
+    """
+
+    def __init__(self, message: str, retry_after: float = 5.0):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class EventSink:
-    """Base class: subclasses implement :meth:`emit`."""
+    """Base class: subclasses implement :meth:`emit`, and :meth:`deliver` when they can tell
+    that a batch was not taken."""
+
+    #: Whether batches are written to the database within :meth:`emit` itself, so that a
+    #: request that reads stored events runs its query where it writes anyway.
+    writes_in_request = False
 
     def __init__(self):
         self.stats = SinkStats()
@@ -46,25 +67,51 @@ class EventSink:
     def emit(self, batch: dict) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def deliver(self, batch: dict) -> None:
+        """Store or queue ``batch`` now, or raise :class:`SinkUnavailable` (nothing kept).
+
+        For callers that can ask their client to send the batch again. This default, for
+        sinks that cannot tell, is :meth:`emit`.
+        """
+        self.emit(batch)
+
+
+def events_in(batch) -> int:
+    """How many events ``batch`` carries (0 for anything that is not a batch)."""
+    events = batch.get("events") if isinstance(batch, dict) else None
+    return len(events) if isinstance(events, list | tuple) else 0
+
 
 class DatabaseSink(EventSink):
-    """Writes each batch to the database inside the request (the embedded default)."""
+    """Writes each batch to the database inside the request (the embedded default).
+
+    :attr:`stats` counts what the ingest reports for each batch:
+
+    ``stored``      events written
+    ``duplicates``  events already stored (the same idempotency key)
+    ``skipped``     malformed events, and events of an erased visitor
+    ``dropped``     events of a batch that could not be written (the database failed)
+    """
+
+    writes_in_request = True
 
     def emit(self, batch: dict) -> None:
+        try:
+            self.deliver(batch)
+        except SinkUnavailable:
+            self.stats.add("dropped", events_in(batch))
+
+    def deliver(self, batch: dict) -> None:
         from personalize.services.ingest import ingest
 
-        count = len(batch.get("events") or ())
         try:
-            ingest([batch], deduplicate=False)
-        except Exception:
-            self.stats.add("dropped", count)
-            log_once(
-                "sink-db",
-                "personalize: events could not be stored; they are dropped.",
-                exc_info=True,
-            )
-        else:
-            self.stats.add("stored", count)
+            result = ingest([batch], deduplicate=False)
+        except Exception as exc:
+            log_once("sink-db", "personalize: events could not be stored.", exc_info=True)
+            raise SinkUnavailable("the database cannot store events now") from exc
+        self.stats.add("stored", result.events)
+        self.stats.add("duplicates", result.duplicates)
+        self.stats.add("skipped", result.skipped)
 
 
 def compact(batch):
@@ -97,8 +144,10 @@ class BufferedSink(EventSink):
     ``fallback``  events put in the in-process queue
     ``resent``    events of the in-process queue accepted by Redis later
     ``dropped``   events lost: list full, in-process queue full, or no Redis configured
+    ``refused``   events :meth:`deliver` refused (its caller's client sends them again)
 
-    :meth:`emit` never raises.
+    :meth:`emit` never raises. :meth:`deliver` sends to Redis or raises: it neither waits for
+    an open circuit breaker nor uses the in-process queue.
     """
 
     #: Batches of the in-process queue sent along with each new batch once Redis is back.
@@ -143,7 +192,7 @@ class BufferedSink(EventSink):
 
     # -- sending ------------------------------------------------------------------------
     def emit(self, batch: dict) -> None:
-        count = len(batch.get("events") or ()) if isinstance(batch, dict) else 0
+        count = events_in(batch)
         try:
             payload = json.dumps(compact(batch), separators=(",", ":"), default=str)
         except (TypeError, ValueError):
@@ -153,6 +202,35 @@ class BufferedSink(EventSink):
             self._send((payload, count))
         except Exception:
             self._drop(count, "sink-buffer-error", "unexpected error in the buffered sink")
+
+    def deliver(self, batch: dict) -> None:
+        from personalize import buffer
+
+        count = events_in(batch)
+        interval = float(get_setting("BUFFER_RETRY_INTERVAL"))
+        try:
+            payload = json.dumps(compact(batch), separators=(",", ":"), default=str)
+        except (TypeError, ValueError):
+            raise self._refuse(count, "a batch could not be serialized", interval) from None
+        client = buffer.get_client()
+        if client is None:
+            raise self._refuse(count, "no Redis URL is configured for the buffer", interval)
+        if not self.breaker.allow(interval):
+            raise self._refuse(count, "the event buffer (Redis) is unreachable", interval)
+        try:
+            accepted = self._push(client, [payload])
+        except Exception:
+            self._failed(interval)
+            raise self._refuse(count, "the event buffer (Redis) is unreachable", interval) from None
+        self.breaker.success()
+        if not accepted:
+            raise self._refuse(count, "the Redis list is full", interval)
+        self.stats.add("buffered", count)
+
+    def _refuse(self, count: int, why: str, interval: float) -> SinkUnavailable:
+        self.stats.add("refused", count)
+        log_once(("sink-refused", why), "personalize: buffered events refused: %s.", why)
+        return SinkUnavailable(why, interval)
 
     def flush_pending(self) -> int:
         """Send the in-process queue now (e.g. at shutdown); returns batches still waiting."""
@@ -177,26 +255,10 @@ class BufferedSink(EventSink):
         items = resend + ([item] if item is not None else [])
         if not items:
             return False
-        keys = buffer.Keys()
         try:
-            accepted = int(
-                buffer.run(
-                    client,
-                    buffer.PUSH,
-                    [keys.list, keys.dropped],
-                    [int(get_setting("BUFFER_MAX_LENGTH"))] + [payload for payload, _ in items],
-                )
-            )
+            accepted = self._push(client, [payload for payload, _ in items])
         except Exception:
-            self.breaker.failure(interval)
-            log_once(
-                "sink-redis-down",
-                "personalize: the event buffer (Redis) is unreachable; events wait in memory "
-                "and Redis is retried every %ss.",
-                interval,
-                level=logging.WARNING,
-                exc_info=True,
-            )
+            self._failed(interval)
             self._keep(resend, front=True)
             if item is not None:
                 self._keep([item])
@@ -209,6 +271,25 @@ class BufferedSink(EventSink):
         if refused:
             self._drop(refused, "sink-buffer-full", "the Redis list is full")
         return True
+
+    def _push(self, client, payloads: list[str]) -> int:
+        """Append ``payloads`` to the Redis list in one round trip; how many it took."""
+        from personalize import buffer
+
+        keys = buffer.Keys()
+        limit = int(get_setting("BUFFER_MAX_LENGTH"))
+        return int(buffer.run(client, buffer.PUSH, [keys.list, keys.dropped], [limit, *payloads]))
+
+    def _failed(self, interval: float) -> None:
+        self.breaker.failure(interval)
+        log_once(
+            "sink-redis-down",
+            "personalize: the event buffer (Redis) is unreachable; events wait in memory "
+            "and Redis is retried every %ss.",
+            interval,
+            level=logging.WARNING,
+            exc_info=True,
+        )
 
 
 @functools.cache

@@ -49,12 +49,14 @@ class CurrentVisitor(RequestFacts):
         self._load_failed = False
         self.is_new = False
         self.used = False
+        # identify() or track() ran: the profile reaches the database with this request's
+        # batch, whatever PERSONALIZE_PROFILE_SYNC_INTERVAL says (see middleware.persist).
         self.explicit = False
         self.page_recorded = False
         self.new_visit = False
         self.set_cookie = False
         self.decisions: dict[str, Decision] = {}
-        self.events: list[dict] = []
+        self.events: list[dict] = []  # this request's batch, handed to the sink at the end
         self._topics_added: set[str] = set()
         self._event_seq = 0
 
@@ -272,10 +274,11 @@ class CurrentVisitor(RequestFacts):
             )
             decision = Decision(slot_key, reason="error: default content")
         self.decisions[slot_key] = decision
-        if ctx_snapshot_lacks(self._ctx, slot_key):
-            from personalize.services.slots import register_slot
+        snapshot = self._ctx.snapshot if self._ctx is not None else None
+        if snapshot is not None:  # (definitions that could not be loaded tell nothing)
+            from personalize.services.slots import register_unknown_slot
 
-            register_slot(slot_key)
+            register_unknown_slot(slot_key, snapshot=snapshot)
         return decision
 
     def explain(self, slot_key: str) -> dict:
@@ -357,12 +360,13 @@ class CurrentVisitor(RequestFacts):
         headless front-end): the rules see ``path`` and ``query`` as the current page and
         ``referrer`` as where the visit came from; ``count`` records a page view of it (before
         anything is decided, as for a page rendered on the server). Call it before anything
-        reads the visitor; ``path`` and ``query`` must already be cleaned.
+        reads the visitor; ``path``, ``query`` and ``referrer`` must already be cleaned.
         """
         if self.loaded:
             raise RuntimeError("view_page() must be called before the visitor is loaded.")
         self.path = path
         self.query = query
+        self.referrer = referrer
         self.request_source = self._classify(referrer, query)
         self.is_page_request = count
 
@@ -372,10 +376,6 @@ def source_for_profile(source: Source) -> dict:
     data = source.as_dict()
     data.pop("click_ids", None)
     return data
-
-
-def ctx_snapshot_lacks(ctx, slot_key: str) -> bool:
-    return ctx is not None and ctx.snapshot is not None and slot_key not in ctx.snapshot.slots
 
 
 __all__ = ["CurrentVisitor", "Preview"]

@@ -12,6 +12,7 @@ from personalize.admin.preview import preview_link
 from personalize.admin.segment_actions import export_csv, export_json, rebuild_now
 from personalize.models import Rule, Segment
 from personalize.models.segment import NO_RULES
+from personalize.services import export
 
 
 class RuleForm(forms.ModelForm):
@@ -58,6 +59,10 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_rule_relations()
+
+    def has_export_permission(self, request) -> bool:
+        """May take member lists out of the site (the export actions)."""
+        return request.user.has_perm(export.EXPORT_PERMISSION)
 
     @admin.display(description=_("rules"))
     def rules_in_words(self, obj):

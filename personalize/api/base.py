@@ -15,7 +15,7 @@ from personalize.api.parsers import JSONBodyParser, PlainTextJSONParser
 from personalize.api.permissions import ModelPermissions, SameOrigin
 from personalize.api.throttling import AddressRateThrottle, VisitorRateThrottle
 from personalize.conf import get_setting
-from personalize.middleware import PAGE_VIEW_ATTRIBUTE
+from personalize.decorators import no_page_view
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -45,9 +45,7 @@ class APIBase:
 
     @classmethod
     def as_view(cls, *args, **initkwargs):
-        view = super().as_view(*args, **initkwargs)
-        setattr(view, PAGE_VIEW_ATTRIBUTE, False)  # API calls are not page views
-        return view
+        return no_page_view(super().as_view(*args, **initkwargs))  # API calls are not pages
 
     def get_exception_handler(self):
         return exception_handler

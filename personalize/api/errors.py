@@ -5,6 +5,8 @@
     {"error": "invalid", "detail": "Some fields are invalid.", "fields": {"slug": ["..."]}}
     {"error": "unknown_slots", "detail": "No slot has these keys: hero.", "unknown": ["hero"]}
     {"error": "throttled", "detail": "Too many requests; retry in 12 seconds.", "retry_after": 12}
+
+A ``retry_after`` member (seconds) comes with a ``Retry-After`` header.
 """
 
 from __future__ import annotations
@@ -105,9 +107,9 @@ def exception_handler(exc, context):
         body["error"] = codes if isinstance(codes, str) else exc.default_code
         body["detail"] = _message(exc.detail)
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        wait = max(1, int(exc.wait + 0.999))
-        headers["Retry-After"] = str(wait)
-        body["retry_after"] = wait
+        body["retry_after"] = max(1, int(exc.wait + 0.999))
     body.update(getattr(exc, "extra", {}))
+    if "retry_after" in body:
+        headers["Retry-After"] = str(body["retry_after"])
     set_rollback()
     return Response(body, status=exc.status_code, headers=headers)

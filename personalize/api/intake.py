@@ -1,78 +1,109 @@
 """Recording a batch of events sent by a page, through ``request.visitor`` and its sink.
 
-The events join the visitor's one batch for the request, which the middleware hands to the
-event sink like any page's events (see :mod:`personalize.services.ingest`): the same counters,
-the same idempotency keys, the same handling of erased and merged visitors.
+The events are recorded like any page's events (see :mod:`personalize.services.ingest`): the
+same counters, the same idempotency keys, the same handling of erased and merged visitors. The
+batch is handed to the sink before the answer, with :meth:`~personalize.sinks.EventSink.deliver`:
+when the sink cannot take it now, the answer is 503 with ``Retry-After`` and the event ids this
+request claimed are released, so that the client's retry is accepted. A batch is never reported
+as accepted unless the sink took it.
 
-A client event id becomes the event's idempotency key, namespaced by the visitor (a keyed
-hash of both), so a client can neither collide with another visitor's events nor guess
-their keys. Ids are claimed in the cache first (concurrent duplicates) and checked against
-stored events (late retries); either way a duplicate is counted, not stored.
+A client event id becomes the event's idempotency key, namespaced by the visitor (an HMAC of
+both keyed by ``SECRET_KEY``), so a client can neither collide with another visitor's events
+nor guess their keys, and the client's own string is never stored. Ids are claimed in the
+cache (concurrent duplicates, retries within a day). With a sink that writes inside the
+request (the database sink) they are also looked up among stored events (late retries); a
+buffered sink's drain skips stored keys itself, so the request runs no query. Either way a
+duplicate is stored once.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 from django.core.cache import caches
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
-from personalize.api.pages import Page, clean_path
-from personalize.api.permissions import origin_allowed
+from personalize.api.errors import APIError
+from personalize.api.pages import clean_path
+from personalize.api.permissions import origin_allowed, origin_of
 from personalize.conf import get_setting
-from personalize.middleware import page_view_event, referrer_for_storage
+from personalize.middleware import page_view_event, persist, referrer_for_storage
 from personalize.models import Event
+from personalize.sinks import SinkUnavailable, get_sink
 from personalize.utils import log_once
 
 CLAIM_TTL = 24 * 60 * 60
+KEY_SALT = "personalize.api.event-id"
 
 
 @dataclass
 class IntakeResult:
     accepted: int = 0
     duplicates: int = 0
+    claimed: list[str] = field(default_factory=list)  # released if the sink refuses the batch
 
 
 def idempotency_key(visitor_id: str, client_id: str) -> str:
-    digest = hashlib.blake2b(
-        f"{visitor_id}\x1f{client_id}".encode(), digest_size=24, person=b"personalize-evt"
-    )
-    return "c" + digest.hexdigest()
+    """The stored key of a client event id: an HMAC (``salted_hmac``, keyed by ``SECRET_KEY``)
+    of the visitor id and the client's id, 64 hex digits. The client's string is never stored,
+    and nobody without the secret can compute another visitor's keys."""
+    message = f"{visitor_id}\x1f{client_id}"  # ids cannot hold \x1f: no two pairs collide
+    return salted_hmac(KEY_SALT, message, algorithm="sha256").hexdigest()
 
 
-def _claim(keys: list[str]) -> set[str]:
-    """The keys seen before (claimed in the cache or already stored)."""
+def _claim_key(key: str) -> str:
+    return f"personalize:event-id:{key}"
+
+
+def _claim(keys: list[str], *, stored: bool = True) -> tuple[set[str], list[str]]:
+    """(keys seen before, keys this call claimed) of ``keys``; ``stored=False``: keys that
+    cannot be stored yet (a new visitor's)."""
     if not keys:
-        return set()
+        return set(), []
     seen = set()
+    claimed = []
     cache = caches[get_setting("CACHE_ALIAS")]
     try:
         for key in keys:
-            if not cache.add(f"personalize:event-id:{key}", 1, CLAIM_TTL):
+            if cache.add(_claim_key(key), 1, CLAIM_TTL):
+                claimed.append(key)
+            else:
                 seen.add(key)
     except Exception:
         log_once("event-claim", "personalize: cannot claim event ids in the cache.", exc_info=True)
     rest = [key for key in keys if key not in seen]
-    if rest:
+    if rest and stored and get_sink().writes_in_request:
         seen.update(
             Event.objects.filter(idempotency_key__in=rest).values_list("idempotency_key", flat=True)
         )
-    return seen
+    return seen, claimed
+
+
+def _release(keys: list[str]) -> None:
+    """Give up claims, so that the same events sent again are not taken for duplicates."""
+    if not keys:
+        return
+    try:
+        caches[get_setting("CACHE_ALIAS")].delete_many([_claim_key(key) for key in keys])
+    except Exception:
+        log_once(
+            "event-release", "personalize: cannot release event ids in the cache.", exc_info=True
+        )
 
 
 def referer_path(request) -> str:
     """The path of the page that sent a request (its Referer), when it is this site's."""
     referer = request.META.get("HTTP_REFERER", "")
-    try:
-        parts = urlsplit(referer)
-    except ValueError:
-        return ""
-    if not parts.scheme or not origin_allowed(f"{parts.scheme}://{parts.netloc}", request):
+    origin = origin_of(referer)
+    if not origin or not origin_allowed(origin, request):
         return ""
     try:
-        return clean_path(parts.path or "/")[0]
+        return clean_path(urlsplit(referer).path or "/")[0]
     except ValidationError:
         return ""
 
@@ -86,7 +117,7 @@ def record_events(request, visitor, events: list[dict]) -> IntakeResult:
         for index, event in enumerate(events):
             if event.get("id"):
                 keys[index] = idempotency_key(namespace, event["id"])
-    seen = _claim(list(dict.fromkeys(keys.values())))
+    seen, result.claimed = _claim(list(dict.fromkeys(keys.values())))
 
     fresh: list[tuple[int, dict]] = []
     batch_ids = set()
@@ -100,19 +131,25 @@ def record_events(request, visitor, events: list[dict]) -> IntakeResult:
         fresh.append((index, event))
 
     page_event = next((event for _i, event in fresh if event["name"] == Event.PAGE_VIEW), None)
-    if page_event is not None:
-        page = Page(page_event["path"], page_event.get("query", {}), page_event.get("referrer", ""))
-        # (excluded paths were refused by the serializer)
-        visitor.view_page(page.path, page.query, page.referrer, count=True)
+    if page_event is not None:  # (excluded paths were refused by the serializer)
+        visitor.view_page(
+            page_event["path"],
+            page_event.get("query", {}),
+            page_event.get("referrer", ""),
+            count=True,
+        )
     default_path = page_event["path"] if page_event is not None else referer_path(request)
 
     visitor.ctx  # noqa: B018 - loads the profile; a reported page view is recorded first
-    if not namespace:  # a new visitor: its ids are fresh, keys only need to exist
+    if visitor.failed:  # no profile, no definitions: nothing could be stored
+        _refuse(visitor, result, SinkUnavailable("the visitor cannot be loaded"))
+    if not namespace:  # a new visitor: nothing was seen, the keys are claimed for retries
         keys = {
             index: idempotency_key(visitor.id, event["id"])
             for index, event in fresh
             if event.get("id")
         }
+        _seen, result.claimed = _claim(list(keys.values()), stored=False)
     for index, event in fresh:
         name = event["name"]
         fields = {"path": event.get("path", default_path)}
@@ -121,7 +158,7 @@ def record_events(request, visitor, events: list[dict]) -> IntakeResult:
         if name == Event.PAGE_VIEW:
             if not visitor.page_recorded:  # recording it failed (and was logged)
                 continue
-            data = page_view_event(visitor, referrer_for_storage(event.get("referrer", "")))
+            data = page_view_event(visitor, referrer_for_storage(visitor.referrer))
             data.update(fields)
             visitor.events.append(data)
         elif name == Event.IMPRESSION:
@@ -142,5 +179,22 @@ def record_events(request, visitor, events: list[dict]) -> IntakeResult:
             )
         result.accepted += 1
     if result.accepted:
-        visitor.explicit = True  # the middleware persists the batch
+        try:
+            persist(visitor, visitor.events, deliver=True)
+        except SinkUnavailable as exc:
+            _refuse(visitor, result, exc)
     return result
+
+
+def _refuse(visitor, result: IntakeResult, exc: SinkUnavailable) -> NoReturn:
+    """Keep nothing of this request, release its claims, and answer 503 with Retry-After."""
+    _release(result.claimed)
+    visitor.events = []  # the middleware must not emit what the client will send again
+    visitor.explicit = False
+    wait = max(1, math.ceil(exc.retry_after))
+    raise APIError(
+        503,
+        "unavailable",
+        _("Events cannot be stored right now; send them again in %(n)d seconds.") % {"n": wait},
+        retry_after=wait,
+    )

@@ -9,33 +9,18 @@ it as the current page.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
-from personalize.conf import get_setting
-from personalize.tracking.headers import clean_query, clean_text
+from personalize.tracking.headers import clean_query
 from personalize.visitor import MAX_PATH
 
 MAX_RAW_PATH = 2000
-MAX_REFERRER = 2000
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\\]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-@dataclass(frozen=True)
-class Page:
-    path: str
-    query: dict[str, str] = field(default_factory=dict)
-    referrer: str = ""
-
-    @property
-    def excluded(self) -> bool:
-        """Under ``PERSONALIZE_EXCLUDED_PATHS``: never tracked."""
-        return any(self.path.startswith(prefix) for prefix in get_setting("EXCLUDED_PATHS"))
 
 
 def clean_path(raw, name: str = "path") -> tuple[str, dict[str, str]]:
@@ -62,15 +47,3 @@ def clean_path(raw, name: str = "path") -> tuple[str, dict[str, str]]:
             {name: [_("The path is too long or holds control characters once decoded.")]}
         )
     return path, clean_query(QueryDict(query)) if query else {}
-
-
-def clean_referrer(raw) -> str:
-    """Where the visitor came from (``document.referrer``): text, bounded, or ""."""
-    if not isinstance(raw, str):
-        return ""
-    return clean_text(raw, MAX_REFERRER)
-
-
-def parse_page(path, referrer="", name: str = "path") -> Page:
-    clean, query = clean_path(path, name)
-    return Page(clean, query, clean_referrer(referrer))

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
 
+from personalize.services.export import EXPORT_PERMISSION
+
 #: ``Sec-Fetch-Site`` values of requests made by this site's own pages (or typed by the user).
 ALLOWED_FETCH_SITES = frozenset({"same-origin", "same-site", "none"})
 
@@ -44,7 +46,8 @@ def origin_allowed(origin: str, request) -> bool:
     return False
 
 
-def _origin_of(url: str) -> str:
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of an absolute URL (a ``Referer``), or "" when it has none."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -85,7 +88,7 @@ class SameOrigin(BasePermission):
             return False
         if request.method in SAFE_METHODS:
             return True
-        referrer_origin = _origin_of(meta.get("HTTP_REFERER", ""))
+        referrer_origin = origin_of(meta.get("HTTP_REFERER", ""))
         if referrer_origin and origin_allowed(referrer_origin, request):
             return True
         self.message = _("This request must come from a page of this site (send an Origin header).")
@@ -118,7 +121,7 @@ class HasPermission(BasePermission):
 class CanExportSegment(HasPermission):
     """``personalize.export_segment``: may download the member lists of static segments."""
 
-    permission = "personalize.export_segment"
+    permission = EXPORT_PERMISSION
     message = _("Exporting segment members needs the “Can export segment members” permission.")
 
 

@@ -3,7 +3,8 @@
 Each limit is a fixed-window counter in the personalize cache (``cache.add`` + ``cache.incr``,
 atomic on Redis and Memcached), so concurrent requests are counted exactly. A limit is a
 ``"<n>/<period>"`` string (``s``, ``min``, ``h``, ``day``): ``PERSONALIZE_API_RATE_PER_VISITOR``
-and ``PERSONALIZE_API_RATE_PER_ADDRESS``, read at each request; ``None`` disables one.
+and ``PERSONALIZE_API_RATE_PER_ADDRESS``, read at call time; ``None`` disables one. A value
+that is not a rate is logged once and replaced by the default.
 
 The address is never stored: the counter's key holds a keyed hash of it (IPv6 addresses are
 counted per /64 network, which one client usually owns whole). Behind a proxy, set
@@ -21,7 +22,7 @@ from django.core.cache import caches
 from django.utils.crypto import salted_hmac
 from rest_framework.throttling import BaseThrottle
 
-from personalize.conf import get_setting
+from personalize.conf import DEFAULTS, PREFIX, get_parsed_setting, get_setting
 from personalize.tracking.geo import client_ip
 from personalize.utils import log_once
 
@@ -41,6 +42,30 @@ def parse_rate(rate) -> tuple[int, int] | None:
     return int(count), PERIODS[period[0]]
 
 
+def configured_rate(name: str) -> tuple[int, int] | None:
+    """The rate of setting ``name``, parsed once per settings change.
+
+    A value that is not a rate must not fail every API request: it is logged once and the
+    default applies (system check ``personalize.E020`` reports it too).
+    """
+
+    def build(value):
+        try:
+            return parse_rate(value)
+        except ValueError as exc:
+            log_once(
+                ("throttle-rate", name),
+                "personalize: %s%s is not a rate (%s); using the default %r.",
+                PREFIX,
+                name,
+                exc,
+                DEFAULTS[name],
+            )
+            return parse_rate(DEFAULTS[name])
+
+    return get_parsed_setting(name, build)
+
+
 class WindowThrottle(BaseThrottle):
     """A fixed-window request counter; subclasses say whose requests it counts."""
 
@@ -52,7 +77,7 @@ class WindowThrottle(BaseThrottle):
 
     def allow_request(self, request, view) -> bool:
         self.retry_after = None
-        rate = parse_rate(get_setting(self.setting))
+        rate = configured_rate(self.setting)
         if rate is None:
             return True
         ident = self.get_ident(request)

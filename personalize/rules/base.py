@@ -41,9 +41,10 @@ def prefetch_relations(rules) -> None:
         names = [
             field.name
             for field in model._meta.concrete_fields
-            if field.many_to_one and field.name != "polymorphic_ctype"
+            if field.many_to_one and field.name not in ("segment", "polymorphic_ctype")
         ]
-        models.prefetch_related_objects(group, *names)
+        if names:
+            models.prefetch_related_objects(group, *names)
 
 
 class Rule(PolymorphicModel):

@@ -174,17 +174,21 @@ class UserRule(Rule):
     def to_q(self, now):
         """Through ``Visitor.user``; an inactive account counts as logged out, as it does on
         the site (see :func:`personalize.engine.users.facts_for_user`)."""
-        active = models.Q(user__is_active=True)
-        if self.condition == self.Condition.STAFF:
-            return active & models.Q(user__is_staff=True)
-        if self.condition == self.Condition.SUPERUSER:
-            return active & models.Q(user__is_superuser=True)
-        if self.condition == self.Condition.GROUP:
-            from django.contrib.auth import get_user_model
+        from django.contrib.auth import get_user_model
 
-            members = get_user_model().objects.filter(groups__name__in=split_list(self.groups))
-            return active & models.Q(user__in=members.values("pk"))
-        return active
+        users = get_user_model()
+        if any(field.name == "is_active" for field in users._meta.concrete_fields):
+            account = models.Q(user__is_active=True)
+        else:
+            account = models.Q(user__isnull=False)
+        if self.condition == self.Condition.STAFF:
+            return account & models.Q(user__is_staff=True)
+        if self.condition == self.Condition.SUPERUSER:
+            return account & models.Q(user__is_superuser=True)
+        if self.condition == self.Condition.GROUP:
+            members = users.objects.filter(groups__name__in=split_list(self.groups))
+            return account & models.Q(user__in=members.values("pk"))
+        return account
 
     def describe_condition(self) -> str:
         if self.condition == self.Condition.GROUP:

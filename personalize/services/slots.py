@@ -18,7 +18,7 @@ def register_slot(key: str) -> None:
     """Create the Slot row for ``key`` once per process, so editors can find it in the admin."""
     from personalize.models import Slot
 
-    key = slugify(key)[:100]
+    key = slugify(key)[: Slot._meta.get_field("key").max_length]
     if not key:
         return
     with _lock:
@@ -37,20 +37,22 @@ def register_slot(key: str) -> None:
         )
 
 
-def register_unknown_slot(key: str) -> None:
-    """Register ``key`` unless the current definitions already have it (no query when warm).
+def register_unknown_slot(key: str, snapshot=None) -> None:
+    """Register ``key`` unless the definitions already have it (no query when warm).
 
-    For slots decided elsewhere than ``request.visitor.decide`` (client-side slots, pages
-    served from a shared cache), so the decision endpoint and editors know them too.
+    ``snapshot``: the definitions the caller decided with (None: the current ones). Every
+    place that decides a slot calls this, so editors and the decision endpoint know the slots
+    templates use.
     """
-    from personalize.engine.snapshot import get_snapshot
+    if snapshot is None:
+        from personalize.engine.snapshot import get_snapshot
 
-    try:
-        known = key in get_snapshot().slots
-    except Exception:
-        log_once("slot-check", "personalize: cannot read the defined slots.", exc_info=True)
-        return
-    if not known:
+        try:
+            snapshot = get_snapshot()
+        except Exception:
+            log_once("slot-check", "personalize: cannot read the defined slots.", exc_info=True)
+            return
+    if key not in snapshot.slots:
         register_slot(key)
 
 

@@ -14,7 +14,7 @@ location, referrer, current page), but no cookie, profile or event is stored.
 
 from __future__ import annotations
 
-from personalize.conf import cookie_secure, get_setting
+from personalize.conf import cookie_options, get_setting
 
 GRANTED = "granted"
 DENIED = "denied"
@@ -61,10 +61,5 @@ def set_consent(response, granted: bool) -> None:
         get_setting("CONSENT_COOKIE_NAME"),
         GRANTED if granted else DENIED,
         salt=CONSENT_SALT,
-        max_age=get_setting("COOKIE_AGE"),
-        domain=get_setting("COOKIE_DOMAIN"),
-        path=get_setting("COOKIE_PATH"),
-        secure=cookie_secure(),
-        httponly=True,
-        samesite=get_setting("COOKIE_SAMESITE"),
+        **cookie_options(),
     )

@@ -13,6 +13,8 @@ MAX_QUERY_PARAMS = 50
 MAX_QUERY_KEY = 100
 MAX_QUERY_VALUE = 500
 MAX_LANGUAGES = 10
+#: Longest referrer read, from the ``Referer`` header or sent by the script.
+MAX_REFERRER = 2000
 
 
 def clean_text(value, limit: int) -> str:
@@ -25,6 +27,16 @@ def clean_text(value, limit: int) -> str:
     # Look at a bounded prefix only: the rest would be cut anyway.
     value = _UNSAFE.sub("", value[: limit * 2 + 16])
     return value.strip()[:limit]
+
+
+def clean_referrer(value) -> str:
+    """Where a visit came from (the ``Referer`` header, or ``document.referrer`` sent by the
+    script): printable text cut to :data:`MAX_REFERRER` characters, "" for anything else.
+
+    Over-long values are cut, never refused: the host and the start of the query (a search
+    term) are what classification reads, and events store less still (no query string).
+    """
+    return clean_text(value, MAX_REFERRER)
 
 
 def wsgi_text(value: str) -> str:

@@ -1,6 +1,8 @@
 """Admin screens an editor uses: segments with inline rules, slots, variants, visitors."""
 
 import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission, User
 from django.contrib.contenttypes.models import ContentType
 
 from personalize.models import (
@@ -8,6 +10,7 @@ from personalize.models import (
     DayOfWeekRule,
     DeviceRule,
     Event,
+    Membership,
     OSRule,
     Segment,
     SegmentRule,
@@ -15,6 +18,8 @@ from personalize.models import (
     Variant,
     Visitor,
 )
+from personalize.services import privacy
+from personalize.store import get_store, profile_key
 from tests.factories import SegmentFactory, SlotFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -189,20 +194,81 @@ def test_preview_links_open_the_site_as_a_segment(admin_client):
     assert "?personalize_preview=segment%3Agolfers" in page
 
 
-def test_visitors_and_events_are_read_only_but_can_be_erased(admin_client, browser):
+def test_visitors_and_events_are_read_only(admin_client, browser):
     browser.get("/t/slot/")
     visitor = Visitor.objects.get()
     assert admin_client.get("/admin/personalize/visitor/add/").status_code == 403
     assert admin_client.get(f"/admin/personalize/visitor/{visitor.pk}/change/").status_code == 200
     assert admin_client.get("/admin/personalize/event/").status_code == 200
-    response = admin_client.post(
-        "/admin/personalize/visitor/",
-        {"action": "erase", "_selected_action": [str(visitor.pk)]},
-        follow=True,
-    )
-    assert "Erased 1 visitor" in response.content.decode()
+    actions = admin_client.get("/admin/personalize/visitor/").context["action_form"]
+    assert [name for name, _label in actions.fields["action"].choices if name] == [
+        "delete_selected"
+    ]
+
+
+def visitor_with_everything(browser, email):
+    """A visitor with events, a static membership, a merged profile and a cached profile."""
+    visitor = Visitor.objects.get(pk=browser.get("/t/slot/").wsgi_request.visitor.id)
+    Visitor.objects.filter(pk=visitor.pk).update(email=email)
+    merged = Visitor.objects.create(merged_into=visitor)
+    Event.objects.create(visitor=merged, name="purchase")
+    segment = SegmentFactory(slug=f"list-{visitor.pk.hex[:6]}", kind="static")
+    Membership.objects.create(segment=segment, visitor=visitor)
+    assert get_store().cache.get(profile_key(visitor.pk.hex)) is not None
+    return visitor.pk, merged.pk
+
+
+def assert_erased(*ids):
+    for pk in ids:
+        assert privacy.is_erased(pk)
+        assert not Visitor.objects.filter(pk=pk).exists()
+        assert not Event.objects.filter(visitor_id=pk).exists()
+        assert not Membership.objects.filter(visitor_id=pk).exists()
+        assert get_store().cache.get(profile_key(pk.hex)) is None
+
+
+def test_deleting_a_visitor_in_the_admin_erases_it(admin_client, browser):
+    pk, merged = visitor_with_everything(browser, "jeff@example.com")
+    url = f"/admin/personalize/visitor/{pk}/delete/"
+    page = admin_client.get(url).content.decode()
+    assert "Cannot delete" not in page
+    assert "Events: 3" in page  # page view, impression, and the merged profile's purchase
+    assert "Visitors: 2" in page
+    response = admin_client.post(url, {"post": "yes"})
+    assert response.status_code == 302
+    assert_erased(pk, merged)
+    logged = LogEntry.objects.get()
+    assert logged.object_repr == f"erased visitor {privacy.id_hash(pk)[:12]}"
+    assert "jeff" not in logged.object_repr
+    assert logged.object_id is None
+
+
+def test_delete_selected_erases_every_selected_visitor(admin_client, browser):
+    first = visitor_with_everything(browser, "jeff@example.com")
+    second = visitor_with_everything(browser.__class__(), "ann@example.com")
+    selected = {"action": "delete_selected", "_selected_action": [str(first[0]), str(second[0])]}
+    page = admin_client.post("/admin/personalize/visitor/", selected).content.decode()
+    assert "Visitors: 4" in page
+    assert "Memberships: 2" in page
+    response = admin_client.post("/admin/personalize/visitor/", {**selected, "post": "yes"})
+    assert response.status_code == 302
+    assert_erased(*first, *second)
     assert not Visitor.objects.exists()
-    assert not Event.objects.exists()
+    assert LogEntry.objects.count() == 2
+    assert not LogEntry.objects.filter(object_repr__contains="@").exists()
+
+
+def test_erasing_in_the_admin_needs_only_the_visitor_permissions(client, browser):
+    pk, merged = visitor_with_everything(browser, "jeff@example.com")
+    staff = User.objects.create_user("editor", password="pw", is_staff=True)
+    staff.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_visitor", "delete_visitor"])
+    )
+    client.force_login(staff)
+    url = f"/admin/personalize/visitor/{pk}/delete/"
+    assert "Cannot delete" not in client.get(url).content.decode()
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert_erased(pk, merged)
 
 
 def test_every_admin_changelist_and_add_page_renders(admin_client):

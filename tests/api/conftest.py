@@ -96,3 +96,56 @@ def visitor_id(client) -> str | None:
         return None
     salt = signing._cookie_signer_salt("personalize_vid", COOKIE_SALT)
     return signing.get_cookie_signer(salt=salt).unsign(morsel.value)
+
+
+@pytest.fixture
+def memory_sink(settings):
+    """A sink that keeps the batches it is given (``sink.batches``)."""
+    from personalize import sinks
+
+    settings.PERSONALIZE_EVENT_SINK = "tests.scale.helpers.MemorySink"
+    sinks._sink_for.cache_clear()
+    sink = sinks.get_sink()
+    yield sink
+    sinks._sink_for.cache_clear()
+
+
+@pytest.fixture
+def buffered_sink(settings, monkeypatch):
+    """The buffered sink, on the Redis of ``REDIS_URL`` when there is one, else on a stand-in
+    that keeps what is pushed. Returns a function giving the batches pushed so far."""
+    import os
+    import uuid
+
+    from personalize import buffer, sinks
+
+    key = f"personalize-tests-{os.getpid()}-{uuid.uuid4().hex[:8]}:events"
+    settings.PERSONALIZE_EVENT_SINK = "personalize.sinks.BufferedSink"
+    settings.PERSONALIZE_BUFFER_KEY = key
+    url = os.environ.get("REDIS_URL")
+    if url:
+        import redis
+
+        settings.PERSONALIZE_BUFFER_REDIS_URL = url
+        client = redis.Redis.from_url(url, socket_timeout=2)
+        pushed = None
+    else:
+        pushed = []
+
+        def run(client, source, keys, args):
+            pushed.extend(args[1:])
+            return len(args) - 1
+
+        monkeypatch.setattr(buffer, "get_client", lambda worker=False: object())
+        monkeypatch.setattr(buffer, "run", run)
+    sinks._sink_for.cache_clear()
+
+    def batches() -> list[dict]:
+        raw = client.lrange(key, 0, -1) if pushed is None else pushed
+        return [json.loads(item) for item in raw]
+
+    yield batches
+    sinks._sink_for.cache_clear()
+    if pushed is None:
+        client.delete(key, f"{key}:dropped")
+        client.close()

@@ -218,3 +218,23 @@ def test_definitions_unavailable_answer_defaults(demo, browser, monkeypatch):
     response = decide(browser, slots="home-hero,whatever", path="/")
     assert response.status_code == 200
     assert response.json()["slots"]["whatever"]["variant"] == "default"
+
+
+def test_an_over_long_referrer_is_cut_not_refused(demo, browser):
+    referrer = "https://www.google.com/search?q=golf&" + "x" * 3000
+    response = decide(browser, slots="home-hero", path="/", referrer=referrer, track="1")
+    assert response.status_code == 200, response.content
+    view = Event.objects.get(name="page_view")
+    assert (view.referrer, view.medium) == ("https://www.google.com/search", "search")
+
+
+def test_impressions_force_no_profile_copy(demo, browser, memory_sink, settings):
+    decide(browser, slots="home-hero", path="/")
+    assert "profile" in memory_sink.batches[-1]["visitor"]  # a new visitor's first copy
+    decide(browser, slots="home-promo", path="/")
+    batch = memory_sink.batches[-1]
+    assert [event["name"] for event in batch["events"]] == ["impression"]
+    assert "profile" not in batch["visitor"]  # within PERSONALIZE_PROFILE_SYNC_INTERVAL
+    settings.PERSONALIZE_PROFILE_SYNC_INTERVAL = 0
+    decide(browser, slots="home-promo,home-hero", path="/offers/", track="1")
+    assert "profile" in memory_sink.batches[-1]["visitor"]  # the copy is due

@@ -277,3 +277,160 @@ def test_trusted_origins_may_post(demo, settings):
         HTTP_ORIGIN="https://shop.fairway.test",
     )
     assert response.status_code == 202
+
+
+def test_stored_keys_are_hmacs_of_visitor_and_event_id(demo, browser):
+    from django.utils.crypto import salted_hmac
+
+    browser.beacon(URL, {"events": [click("first")]})  # a new visitor
+    browser.beacon(URL, {"events": [click("second")]})  # the same, known by its cookie
+    vid = visitor_id(browser)
+
+    def hmac(event_id):
+        message = f"{vid}\x1f{event_id}"
+        return salted_hmac("personalize.api.event-id", message, algorithm="sha256").hexdigest()
+
+    stored = set(Event.objects.values_list("idempotency_key", flat=True))
+    assert stored == {hmac("first"), hmac("second")}
+    assert all(len(key) == 64 for key in stored)
+
+
+def test_an_over_long_referrer_is_cut_not_refused(demo, browser):
+    referrer = "https://www.google.com/search?q=golf+clubs&" + "x" * 5000
+    page_view = {"id": "p", "name": "page_view", "path": "/deals/", "referrer": referrer}
+    response = browser.beacon(URL, {"events": [page_view]})
+    assert response.status_code == 202, response.content
+    stored = Event.objects.get(name="page_view")
+    assert stored.referrer == "https://www.google.com/search"
+    assert (stored.medium, stored.source) == ("search", "google")
+    path_only = "https://news.example.com/" + "a" * 5000
+    browser.beacon(URL, {"events": [{**page_view, "id": "q", "referrer": path_only}]})
+    longest = Event._meta.get_field("referrer").max_length
+    assert len(Event.objects.get(referrer__startswith="https://news").referrer) == longest
+
+
+def test_reported_page_views_and_impressions_force_no_profile_copy(
+    demo, browser, memory_sink, monkeypatch
+):
+    from personalize.store import ProfileStore
+
+    saves = []
+    save = ProfileStore.save
+    monkeypatch.setattr(
+        ProfileStore,
+        "save",
+        lambda store, profile: saves.append(profile.id) or save(store, profile),
+    )
+    impression = {"name": "impression", "slot": "home-hero", "variant": "default", "path": "/"}
+    browser.beacon(URL, {"events": [{"id": "p1", "name": "page_view", "path": "/"}]})
+    assert "profile" in memory_sink.batches[-1]["visitor"]  # a new visitor's first copy
+    browser.beacon(
+        URL,
+        {
+            "events": [
+                {"id": "p2", "name": "page_view", "path": "/deals/"},
+                {"id": "i1", **impression},
+            ]
+        },
+    )
+    batch = memory_sink.batches[-1]
+    assert [event["name"] for event in batch["events"]] == ["page_view", "impression"]
+    assert "profile" not in batch["visitor"]  # within PERSONALIZE_PROFILE_SYNC_INTERVAL
+    sent, saves[:] = len(memory_sink.batches), []
+    response = browser.beacon(URL, {"events": [{"id": "i2", **impression}]})
+    assert response.json()["duplicates"] == 1  # already seen this visit: nothing changed
+    assert len(memory_sink.batches) == sent
+    assert saves == []
+
+
+def test_a_sink_that_cannot_store_answers_503_and_the_retry_is_accepted(demo, browser, monkeypatch):
+    from django.db import OperationalError
+
+    from personalize.services import ingest
+
+    browser.beacon(URL, {"events": [click("first")]})  # a known visitor: its ids are claimed
+    vid = visitor_id(browser)
+    working = ingest.ingest
+
+    def down(*args, **kwargs):
+        raise OperationalError("the database is down")
+
+    monkeypatch.setattr(ingest, "ingest", down)
+    batch = {"events": [{"id": "p", "name": "page_view", "path": "/deals/"}, click("c")]}
+    response = browser.beacon(URL, batch)
+    assert response.status_code == 503
+    body = response.json()
+    assert body["error"] == "unavailable"
+    assert "send them again in 5 seconds" in body["detail"]
+    assert body["retry_after"] == int(response["Retry-After"]) == 5
+    monkeypatch.setattr(ingest, "ingest", working)
+    retry = browser.beacon(URL, batch)
+    assert retry.status_code == 202
+    assert retry.json() == {"accepted": 2, "duplicates": 0, "tracked": True}
+    assert Event.objects.filter(visitor_id=vid).count() == 3
+    assert Visitor.objects.get(pk=vid).page_views == 1  # the refused attempt counted nothing
+    assert browser.beacon(URL, batch).json()["duplicates"] == 2
+
+
+def test_a_buffer_that_is_down_answers_503_and_keeps_nothing(demo, browser, settings):
+    from django.core.cache import cache
+
+    from personalize import sinks
+    from personalize.api.intake import idempotency_key
+    from tests.scale.helpers import free_port
+
+    browser.beacon(URL, {"events": [click("first")]})  # a known visitor: its ids are claimed
+    vid = visitor_id(browser)
+    settings.PERSONALIZE_EVENT_SINK = "personalize.sinks.BufferedSink"
+    settings.PERSONALIZE_BUFFER_REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
+    settings.PERSONALIZE_BUFFER_RETRY_INTERVAL = 30
+    sinks._sink_for.cache_clear()
+    try:
+        for _attempt in range(2):  # the second one meets the open circuit breaker
+            response = browser.beacon(URL, {"events": [click("c")]})
+            assert response.status_code == 503
+            assert response["Retry-After"] == "30"
+        sink = sinks.get_sink()
+        assert sink.pending == 0  # nothing set aside in memory: the client sends it again
+        assert sink.stats.get("refused") == 2
+        assert sink.stats.get("dropped") == 0
+        assert cache.get(f"personalize:event-id:{idempotency_key(vid, 'c')}") is None
+    finally:
+        sinks._sink_for.cache_clear()
+
+
+def test_a_visitor_that_cannot_be_loaded_answers_503(demo, browser, monkeypatch):
+    from personalize import visitor
+
+    def broken():
+        raise RuntimeError("definitions unavailable")
+
+    monkeypatch.setattr(visitor, "get_snapshot", broken)
+    response = browser.beacon(URL, {"events": [click()]})
+    assert response.status_code == 503
+    assert response.json()["error"] == "unavailable"
+    assert not Event.objects.exists()
+
+
+def test_beacons_run_no_query_with_the_buffered_sink(
+    demo, browser, buffered_sink, django_assert_num_queries
+):
+    from personalize.engine.snapshot import get_snapshot
+
+    get_snapshot()  # definitions in memory, as in a running process
+    page = "/deals/"
+    batch = {
+        "events": [
+            {"id": "p", "name": "page_view", "path": page, "referrer": "https://www.google.com/"},
+            {"id": "i", "name": "impression", "slot": "home-hero", "variant": "deal-hero"},
+            click("c"),
+        ]
+    }
+    with django_assert_num_queries(0):
+        first = browser.beacon(URL, batch)  # a new visitor
+    assert first.json() == {"accepted": 3, "duplicates": 0, "tracked": True}
+    with django_assert_num_queries(0):
+        again = browser.beacon(URL, {"events": [click("d"), click("c")]})  # known by its cookie
+    assert again.json() == {"accepted": 1, "duplicates": 1, "tracked": True}
+    assert [len(batch["events"]) for batch in buffered_sink()] == [3, 1]
+    assert not Event.objects.exists()  # stored by the drain, not by the request

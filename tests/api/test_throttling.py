@@ -89,3 +89,26 @@ def test_parse_rate(rate, parsed):
 def test_parse_rate_refuses_nonsense(rate):
     with pytest.raises(ValueError):
         parse_rate(rate)
+
+
+def test_a_bad_rate_is_logged_once_and_the_default_applies(demo, settings, caplog, monkeypatch):
+    from personalize.conf import DEFAULTS
+
+    settings.PERSONALIZE_API_RATE_PER_VISITOR = None
+    settings.PERSONALIZE_API_RATE_PER_ADDRESS = "lots"
+    monkeypatch.setitem(DEFAULTS, "API_RATE_PER_ADDRESS", "2/min")
+    with caplog.at_level("ERROR", logger="personalize"):
+        statuses = [send(Browser(), n).status_code for n in range(4)]
+    assert statuses == [202, 202, 429, 429]  # the default's limit, no server error
+    messages = [r.getMessage() for r in caplog.records if "API_RATE_PER_ADDRESS" in r.getMessage()]
+    assert messages == [
+        "personalize: PERSONALIZE_API_RATE_PER_ADDRESS is not a rate (a rate looks like "
+        "'120/min' (s, min, h or day); got 'lots'); using the default '2/min'."
+    ]
+
+
+def test_a_bad_rate_is_reported_by_the_system_check(settings):
+    from personalize.api.checks import check_api_settings
+
+    settings.PERSONALIZE_API_RATE_PER_ADDRESS = "lots"
+    assert [error.id for error in check_api_settings()] == ["personalize.E020"]

@@ -155,3 +155,55 @@ def test_self_service_works_when_personalization_is_off(demo, browser, settings)
         "/personalize/api/decisions/", {"slots": "home-hero"}, HTTP_ORIGIN=ORIGIN
     )
     assert response.json()["slots"]["home-hero"]["variant"] == "default"
+
+
+def _browser_of(visitor_pk):
+    """A same-origin browser whose visitor cookie holds ``visitor_pk``."""
+    from django.core import signing
+
+    from personalize.visitor import COOKIE_SALT
+    from tests.api.conftest import Browser
+
+    browser = Browser()
+    salt = signing._cookie_signer_salt("personalize_vid", COOKIE_SALT)
+    browser.cookies["personalize_vid"] = signing.get_cookie_signer(salt=salt).sign(visitor_pk.hex)
+    return browser
+
+
+def test_forget_me_erases_the_profile_this_browser_was_merged_into(demo):
+    """Identified on two browsers, one person: the first browser's id was merged into the
+    profile of the second, which holds the data now. Forgetting from either erases both."""
+    target = Visitor.objects.create(email="jeff@fairway.test", email_verified=True)
+    merged = Visitor.objects.create(merged_into=target)
+    other = Visitor.objects.create(merged_into=target)  # a third browser of the same person
+    unrelated = Visitor.objects.create()
+    for owner in (target, unrelated):
+        Event.objects.create(visitor=owner, name="page_view", path="/")
+    browser = _browser_of(merged.pk)
+    response = browser.delete_same_origin(ME)
+    assert response.status_code == 200
+    assert response.json() == {"erased": True}
+    assert list(Visitor.objects.values_list("pk", flat=True)) == [unrelated.pk]
+    assert list(Event.objects.values_list("visitor_id", flat=True)) == [unrelated.pk]
+    assert ErasedVisitor.objects.count() == 3  # late events of any of the three are dropped
+    assert not Visitor.objects.filter(pk=other.pk).exists()
+
+
+def test_forget_me_erases_the_profiles_merged_into_mine(demo):
+    target = Visitor.objects.create(email="jeff@fairway.test", email_verified=True)
+    merged = Visitor.objects.create(merged_into=target)
+    Event.objects.create(visitor=target, name="page_view", path="/")
+    response = _browser_of(target.pk).delete_same_origin(ME)
+    assert response.json() == {"erased": True}
+    assert not Visitor.objects.filter(pk__in=[target.pk, merged.pk]).exists()
+    assert not Event.objects.exists()
+
+
+def test_forget_me_through_a_merged_id_still_needs_the_owners_login(demo, django_user_model):
+    user = django_user_model.objects.create_user("jeff", "jeff@fairway.test", "pw")
+    target = Visitor.objects.create(user=user)
+    merged = Visitor.objects.create(merged_into=target)
+    response = _browser_of(merged.pk).delete_same_origin(ME)
+    assert response.status_code == 403
+    assert response.json()["error"] == "sign_in_required"
+    assert Visitor.objects.count() == 2

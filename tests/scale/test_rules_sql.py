@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from personalize.engine.evaluate import evaluate_rule
+from personalize.engine.offline import ROW_FIELDS, contexts_for_rows, offline_snapshot
 from personalize.models import (
     DateRangeRule,
     DayOfWeekRule,
@@ -28,13 +29,7 @@ from personalize.models import (
 )
 from personalize.rules.matching import glob_regex, match_text
 from personalize.rules.sql import window_start
-from personalize.services.segments import (
-    ROW_FIELDS,
-    offline_context,
-    offline_snapshot,
-    rule_q,
-    static_memberships,
-)
+from personalize.services.segments import rule_q
 from tests.scale.helpers import stored_visitor
 
 pytestmark = pytest.mark.django_db
@@ -98,14 +93,9 @@ def _parity(rule, population):
     assert condition is not None, f"{rule.describe()} should push down"
     in_sql = set(Visitor.objects.filter(condition).values_list("pk", flat=True))
     rows = list(Visitor.objects.values(*ROW_FIELDS))
-    static = static_memberships([row["pk"] for row in rows])
+    contexts = contexts_for_rows(rows, snapshot=snapshot, now=NOW)
     in_python = {
-        row["pk"]
-        for row in rows
-        if evaluate_rule(
-            rule,
-            offline_context(row, snapshot=snapshot, now=NOW, static=static.get(row["pk"], ())),
-        )
+        row["pk"] for row, ctx in zip(rows, contexts, strict=True) if evaluate_rule(rule, ctx)
     }
     assert in_sql == in_python, rule.describe()
     return in_sql

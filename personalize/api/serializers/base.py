@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import copy
+import re
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.settings import api_settings
+
+#: A slot key, or the slug of a segment or intent, as URLs and query strings give it.
+SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,100}$")
 
 
 class StrictMixin:

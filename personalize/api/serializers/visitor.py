@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from personalize.api.pages import Page, clean_path, clean_referrer
-from personalize.api.serializers.base import StrictMixin
-from personalize.conf import get_setting
+from personalize.api.pages import clean_path
+from personalize.api.serializers.base import SLUG, StrictMixin
+from personalize.conf import get_setting, is_excluded
 from personalize.engine.selection import CONTROL, DEFAULT
 from personalize.exceptions import InvalidEvent
 from personalize.models import Event
@@ -20,8 +18,8 @@ from personalize.services.validation import (
     clean_event_value,
     clean_properties,
 )
+from personalize.tracking.headers import clean_referrer
 
-SLOT_KEY = re.compile(r"^[-a-zA-Z0-9_]{1,100}$")
 CLIENT_EVENT_ID = r"^[A-Za-z0-9_.:-]{1,64}$"
 PAGE_VIEW = Event.PAGE_VIEW
 IMPRESSION = Event.IMPRESSION
@@ -45,13 +43,24 @@ def parse_slot_keys(raw) -> list[str]:
         raise serializers.ValidationError(
             _("At most %(n)d slots per request; got %(got)d.") % {"n": limit, "got": len(keys)}
         )
-    bad = [key for key in keys if not SLOT_KEY.match(key)]
+    bad = [key for key in keys if not SLUG.match(key)]
     if bad:
         raise serializers.ValidationError(
             _("Slot keys are letters, digits, - and _ (100 at most); got %(bad)s.")
             % {"bad": ", ".join(repr(key[:100]) for key in bad[:5])}
         )
     return keys
+
+
+class ReferrerField(serializers.CharField):
+    """``document.referrer``: any length, cut by :func:`clean_referrer` rather than refused
+    (events store it without its query string, cut to the length of ``Event.referrer``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, allow_blank=True, **kwargs)
+
+    def to_internal_value(self, data):
+        return clean_referrer(super().to_internal_value(data))
 
 
 class DecisionQuerySerializer(serializers.Serializer):
@@ -66,11 +75,8 @@ class DecisionQuerySerializer(serializers.Serializer):
         help_text="The page the slots are on, a path of this site with its query string "
         "(e.g. /offers/?utm_medium=email). Rules see it as the current page.",
     )
-    referrer = serializers.CharField(
-        max_length=2000,
-        required=False,
-        allow_blank=True,
-        help_text="Where the visit came from (document.referrer), for acquisition rules.",
+    referrer = ReferrerField(
+        help_text="Where the visit came from (document.referrer), for acquisition rules."
     )
     track = serializers.BooleanField(
         required=False,
@@ -88,7 +94,7 @@ class DecisionQuerySerializer(serializers.Serializer):
         if attrs.get("path"):
             path, query = clean_path(attrs["path"])
             attrs["page_path"], attrs["page_query"] = path, query
-        attrs["referrer"] = clean_referrer(attrs.get("referrer", ""))
+        attrs.setdefault("referrer", "")
         return attrs
 
 
@@ -152,7 +158,7 @@ class ClientEventSerializer(StrictMixin, serializers.Serializer):
     )
     name = serializers.CharField(max_length=64)
     path = serializers.CharField(max_length=2000, required=False)
-    referrer = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    referrer = ReferrerField(help_text="page_view only: where the visit came from.")
     slot = serializers.CharField(max_length=100, required=False)
     variant = serializers.CharField(max_length=100, required=False)
     value = EventValueField(required=False, allow_null=True)
@@ -179,12 +185,10 @@ class ClientEventSerializer(StrictMixin, serializers.Serializer):
             raise serializers.ValidationError({"path": [_("A page view names its path.")]})
         if "path" in attrs:
             attrs["path"], attrs["query"] = clean_path(attrs["path"])
-            if name == PAGE_VIEW and Page(attrs["path"]).excluded:
+            if name == PAGE_VIEW and is_excluded(attrs["path"]):
                 raise serializers.ValidationError(
                     {"path": [_("This path is not tracked (PERSONALIZE_EXCLUDED_PATHS).")]}
                 )
-        if "referrer" in attrs:
-            attrs["referrer"] = clean_referrer(attrs["referrer"])
         if "slot" in attrs or "variant" in attrs:
             self._validate_slot(attrs)
         if "properties" in attrs:

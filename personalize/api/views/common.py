@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse
 
-from personalize.conf import get_setting
+from personalize.conf import cookie_options, get_setting
 from personalize.utils import log_once
 
 #: The JSON body of every error (see :mod:`personalize.api.errors`).
@@ -29,6 +29,7 @@ def error_responses(*codes: int) -> dict:
         413: "Body or batch too large.",
         415: "Unsupported content type.",
         429: "Too many requests (see Retry-After).",
+        503: "Cannot be stored right now: nothing was kept; send it again after Retry-After.",
     }
     return {code: OpenApiResponse(ERROR_SCHEMA, description=words[code]) for code in codes}
 
@@ -65,9 +66,10 @@ def current_snapshot():
 
 
 def forget_visitor_cookie(response) -> None:
+    options = cookie_options()
     response.delete_cookie(
         get_setting("COOKIE_NAME"),
-        path=get_setting("COOKIE_PATH"),
-        domain=get_setting("COOKIE_DOMAIN"),
-        samesite=get_setting("COOKIE_SAMESITE"),
+        path=options["path"],
+        domain=options["domain"],
+        samesite=options["samesite"],
     )

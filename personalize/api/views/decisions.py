@@ -8,9 +8,9 @@ from rest_framework.response import Response
 
 from personalize.api.base import VisitorAPIView
 from personalize.api.errors import APIError
-from personalize.api.pages import Page
 from personalize.api.serializers.visitor import DecisionQuerySerializer, DecisionSerializer
 from personalize.api.views.common import current_snapshot, error_responses, visitor_of
+from personalize.conf import is_excluded
 from personalize.engine.selection import CONTROL, DEFAULT, Decision
 from personalize.middleware import impression_events, page_view_event, referrer_for_storage
 from personalize.rendering import cta_href, render_variant
@@ -133,9 +133,9 @@ class DecisionView(VisitorAPIView):
         visitor = visitor_of(request)
         counted = False
         if "page_path" in data:
-            page = Page(data["page_path"], data["page_query"], data["referrer"])
-            counted = bool(data["track"]) and visitor.tracking and not page.excluded
-            visitor.view_page(page.path, page.query, page.referrer, count=counted)
+            path = data["page_path"]
+            counted = bool(data["track"]) and visitor.tracking and not is_excluded(path)
+            visitor.view_page(path, data["page_query"], data["referrer"], count=counted)
         django_request = request._request
         slots = {key: slot_answer(django_request, visitor, visitor.decide(key)) for key in keys}
         body = {
@@ -144,12 +144,9 @@ class DecisionView(VisitorAPIView):
             "intent": visitor.intent,
             "tracked": bool(visitor.tracking),
         }
-        if visitor.tracking and visitor.loaded:
-            events = []
+        if visitor.tracking and visitor.loaded:  # the middleware hands these to the sink
             if counted and visitor.page_recorded:
-                events.append(page_view_event(visitor, referrer_for_storage(data["referrer"])))
-            events.extend(impression_events(visitor))
-            if events:
-                visitor.events.extend(events)
-                visitor.explicit = True  # the middleware persists the batch
+                referrer = referrer_for_storage(visitor.referrer)
+                visitor.events.append(page_view_event(visitor, referrer))
+            visitor.events.extend(impression_events(visitor))
         return Response(body)

@@ -26,12 +26,14 @@ class EventIntakeView(VisitorAPIView):
             'sends) holding `{"events": [...]}`, at most `PERSONALIZE_API_MAX_BATCH` events and '
             "`PERSONALIZE_API_MAX_BODY_BYTES` bytes. An event with an `id` already received is "
             "counted as a duplicate and not stored again. A visitor who is not tracked (no "
-            "consent) gets 202 with `tracked: false`: nothing is stored."
+            "consent) gets 202 with `tracked: false`: nothing is stored. 202 means the event "
+            "sink took the batch; when it cannot now, the answer is 503 with Retry-After and "
+            "nothing was kept: send the batch again."
         ),
         request=EventBatchSerializer,
         responses={
             202: EventBatchResultSerializer,
-            **error_responses(400, 403, 413, 415, 429),
+            **error_responses(400, 403, 413, 415, 429, 503),
         },
         examples=[
             OpenApiExample(

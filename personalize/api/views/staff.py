@@ -10,6 +10,7 @@ from rest_framework import exceptions, viewsets
 from rest_framework.pagination import PageNumberPagination
 
 from personalize.api.base import StaffAPIMixin
+from personalize.api.serializers.base import SLUG
 from personalize.api.serializers.definitions import (
     IntentSerializer,
     SegmentSerializer,
@@ -19,7 +20,6 @@ from personalize.api.serializers.definitions import (
 from personalize.api.views.common import error_responses
 from personalize.models import Intent, Segment, Slot, Variant
 
-SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,100}$")
 ID = re.compile(r"^[0-9]{1,18}$")
 ERRORS = error_responses(400, 401, 403, 404, 409, 413, 415)
 

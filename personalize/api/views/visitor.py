@@ -124,8 +124,10 @@ class VisitorView(VisitorAPIView):
         summary="Forget me",
         description=(
             "Erases everything stored about the current visitor (profile, events, memberships; "
-            "a tombstone keeps late events out) and deletes the visitor cookie. Same-origin "
-            "only. The consent choice cookie is kept: it holds no identifier."
+            "a tombstone keeps late events out) and deletes the visitor cookie. A visitor "
+            "merged with others (identified on several devices) is one person: the profile "
+            "they were merged into and every profile merged into it are erased together. "
+            "Same-origin only. The consent choice cookie is kept: it holds no identifier."
         ),
         request=None,
         responses={200: ErasureResultSerializer, **error_responses(403, 429)},
@@ -135,8 +137,13 @@ class VisitorView(VisitorAPIView):
 
         visitor = visitor_of(request)
         visitor_id = visitor.cookie_id
-        check_self_service(request, visitor, stored_visitor(visitor_id))
-        erased = bool(erase_visitor(visitor_id)) if visitor_id else False
+        row = stored_visitor(visitor_id)
+        check_self_service(request, visitor, row)
+        erased = False
+        if visitor_id:
+            # Once merged, this browser's data lives in the profile it was merged into: erase
+            # that one, and with it every profile merged into it (this browser's included).
+            erased = erase_visitor(row.pk if row is not None else visitor_id)
         response = Response({"erased": erased})
         stop_tracking(visitor, response)
         return response
