@@ -77,20 +77,10 @@ def prepare_rules(rules, snapshot) -> list:
     prepared against ``snapshot`` (its segment and intent slugs; None outside a snapshot). A rule
     that cannot be prepared is logged once and kept: it will not match.
     """
-    from django.db.models import prefetch_related_objects
+    from personalize.rules.base import prefetch_relations
 
     loaded = list(rules.order_by("sort_order", "pk"))
-    by_type = defaultdict(list)
-    for rule in loaded:
-        by_type[type(rule)].append(rule)
-    for rule_type, instances in by_type.items():
-        related = [
-            field.name
-            for field in rule_type._meta.concrete_fields
-            if field.many_to_one and field.name not in ("segment", "polymorphic_ctype")
-        ]
-        if related:
-            prefetch_related_objects(instances, *related)
+    prefetch_relations(loaded)
     for rule in loaded:
         try:
             rule.prepare_for(snapshot)

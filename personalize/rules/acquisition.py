@@ -202,6 +202,13 @@ class QueryParamRule(Rule):
     def evaluate_condition(self, ctx) -> bool:
         return match_text(self.operator, ctx.query.get(self.parameter), self.value)
 
+    def to_q(self, now):
+        """Nobody: the query string is a fact of the current request, and stored visitors have
+        no current request (offline, the Python evaluation sees no parameter either)."""
+        from personalize.rules.sql import NOBODY
+
+        return NOBODY
+
     def describe_condition(self) -> str:
         return f"the page's ?{self.parameter} parameter {describe_text(self.operator, self.value)}"
 

@@ -19,6 +19,8 @@ Callers use :meth:`~Rule.evaluate` (``negate`` applied) and :meth:`~Rule.describ
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from polymorphic.models import PolymorphicModel
@@ -26,6 +28,23 @@ from polymorphic.models import PolymorphicModel
 from personalize.models.segment import Segment
 
 _UNPREPARED = object()
+
+
+def prefetch_relations(rules) -> None:
+    """Load the objects ``rules`` refer to (another segment, an intent, whatever a third-party
+    rule type points at) with one query per rule type and relation, not one per rule, so that
+    describing many rules costs a fixed number of queries."""
+    by_type = defaultdict(list)
+    for rule in rules:
+        by_type[type(rule)].append(rule)
+    for model, group in by_type.items():
+        names = [
+            field.name
+            for field in model._meta.concrete_fields
+            if field.many_to_one and field.name not in ("segment", "polymorphic_ctype")
+        ]
+        if names:
+            models.prefetch_related_objects(group, *names)
 
 
 class Rule(PolymorphicModel):

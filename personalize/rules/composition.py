@@ -128,10 +128,9 @@ class IntentRule(Rule):
             return False
         if self.condition == self.Condition.SCORE:
             return compare_number(self.operator, ctx.intent_scores().get(slug, 0.0), self.score)
-        active = ctx.active_intents()
         if self.condition == self.Condition.STRONGEST:
-            return bool(active) and active[0] == slug
-        return slug in active
+            return ctx.active_intents()[:1] == [slug]
+        return ctx.has_intent(slug)
 
     def describe_condition(self) -> str:
         try:

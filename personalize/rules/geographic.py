@@ -69,6 +69,8 @@ class LocationRule(Rule):
 
     def to_q(self, now):
         """The visitor's last known place, as stored on its row."""
+        from personalize.rules.sql import EVERYONE
+
         condition = models.Q()
         countries = [code.upper() for code in split_list(self.countries)]
         if countries:
@@ -80,7 +82,7 @@ class LocationRule(Rule):
                 for name in names:
                     any_name |= models.Q(**{f"{field}__iexact": name})
                 condition &= any_name
-        return condition
+        return condition or EVERYONE  # nothing to compare (a half-filled rule): anywhere
 
     def describe_condition(self) -> str:
         parts = []

@@ -13,14 +13,14 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 MAX_PATTERN = 200
 MAX_SUBJECT = 500
 MAX_LIST_ITEMS = 100
 
-#: A topic of interest: a short lowercase word ("golf", "beginner", "short-game").
-TOPIC_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+MAX_TOPIC = 64
 
 #: Text that reads as a number: "34", " 3.5 ", "-.5", "1e3". Python's ``re`` and PostgreSQL
 #: read it alike, so static segments select numeric text in SQL exactly as rules read it
@@ -62,6 +62,16 @@ _NUMBER_WORDS = {
 # A group that is itself repeated and contains a repeat: (a+)+, (a*)*, (a|aa)+ ... the classic
 # shapes of catastrophic backtracking.
 _NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]")
+
+
+@functools.lru_cache(maxsize=1024)
+def topic_slug(text) -> str:
+    """The topic of interest ``text`` names, as stored, counted and compared everywhere
+    (``{% interest %}``, topic mappings, ``InterestRule``): lowercase words joined by hyphens,
+    "Short Game!" → "short-game". "" when nothing usable is left or the result is longer than
+    :data:`MAX_TOPIC` characters: not a topic."""
+    slug = slugify(str(text), allow_unicode=True)
+    return slug if len(slug) <= MAX_TOPIC else ""
 
 
 def split_list(value: str) -> list[str]:

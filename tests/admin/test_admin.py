@@ -276,3 +276,37 @@ def test_every_admin_changelist_and_add_page_renders(admin_client):
         assert admin_client.get(f"/admin/personalize/{model}/").status_code == 200, model
     for model in ("segment", "slot", "variant", "intent", "topicmapping"):
         assert admin_client.get(f"/admin/personalize/{model}/add/").status_code == 200, model
+
+
+def test_the_segment_list_shows_rules_in_words_at_a_fixed_cost(admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils.html import escape
+
+    from personalize.models import Intent, IntentRule
+
+    intent = Intent.objects.create(slug="deals", name="Deals")
+    target = SegmentFactory(slug="target", name="Target")
+
+    def add_segments(count):
+        for _ in range(count):
+            segment = SegmentFactory()
+            SegmentRule.objects.create(segment=segment, other_segment=target)
+            IntentRule.objects.create(segment=segment, intent=intent)
+            UTMRule.objects.create(segment=segment, parameter="utm_medium", value="email")
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            response = admin_client.get("/admin/personalize/segment/")
+        assert response.status_code == 200
+        return len(captured), response.content.decode()
+
+    add_segments(2)
+    queries()  # warm: sessions, content types
+    few, _html = queries()
+    add_segments(20)
+    many, html = queries()
+    assert many == few
+    assert html.count(escape('Is a member of segment "Target"')) == 22
+    assert html.count(escape('Has the intent "Deals"')) == 22
+    assert "No rules: nobody matches." in html  # the target segment itself

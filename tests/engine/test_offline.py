@@ -73,7 +73,7 @@ def test_an_unknown_device_stays_unknown_offline(db):
     visitor = Visitor.objects.create(device_type="", browser="", os="")
     for ctx in offline_contexts(visitor):
         assert ctx.device.type == ""
-        assert not DeviceRule(device_types=["desktop"]).test(ctx)
+        assert not DeviceRule(device_types=["desktop"]).evaluate(ctx)
     mobile = Visitor.objects.create(device_type="mobile", browser="Safari", os="iOS")
     for ctx in offline_contexts(mobile):
         assert (ctx.device.type, ctx.device.browser, ctx.device.os) == ("mobile", "Safari", "iOS")
@@ -96,13 +96,13 @@ def test_sql_and_both_offline_builders_agree(accounts, rule):
     in_database = set(Visitor.objects.filter(rule.to_q(NOW)).values_list("pk", flat=True))
     rows = list(Visitor.objects.values(*ROW_FIELDS))
     from_rows = contexts_for_rows(rows, snapshot=get_snapshot(), now=NOW)
-    assert {row["pk"] for row, ctx in zip(rows, from_rows, strict=True) if rule.test(ctx)} == (
+    assert {row["pk"] for row, ctx in zip(rows, from_rows, strict=True) if rule.evaluate(ctx)} == (
         in_database
     )
     from_instances = {
         visitor.pk
         for visitor in Visitor.objects.select_related("user")
-        if rule.test(context_for_visitor(visitor, now=NOW))
+        if rule.evaluate(context_for_visitor(visitor, now=NOW))
     }
     assert from_instances == in_database
     assert 0 < len(in_database) < len(rows)

@@ -112,7 +112,7 @@ def test_a_rule_that_cannot_be_prepared_is_logged_and_kept(composed, monkeypatch
     def broken(self, snapshot):
         raise ValueError("cannot prepare")
 
-    monkeypatch.setattr(DeviceRule, "prepare", broken)
+    monkeypatch.setattr(DeviceRule, "prepare_for", broken)
     rules = snapshot.prepare_rules(composed.rules.all(), get_snapshot())
     assert len(rules) == 3
     assert "(DeviceRule) of segment" in caplog.text

@@ -195,3 +195,41 @@ def test_a_rule_added_with_all_its_defaults_is_kept(admin_client):
     response = segment_admin_post(admin_client, segment, defaults)
     assert response.status_code == 302
     assert [type(rule) for rule in segment.rules.all()] == [VisitCountRule, RecencyRule]
+
+
+def _segments_with_rules_of_every_relation(count):
+    from personalize.models import Intent
+    from personalize.rules import DeviceRule, IntentRule, SegmentRule, UTMRule
+
+    intent = Intent.objects.create(slug=f"deals-{count}", name="Deals")
+    target = Segment.objects.create(name=f"Target {count}", slug=f"target-{count}")
+    for index in range(count):
+        segment = Segment.objects.create(name=f"S{count}-{index}", slug=f"s{count}-{index}")
+        SegmentRule.objects.create(segment=segment, other_segment=target)
+        IntentRule.objects.create(segment=segment, intent=intent)
+        UTMRule.objects.create(segment=segment, parameter="utm_medium", value="email")
+        DeviceRule.objects.create(segment=segment, device_types=["mobile"])
+
+
+@pytest.mark.django_db
+def test_listing_segments_with_their_rules_in_words_costs_a_fixed_number_of_queries(
+    django_assert_num_queries,
+):
+    _segments_with_rules_of_every_relation(1)
+    list(Segment.objects.prefetch_rule_relations())  # warm: rule content types are cached
+    # segments, rules, one query per rule type (4), other segments, intents
+    for count in (2, 12):
+        _segments_with_rules_of_every_relation(count)
+        with django_assert_num_queries(8):
+            described = {
+                segment.slug: segment.describe_rules()
+                for segment in Segment.objects.prefetch_rule_relations()
+            }
+    assert described["s12-0"] == [
+        'Is a member of segment "Target 12"',
+        'Has the intent "Deals"',
+        'Campaign parameter utm_medium is "email"',
+        "Uses a mobile device",
+    ]
+    assert described["target-2"] == []
+    assert Segment.objects.get(slug="target-2").describe() == "No rules: nobody matches."

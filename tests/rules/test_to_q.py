@@ -14,12 +14,17 @@ from personalize.engine.offline import context_for_visitor
 from personalize.models import Visitor
 from personalize.rules import (
     BrowserRule,
+    DateRangeRule,
+    DayOfWeekRule,
     DeviceRule,
+    LandingPageRule,
     LanguageRule,
     LocationRule,
     OSRule,
+    QueryParamRule,
     RecencyRule,
     SampleRule,
+    TimeOfDayRule,
     TraitRule,
     UserRule,
     VisitCountRule,
@@ -119,6 +124,58 @@ def test_to_q_agrees_with_python(visitors, rule):
     assert negated == {visitor.pk for visitor in visitors} - in_python
 
 
+# -- rules that read only the request or the clock: everyone or nobody -----------------------
+# NOW is Wednesday 2025-06-11 12:00 UTC: 13:00 in London, Thursday 00:00 in Auckland.
+# Each case: the rule, whether it selects everyone, and whether its negation does.
+CONSTANT_RULES = [
+    (TimeOfDayRule(start=dt.time(11), end=dt.time(13), time_zone="UTC"), True, False),
+    (TimeOfDayRule(start=dt.time(13), end=dt.time(14), time_zone="Europe/London"), True, False),
+    (TimeOfDayRule(start=dt.time(22), end=dt.time(2), time_zone="Europe/London"), False, True),
+    (DayOfWeekRule(days=["wed"], time_zone="UTC"), True, False),
+    (DayOfWeekRule(days=["thu"], time_zone="Pacific/Auckland"), True, False),
+    (DayOfWeekRule(days=["sat", "sun"], time_zone="UTC"), False, True),
+    (DateRangeRule(start_date=dt.date(2025, 6, 1), end_date=dt.date(2025, 6, 30)), True, False),
+    (DateRangeRule(end_date=dt.date(2025, 6, 10), time_zone="UTC"), False, True),
+    (  # the start is included
+        DateRangeRule(
+            start_date=dt.date(2025, 6, 11), start_time=dt.time(13), time_zone="Europe/London"
+        ),
+        True,
+        False,
+    ),
+    # an unusable time zone: nobody, negated or not
+    (TimeOfDayRule(start=dt.time(0), end=dt.time(23), time_zone="Nowhere/Land"), False, False),
+    # nothing to compare (a half-filled rule): anywhere
+    (LocationRule(), True, False),
+    # offline there is no current request, hence no query string
+    (QueryParamRule(parameter="q", operator="exists"), False, True),
+    (QueryParamRule(parameter="sort", operator="equals", value="price"), False, True),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "everyone", "negated_everyone"),
+    CONSTANT_RULES,
+    ids=[case[0].describe() for case in CONSTANT_RULES],
+)
+def test_rules_of_the_request_or_the_clock_select_everyone_or_nobody(
+    visitors, rule, everyone, negated_everyone
+):
+    all_pks = {visitor.pk for visitor in visitors}
+    for negate, expected in ((False, everyone), (True, negated_everyone)):
+        rule.negate = negate
+        q = rule.to_q(NOW)  # the condition itself: negate is applied to the Q, as rule_q does
+        in_database = set(Visitor.objects.filter(~q if negate else q).values_list("pk", flat=True))
+        in_python = {
+            visitor.pk
+            for visitor in Visitor.objects.select_related("user")
+            if rule.evaluate(context_for_visitor(visitor, now=NOW))
+        }
+        assert in_database == in_python
+        assert in_python == (all_pks if expected else set())
+    rule.negate = False
+
+
 @pytest.mark.parametrize(
     "rule",
     [
@@ -127,6 +184,7 @@ def test_to_q_agrees_with_python(visitors, rule):
         TraitRule(key="company", operator="regex", value="golf"),
         RecencyRule(days=7),
         SampleRule(percentage=10),
+        LandingPageRule(path="/guide/"),
     ],
     ids=lambda rule: type(rule).__name__,
 )
