@@ -29,6 +29,7 @@ from personalize.engine.users import user_facts
 from personalize.engine.users import user_groups as user_groups
 from personalize.models import Event
 from personalize.preview import Preview
+from personalize.profile import MAX_PATH as PROFILE_PATH
 from personalize.profile import Profile
 from personalize.request_facts import COOKIE_SALT as COOKIE_SALT
 from personalize.request_facts import MAX_PATH as MAX_PATH
@@ -163,7 +164,7 @@ class CurrentVisitor(RequestFacts):
             profile.source = source_for_profile(
                 source if campaign or not source.is_internal else Source()
             )
-            profile.landing = self.path[:200]
+            profile.landing = self.path[:PROFILE_PATH]
             if profile.visit_count == 1:
                 profile.first_source = profile.source
                 profile.first_landing = profile.landing

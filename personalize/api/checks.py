@@ -11,7 +11,7 @@ from django.utils.module_loading import import_string
 
 from personalize.api.throttling import parse_rate
 from personalize.conf import PREFIX, get_setting
-from personalize.services.validation import EVENT_NAME
+from personalize.services.validation import is_event_name, max_event_name
 
 LIMITS = ("API_MAX_BODY_BYTES", "API_MAX_BATCH", "API_MAX_SLOTS", "API_EXPORT_MAX_PAGE_SIZE")
 SPECTACULAR_SCHEMA = "drf_spectacular.openapi.AutoSchema"
@@ -43,12 +43,12 @@ def check_api_settings(app_configs=None, **kwargs):
     if names is not None and (
         isinstance(names, str)
         or not hasattr(names, "__iter__")
-        or not all(isinstance(n, str) and EVENT_NAME.match(n) for n in names)
+        or not all(is_event_name(n) for n in names)
     ):
         errors.append(
             checks.Error(
                 f"{PREFIX}API_EVENT_NAMES must be None or a list of event names.",
-                hint="Event names are 1-64 letters, digits, '_', '-', '.' or ':'.",
+                hint=f"Event names are 1-{max_event_name()} letters, digits, '_', '-', '.' or ':'.",
                 id="personalize.E022",
             )
         )

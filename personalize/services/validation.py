@@ -8,6 +8,7 @@ is wrong. Everything is bounded: number of keys, length of text, total size.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import re
@@ -24,7 +25,6 @@ TRAIT_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 MAX_TRAITS_BYTES = 1500
 MAX_SAFE_INTEGER = 2**53
 
-EVENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
 RESERVED_EVENTS = frozenset({"page_view", "impression"})
 MAX_EVENT_VALUE = Decimal("999999999999.99")
 MAX_PROPERTY_KEY = 64
@@ -103,11 +103,29 @@ def merge_traits(current: dict, changes: dict) -> dict:
 
 
 # -- events -----------------------------------------------------------------------------------
+@functools.cache
+def max_event_name() -> int:
+    """The length of ``Event.name`` (read on first use: the models import this module)."""
+    from personalize.models import Event
+
+    return Event._meta.get_field("name").max_length
+
+
+@functools.cache
+def event_name_pattern() -> re.Pattern:
+    """Letters, digits, ``_ - . :``, starting with a letter or digit."""
+    return re.compile(rf"^[A-Za-z0-9][A-Za-z0-9_.:\-]{{0,{max_event_name() - 1}}}$")
+
+
+def is_event_name(name) -> bool:
+    return isinstance(name, str) and event_name_pattern().match(name) is not None
+
+
 def clean_event_name(name) -> str:
-    if not isinstance(name, str) or not EVENT_NAME.match(name):
+    if not is_event_name(name):
         raise InvalidEvent(
-            "Event names are 1-64 letters, digits, '_', '-', '.' or ':', starting with a letter "
-            f"or digit; got {str(name)[:80]!r}."
+            f"Event names are 1-{max_event_name()} letters, digits, '_', '-', '.' or ':', "
+            f"starting with a letter or digit; got {str(name)[:80]!r}."
         )
     if name in RESERVED_EVENTS:
         raise InvalidEvent(f"{name!r} is recorded automatically; choose another event name.")
