@@ -121,15 +121,22 @@ def test_control_group_is_reported(demo, browser):
     assert Event.objects.get(name="impression").variant == "control"
 
 
-def test_unknown_slots_are_a_404_listing_them_and_store_nothing(demo, browser):
-    response = decide(browser, slots="home-hero,nope,missing", path="/", track="1")
-    assert response.status_code == 404
+def test_stale_slot_keys_are_reported_and_the_other_slots_answered(demo, browser):
+    path = "/offers/?utm_campaign=summer-sale"
+    response = decide(browser, slots="nope,home-hero,missing", path=path, track="1")
+    assert response.status_code == 200
     body = response.json()
-    assert body["error"] == "unknown_slots"
-    assert body["unknown"] == ["nope", "missing"]
-    assert not Event.objects.exists()
-    assert not Visitor.objects.exists()
-    assert visitor_id(browser) is None
+    assert body["unknown_slots"] == ["nope", "missing"]
+    assert list(body["slots"]) == ["home-hero"]
+    assert body["slots"]["home-hero"]["variant"] == "deal-hero"
+    assert sorted(Event.objects.values_list("name", "slot")) == [
+        ("impression", "home-hero"),
+        ("page_view", ""),
+    ]
+    from personalize.models import Slot
+
+    assert not Slot.objects.filter(key__in=["nope", "missing"]).exists()  # never registered
+    assert "unknown_slots" not in decide(browser, slots="home-hero").json()
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,8 @@ ALLOWED = {
     CLICK: {"path", "slot", "variant", "properties"},
 }
 CUSTOM_ALLOWED = {"path", "slot", "variant", "value", "properties"}
+#: Set on a valid event of a slot or variant that no longer exists: its messages per field.
+REJECTED = "rejected"
 
 
 def parse_slot_keys(raw) -> list[str]:
@@ -126,6 +128,12 @@ class SlotDecisionSerializer(serializers.Serializer):
 
 class DecisionSerializer(serializers.Serializer):
     slots = serializers.DictField(child=SlotDecisionSerializer())
+    unknown_slots = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Only when some keys name no slot (deleted since the page was made): those "
+        "keys. The other slots are answered.",
+    )
     segments = serializers.ListField(child=serializers.CharField())
     intent = serializers.CharField(allow_null=True)
     tracked = serializers.BooleanField(help_text="Whether this visitor is tracked (consent).")
@@ -221,11 +229,13 @@ class ClientEventSerializer(StrictMixin, serializers.Serializer):
         snapshot = self.context.get("snapshot")
         if snapshot is None:
             return  # definitions unavailable: the names are stored as sent (bounded)
+        # A page can be older than the definitions (a cached page, an open tab): an event of a
+        # slot or variant deleted since is set aside and reported, not fatal to the batch.
         slot = snapshot.slots.get(slot_key)
         if slot is None:
-            raise serializers.ValidationError({"slot": [_("No slot has this key.")]})
-        if variant not in (DEFAULT, CONTROL) and variant not in slot.variants:
-            raise serializers.ValidationError({"variant": [_("This slot has no such variant.")]})
+            attrs[REJECTED] = {"slot": [_("No slot has this key.")]}
+        elif variant not in (DEFAULT, CONTROL) and variant not in slot.variants:
+            attrs[REJECTED] = {"variant": [_("This slot has no such variant.")]}
 
 
 class EventBatchSerializer(StrictMixin, serializers.Serializer):
@@ -247,6 +257,12 @@ class EventBatchResultSerializer(serializers.Serializer):
     tracked = serializers.BooleanField(
         help_text="False when this visitor is not tracked (no consent, Do Not Track...): "
         "nothing was stored."
+    )
+    rejected = serializers.DictField(
+        child=serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+        required=False,
+        help_text="Only when some events name a slot or variant that no longer exists: their "
+        "positions in the batch, with messages per field. They were not stored; the rest was.",
     )
 
 

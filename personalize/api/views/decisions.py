@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.response import Response
 
 from personalize.api.base import VisitorAPIView
-from personalize.api.errors import APIError
 from personalize.api.serializers.visitor import DecisionQuerySerializer, DecisionSerializer
 from personalize.api.views.common import current_snapshot, error_responses, visitor_of
 from personalize.conf import is_excluded
@@ -74,12 +72,13 @@ class DecisionView(VisitorAPIView):
             "visitor cookie; a new visitor gets one) sees and its markup, as `{% personalize %}` "
             "would render it inside the slot's wrapper. Impressions are recorded once a visit, as "
             "for server-rendered slots. With `track=1`, the page view of `path` is counted "
-            "first. Unknown slot keys: 404 listing them. Responses are never cached."
+            "first. Keys that name no slot (deleted since the page was made) are listed in "
+            "`unknown_slots`; the other slots are answered. Responses are never cached."
         ),
         parameters=[DecisionQuerySerializer],
         responses={
             200: DecisionSerializer,
-            **error_responses(400, 403, 404, 429),
+            **error_responses(400, 403, 429),
         },
         examples=[
             OpenApiExample(
@@ -121,15 +120,10 @@ class DecisionView(VisitorAPIView):
         data = query.validated_data
         keys = data["slots"]
         snapshot = current_snapshot()
-        if snapshot is not None:
-            unknown = [key for key in keys if key not in snapshot.slots]
-            if unknown:
-                raise APIError(
-                    404,
-                    "unknown_slots",
-                    _("No slot has these keys: %(keys)s.") % {"keys": ", ".join(unknown)},
-                    unknown=unknown,
-                )
+        # A page can be older than the definitions: slots deleted since are reported, the
+        # others answered. (Without definitions every slot gets its default.)
+        unknown = [key for key in keys if key not in snapshot.slots] if snapshot else []
+        keys = [key for key in keys if key not in unknown]
         visitor = visitor_of(request)
         counted = False
         if "page_path" in data:
@@ -144,6 +138,8 @@ class DecisionView(VisitorAPIView):
             "intent": visitor.intent,
             "tracked": bool(visitor.tracking),
         }
+        if unknown:
+            body["unknown_slots"] = unknown
         if visitor.tracking and visitor.loaded:  # the middleware hands these to the sink
             if counted and visitor.page_recorded:
                 referrer = referrer_for_storage(visitor.referrer)
