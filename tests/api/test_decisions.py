@@ -38,6 +38,7 @@ def test_track_counts_the_page_view_before_deciding(demo, browser):
         path="/offers/?utm_campaign=summer-sale",
         referrer="https://news.example.com/story",
         track="1",
+        include="intent",
     )
     body = response.json()
     assert body["slots"]["home-hero"]["variant"] == "deal-hero"
@@ -53,7 +54,9 @@ def test_track_counts_the_page_view_before_deciding(demo, browser):
 
 
 def test_without_track_the_path_counts_for_rules_but_no_page_view(demo, browser):
-    body = decide(browser, slots="home-promo", path="/offers/?utm_medium=email").json()
+    body = decide(
+        browser, slots="home-promo", path="/offers/?utm_medium=email", include="segments"
+    ).json()
     # the page's campaign is how this new visitor arrived: newsletter-readers matches
     assert body["slots"]["home-promo"]["variant"] == "newsletter-welcome"
     assert "newsletter-readers" in body["segments"]
@@ -245,3 +248,41 @@ def test_impressions_force_no_profile_copy(demo, browser, memory_sink, settings)
     settings.PERSONALIZE_PROFILE_SYNC_INTERVAL = 0
     decide(browser, slots="home-promo,home-hero", path="/offers/", track="1")
     assert "profile" in memory_sink.batches[-1]["visitor"]  # the copy is due
+
+
+def test_the_default_answer_is_the_slots_only(demo, browser, monkeypatch):
+    from personalize import visitor
+
+    def no_segments(ctx):
+        raise AssertionError("segments are evaluated only when asked for")
+
+    monkeypatch.setattr(visitor, "matching_segments", no_segments)
+    body = decide(browser, slots="home-hero", path="/").json()
+    assert set(body) == {"slots", "tracked"}
+
+
+def test_segments_and_intent_are_included_when_asked(demo, browser):
+    path = "/offers/?utm_medium=email&utm_campaign=summer-sale"
+    body = decide(
+        browser, slots="home-hero", path=path, track="1", include="segments, intent"
+    ).json()
+    assert set(body) == {"slots", "tracked", "segments", "intent", "intent_scores"}
+    assert "newsletter-readers" in body["segments"]
+    assert body["intent"] == "deal-seeking"
+    assert body["intent_scores"]["deal-seeking"] >= 10
+    assert set(decide(browser, slots="home-hero", include="intent").json()) == {
+        "slots",
+        "tracked",
+        "intent",
+        "intent_scores",
+    }
+
+
+@pytest.mark.parametrize("include", ["traits", "segments,everything", "segments;intent"])
+def test_unknown_include_values_are_400(demo, browser, include):
+    response = decide(browser, slots="home-hero", include=include)
+    assert response.status_code == 400
+    message = response.json()["fields"]["include"][0]
+    assert message.startswith("Cannot include")
+    assert message.endswith("choose from: segments, intent.")
+    assert not Event.objects.exists()

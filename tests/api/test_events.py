@@ -83,7 +83,9 @@ def test_a_page_view_from_a_cached_page_counts_like_a_page(demo, browser):
     assert Visitor.objects.get(pk=vid).page_views == 2
     # the two views of /deals/ made the visitor a deal seeker, as server-rendered pages would
     decision = browser.get(
-        "/personalize/api/decisions/", {"slots": "home-hero"}, HTTP_SEC_FETCH_SITE="same-origin"
+        "/personalize/api/decisions/",
+        {"slots": "home-hero", "include": "intent"},
+        HTTP_SEC_FETCH_SITE="same-origin",
     ).json()
     assert decision["intent"] == "deal-seeking"
 

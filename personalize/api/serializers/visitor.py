@@ -35,6 +35,10 @@ CUSTOM_ALLOWED = {"path", "slot", "variant", "value", "properties"}
 REJECTED = "rejected"
 
 
+#: What ``GET decisions/?include=`` may add to the answer.
+INCLUDES = ("segments", "intent")
+
+
 def parse_slot_keys(raw) -> list[str]:
     """``"home-hero, home-promo"`` -> keys in order, once each. Raises ValidationError."""
     if not isinstance(raw, str) or not raw.strip():
@@ -87,8 +91,30 @@ class DecisionQuerySerializer(serializers.Serializer):
         "not see (shared caches).",
     )
 
+    include = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="What to add to the answer, comma-separated: `segments` (the visitor's "
+        "segments), `intent` (the current intent and every intent's score). Default: the "
+        "slots only.",
+    )
+
     def validate_slots(self, value):
         return parse_slot_keys(value)
+
+    def validate_include(self, value):
+        parts = list(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+        unknown = [part for part in parts if part not in INCLUDES]
+        if unknown:
+            raise serializers.ValidationError(
+                _("Cannot include %(bad)s; choose from: %(choices)s.")
+                % {
+                    "bad": ", ".join(repr(part[:50]) for part in unknown[:5]),
+                    "choices": ", ".join(INCLUDES),
+                }
+            )
+        return set(parts)
 
     def validate(self, attrs):
         if attrs.get("track") and not attrs.get("path"):
@@ -97,6 +123,7 @@ class DecisionQuerySerializer(serializers.Serializer):
             path, query = clean_path(attrs["path"])
             attrs["page_path"], attrs["page_query"] = path, query
         attrs.setdefault("referrer", "")
+        attrs.setdefault("include", set())
         return attrs
 
 
@@ -134,8 +161,21 @@ class DecisionSerializer(serializers.Serializer):
         help_text="Only when some keys name no slot (deleted since the page was made): those "
         "keys. The other slots are answered.",
     )
-    segments = serializers.ListField(child=serializers.CharField())
-    intent = serializers.CharField(allow_null=True)
+    segments = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="With `include=segments`: slugs of the segments the visitor is in.",
+    )
+    intent = serializers.CharField(
+        allow_null=True,
+        required=False,
+        help_text="With `include=intent`: the strongest intent above its threshold, or null.",
+    )
+    intent_scores = serializers.DictField(
+        child=serializers.FloatField(),
+        required=False,
+        help_text="With `include=intent`: every intent's current score.",
+    )
     tracked = serializers.BooleanField(help_text="Whether this visitor is tracked (consent).")
 
 

@@ -73,7 +73,8 @@ class DecisionView(VisitorAPIView):
             "would render it inside the slot's wrapper. Impressions are recorded once a visit, as "
             "for server-rendered slots. With `track=1`, the page view of `path` is counted "
             "first. Keys that name no slot (deleted since the page was made) are listed in "
-            "`unknown_slots`; the other slots are answered. Responses are never cached."
+            "`unknown_slots`; the other slots are answered. `include=segments,intent` adds the "
+            "visitor's segments and intent. Responses are never cached."
         ),
         parameters=[DecisionQuerySerializer],
         responses={
@@ -107,8 +108,6 @@ class DecisionView(VisitorAPIView):
                             "cta": None,
                         },
                     },
-                    "segments": ["golfers"],
-                    "intent": "deal-seeking",
                     "tracked": True,
                 },
             )
@@ -132,12 +131,12 @@ class DecisionView(VisitorAPIView):
             visitor.view_page(path, data["page_query"], data["referrer"], count=counted)
         django_request = request._request
         slots = {key: slot_answer(django_request, visitor, visitor.decide(key)) for key in keys}
-        body = {
-            "slots": slots,
-            "segments": visitor.segments,
-            "intent": visitor.intent,
-            "tracked": bool(visitor.tracking),
-        }
+        body = {"slots": slots, "tracked": bool(visitor.tracking)}
+        if "segments" in data["include"]:  # evaluates every segment: only when asked
+            body["segments"] = visitor.segments
+        if "intent" in data["include"]:
+            body["intent"] = visitor.intent
+            body["intent_scores"] = visitor.intent_scores
         if unknown:
             body["unknown_slots"] = unknown
         if visitor.tracking and visitor.loaded:  # the middleware hands these to the sink
