@@ -270,9 +270,10 @@ def test_slots_and_variants(demo, staff_client, browser):
     only = staff_client.get(f"{API}/variants/", {"slot": "sidebar"}).json()
     assert [v["slug"] for v in only["results"]] == ["deal-sidebar"]
     # the change is live for visitors at once
-    browser.get("/personalize/api/decisions/", {"slots": "sidebar", "path": "/deals/", "track": 1})
+    query = {"slots": "sidebar", "path": "/deals/", "track": 1}
+    browser.get("/personalize/api/decisions/", query, HTTP_SEC_FETCH_SITE="same-origin")
     decision = browser.get(
-        "/personalize/api/decisions/", {"slots": "sidebar", "path": "/deals/", "track": 1}
+        "/personalize/api/decisions/", query, HTTP_SEC_FETCH_SITE="same-origin"
     ).json()
     assert decision["slots"]["sidebar"]["variant"] == "deal-sidebar"
     assert decision["slots"]["sidebar"]["body"] == "<p>Save now</p>"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 
 from personalize.api.base import VisitorAPIView
@@ -63,6 +64,10 @@ def slot_answer(request, visitor, decision: Decision) -> dict:
 class DecisionView(VisitorAPIView):
     """Decide slots for the current visitor: for pages served from a shared cache
     (client-side slots) and for headless front-ends."""
+
+    def records(self, request) -> bool:
+        """``track=1`` counts a page view: only the site's own pages may ask for that."""
+        return request.query_params.get("track") in serializers.BooleanField.TRUE_VALUES
 
     @extend_schema(
         operation_id="decide_slots",
