@@ -177,6 +177,3 @@ class CircuitBreaker:
     def failure(self, interval: float) -> None:
         with self._lock:
             self._open_until = time.monotonic() + interval
-
-    def reset(self) -> None:
-        self.success()

@@ -7,6 +7,7 @@ import os
 
 from django.conf import settings
 from django.core import checks
+from django.db import DatabaseError
 from django.utils.module_loading import import_string
 
 from personalize.conf import DEFAULTS, PREFIX, get_setting
@@ -128,6 +129,49 @@ def check_settings(app_configs=None, **kwargs):
     return errors
 
 
+def check_time_zones(app_configs=None, databases=None, **kwargs):
+    """personalize.E008: a time zone that does not exist, in the settings or in a stored time
+    rule. Rules are read only when checks run with databases (``migrate``, ``check
+    --database default``), like Django's own database checks."""
+    from personalize.rules.context import ZonedRule, load_zone
+
+    errors = []
+    name = get_setting("TIME_ZONE")
+    if name is not None and load_zone(name) is None:
+        errors.append(
+            checks.Error(
+                f"{PREFIX}TIME_ZONE {name!r} is not a known time zone.",
+                hint="Use an IANA name such as 'Europe/London' or 'UTC', or None for TIME_ZONE.",
+                id="personalize.E008",
+            )
+        )
+    from personalize.models import Rule
+
+    zoned = [model for model in Rule.rule_types() if issubclass(model, ZonedRule)]
+    for alias in databases or ():
+        for model in zoned:
+            try:
+                rows = list(
+                    model.objects.using(alias)
+                    .order_by("pk")
+                    .values_list("pk", "time_zone", "segment__slug")
+                )
+            except DatabaseError:  # tables not created yet (before migrate), database down
+                continue
+            errors.extend(
+                checks.Error(
+                    f"{model.__name__} {pk} of segment {slug!r} has the unknown time zone "
+                    f"{zone!r}: it matches nobody.",
+                    hint="Pick a time zone such as 'Europe/London' for it in the admin.",
+                    obj=f"{model._meta.label} {pk}",
+                    id="personalize.E008",
+                )
+                for pk, zone, slug in rows
+                if load_zone(zone) is None
+            )
+    return errors
+
+
 def check_cache(app_configs=None, **kwargs):
     alias = get_setting("CACHE_ALIAS")
     caches = getattr(settings, "CACHES", {})
@@ -237,6 +281,13 @@ def check_buffer(app_configs=None, **kwargs):
 def register() -> None:
     from personalize.api.checks import check_api_settings
 
-    for check in (check_middleware, check_templates, check_settings, check_cache, check_buffer):
+    for check in (
+        check_middleware,
+        check_templates,
+        check_settings,
+        check_time_zones,
+        check_cache,
+        check_buffer,
+    ):
         checks.register(check, "personalize")
     checks.register(check_api_settings, "personalize")

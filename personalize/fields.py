@@ -11,7 +11,10 @@ from django.utils.translation import gettext_lazy as _
 class MultipleChoiceField(models.JSONField):
     """A list of values taken from ``choices``, stored as a JSON list.
 
-    In forms it renders as checkboxes; ``validate`` rejects values outside the choices.
+    In forms it renders as checkboxes; ``validate`` rejects values outside the choices. Unless
+    ``blank=True``, at least one value is required: give the field an
+    ``error_messages={"blank": ...}`` that says what to choose, and the admin form, the model's
+    ``full_clean()`` and the API all show that one message next to the field.
     """
 
     def __init__(self, *args, choices=None, **kwargs):
@@ -41,8 +44,6 @@ class MultipleChoiceField(models.JSONField):
                 params={"values": ", ".join(map(str, unknown))},
                 code="invalid_choice",
             )
-        if not value and not self.blank:
-            raise exceptions.ValidationError(self.error_messages["blank"], code="blank")
 
     def formfield(self, **kwargs):
         defaults = {
@@ -51,6 +52,7 @@ class MultipleChoiceField(models.JSONField):
             "coerce": str,
             "widget": forms.CheckboxSelectMultiple,
             "required": not self.blank,
+            "error_messages": {"required": self.error_messages["blank"]},
         }
         defaults.update(kwargs)
         # JSONField.formfield would force its own form class; go to Field.formfield directly.

@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from personalize.conf import cookie_options, get_setting, is_excluded
-from personalize.models.visitor import MAX_REFERRER as STORED_REFERRER
 from personalize.shared_page import SharedPageVisitor
 from personalize.utils import log_once
 from personalize.visitor import COOKIE_SALT, CurrentVisitor
@@ -141,4 +140,7 @@ def impression_events(visitor: CurrentVisitor) -> list[dict]:
 def referrer_for_storage(referrer: str) -> str:
     """A cleaned referrer as events store it: without its query string or fragment (they can
     carry personal data), cut to the length of ``Event.referrer``."""
-    return referrer.split("?", 1)[0].split("#", 1)[0][:STORED_REFERRER]
+    from personalize.models import Event
+
+    longest = Event._meta.get_field("referrer").max_length
+    return referrer.split("?", 1)[0].split("#", 1)[0][:longest]

@@ -4,11 +4,19 @@ A profile is a plain dict-backed object that round-trips through the cache and t
 (``Visitor.profile``). Everything in it is capped: collections are trimmed least-recent first
 until the serialized profile fits ``PERSONALIZE_PROFILE_MAX_BYTES`` (4 KB by default), however
 long the visitor browses. Times are stored as integer epoch seconds, days as integer days since
-the epoch.
+the epoch (UTC).
+
+"In the last N days" questions (page views and events within a window) are answered from
+per-day rows, ``[day, count]`` for pages and ``[day, count, total]`` for events, one row per day
+with activity and none older than :data:`MAX_DAYS` days: a visitor who views a page a thousand
+times today adds one row, not a thousand entries. Windows longer than that are not kept; rules
+accept at most :data:`MAX_DAYS` days (whole-history totals are kept separately, unbounded in
+value but not in size).
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 from collections.abc import Mapping
@@ -19,7 +27,8 @@ from personalize.conf import get_setting
 MAX_PATH = 200
 MAX_PAGES = 40
 MAX_EVENTS = 20
-MAX_RECENT = 10
+#: Days of per-day rows kept for windowed counts (today included).
+MAX_DAYS = 31
 MAX_NAME = 64
 MAX_SIGNALS = 40
 MAX_TOPICS = 30
@@ -54,6 +63,64 @@ def _str(value, limit=MAX_PATH) -> str:
 
 def _dict(value) -> dict:
     return value if isinstance(value, dict) else {}
+
+
+def _read_rows(items, *, with_total: bool) -> list[list]:
+    """Per-day rows from storage, sorted by day, at most :data:`MAX_DAYS` of them.
+
+    Reads the current shape (``[day, count]``, or ``[day, count, total]`` with ``with_total``)
+    and the older one that kept an entry per occurrence (a bare day per page view,
+    ``[day, value]`` per event), folding the latter into per-day rows. Anything else is dropped.
+    """
+    by_day: dict[int, list] = {}
+    for item in items if isinstance(items, list) else ():
+        if with_total and isinstance(item, list) and len(item) == 3:
+            day, count, total = _int(item[0]), _int(item[1]), _float(item[2])
+        elif with_total and isinstance(item, list) and len(item) == 2:  # older: one per event
+            day, count, total = _int(item[0]), 1, _float(item[1])
+        elif not with_total and isinstance(item, list) and len(item) == 2:
+            day, count, total = _int(item[0]), _int(item[1]), 0.0
+        elif not with_total and isinstance(item, int) and not isinstance(item, bool):  # older
+            day, count, total = item, 1, 0.0
+        else:
+            continue
+        if count < 1:
+            continue
+        row = by_day.setdefault(day, [day, 0, 0.0])
+        row[1] += count
+        row[2] = round(row[2] + total, 4)
+    rows = [by_day[day] if with_total else by_day[day][:2] for day in sorted(by_day)]
+    _prune(rows)
+    return rows
+
+
+def _prune(rows: list[list]) -> None:
+    """Drop the rows older than the last :data:`MAX_DAYS` days (counted from the latest row)."""
+    if rows:
+        oldest = rows[-1][0] - MAX_DAYS
+        while rows[0][0] <= oldest:
+            del rows[0]
+
+
+def _add_to_day(rows: list[list], day: int, total: float | None = None) -> None:
+    """Count one occurrence on ``day`` (adding ``total`` to its sum for event rows), then drop
+    the rows that fell out of the last :data:`MAX_DAYS` days."""
+    index = bisect.bisect_left(rows, day, key=lambda row: row[0])
+    if index < len(rows) and rows[index][0] == day:
+        row = rows[index]
+    else:
+        row = [day, 0] if total is None else [day, 0, 0.0]
+        rows.insert(index, row)
+    row[1] += 1
+    if total is not None:
+        row[2] = round(row[2] + total, 4)
+    _prune(rows)
+
+
+def _window(rows: list[list], now: float, within_days: int) -> list[list]:
+    """The rows of the last ``within_days`` calendar days, today included."""
+    since = day_of(now) - within_days
+    return [row for row in rows if row[0] > since]
 
 
 def decayed(points: float, since: float, now: float, half_life: float) -> float:
@@ -107,9 +174,9 @@ class Profile:
         self.first_source: dict = {}
         # the last on-site search of the current visit (PERSONALIZE_SITE_SEARCH_PARAM)
         self.site_search = ""
-        # path -> [count, last_ts, [day, ...most recent MAX_RECENT days with a view]]
+        # path -> [count, last_ts, [[day, views], ...the last MAX_DAYS days with a view]]
         self.pages: dict[str, list] = {}
-        # name -> [count, sum, last_ts, [[day, value], ...recent]]
+        # name -> [count, sum, last_ts, [[day, count, sum], ...the last MAX_DAYS days]]
         self.events: dict[str, list] = {}
         # intent signal id (str) -> [points, ts]  (decayed on read)
         self.intents: dict[str, list] = {}
@@ -179,23 +246,23 @@ class Profile:
         profile.first_source = _dict(data.get("fsrc"))
         profile.site_search = _str(data.get("q"), MAX_SEARCH)
         profile.pages = {
-            _str(path): [_int(entry[0]), _int(entry[1]), [_int(d) for d in entry[2]][-MAX_RECENT:]]
+            _str(path): [
+                _int(entry[0]),
+                _int(entry[1]),
+                _read_rows(entry[2], with_total=False),
+            ]
             for path, entry in _dict(data.get("pages")).items()
-            if isinstance(entry, list) and len(entry) == 3 and isinstance(entry[2], list)
+            if isinstance(entry, list) and len(entry) == 3
         }
         profile.events = {
             _str(name, MAX_NAME): [
                 _int(entry[0]),
                 _float(entry[1]),
                 _int(entry[2]),
-                [
-                    [_int(item[0]), _float(item[1])]
-                    for item in entry[3]
-                    if isinstance(item, list) and len(item) == 2
-                ][-MAX_RECENT:],
+                _read_rows(entry[3], with_total=True),
             ]
             for name, entry in _dict(data.get("ev")).items()
-            if isinstance(entry, list) and len(entry) == 4 and isinstance(entry[3], list)
+            if isinstance(entry, list) and len(entry) == 4
         }
         profile.intents = {
             _str(key, MAX_NAME): [_float(entry[0]), _int(entry[1])]
@@ -242,12 +309,10 @@ class Profile:
     def record_page_view(self, path: str, now: float) -> None:
         path = path[:MAX_PATH]
         ts = int(now)
-        today = day_of(now)
         entry = self.pages.pop(path, None) or [0, 0, []]
         entry[0] += 1
         entry[1] = ts
-        entry[2].append(today)
-        del entry[2][:-MAX_RECENT]
+        _add_to_day(entry[2], day_of(now))
         self.pages[path] = entry  # re-inserted last: dict order is recency order
         self.page_views += 1
         self.last_seen = ts
@@ -267,8 +332,7 @@ class Profile:
         if value is not None:
             entry[1] = round(entry[1] + value, 4)
         entry[2] = int(now)
-        entry[3].append([day_of(now), value if value is not None else 0.0])
-        del entry[3][:-MAX_RECENT]
+        _add_to_day(entry[3], day_of(now), value if value is not None else 0.0)
         self.events[name] = entry
         self.dirty = True
         self._trim(self.events, MAX_EVENTS)
@@ -322,28 +386,28 @@ class Profile:
 
     # -- queries -------------------------------------------------------------------------
     def page_count(self, matches, now: float, within_days: int | None = None) -> int:
-        """Views of the pages whose path satisfies ``matches(path)``, optionally recent only."""
+        """Views of the pages whose path satisfies ``matches(path)``: all of them, or those of
+        the last ``within_days`` calendar days (today included; at most :data:`MAX_DAYS`)."""
         total = 0
-        since = day_of(now) - within_days if within_days else None
-        for path, (count, _last, days) in self.pages.items():
+        for path, (count, _last, rows) in self.pages.items():
             if not matches(path):
                 continue
-            if since is None:
-                total += count
+            if within_days:
+                total += sum(views for _day, views in _window(rows, now, within_days))
             else:
-                total += sum(1 for day in days if day > since)
+                total += count
         return total
 
     def event_stats(self, name: str, now: float, within_days: int | None = None):
-        """(count, sum) of an event, over its whole history or the last ``within_days``."""
+        """(count, sum) of an event, over its whole history or the last ``within_days``
+        calendar days (today included; at most :data:`MAX_DAYS`)."""
         entry = self.events.get(name)
         if not entry:
             return 0, 0.0
         if not within_days:
             return entry[0], entry[1]
-        since = day_of(now) - within_days
-        recent = [value for day, value in entry[3] if day > since]
-        return len(recent), sum(recent)
+        recent = _window(entry[3], now, within_days)
+        return sum(row[1] for row in recent), round(sum(row[2] for row in recent), 4)
 
     # -- bounding ------------------------------------------------------------------------
     @staticmethod
@@ -354,7 +418,7 @@ class Profile:
     def size_bound(self) -> int:
         """A cheap upper bound of :meth:`serialized_size` (JSON escapes at most 6x a char)."""
         bound = 400 + 6 * (len(self.landing) + len(self.first_landing))
-        bound += sum(6 * len(path) + 40 + 8 * len(entry[2]) for path, entry in self.pages.items())
+        bound += sum(6 * len(path) + 40 + 16 * len(entry[2]) for path, entry in self.pages.items())
         bound += sum(6 * len(name) + 60 + 30 * len(entry[3]) for name, entry in self.events.items())
         bound += sum(6 * len(key) + 40 for key in self.intents)
         bound += sum(6 * len(key) + 40 for key in self.interests)
@@ -403,27 +467,21 @@ class Profile:
         self.first_landing = older.first_landing or newer.first_landing
         self.first_source = dict(older.first_source or newer.first_source)
         self.last_seen = max(self.last_seen, other.last_seen)
-        for path, (count, last, days) in other.pages.items():
-            mine = self.pages.get(path)
-            if mine is None:
-                self.pages[path] = [count, last, list(days)]
-            else:
-                self.pages[path] = [
-                    mine[0] + count,
-                    max(mine[1], last),
-                    sorted(mine[2] + days)[-MAX_RECENT:],
-                ]
-        for name, (count, total, last, recent) in other.events.items():
-            mine = self.events.get(name)
-            if mine is None:
-                self.events[name] = [count, total, last, [list(item) for item in recent]]
-            else:
-                self.events[name] = [
-                    mine[0] + count,
-                    round(mine[1] + total, 4),
-                    max(mine[2], last),
-                    sorted(mine[3] + recent)[-MAX_RECENT:],
-                ]
+        for path, (count, last, rows) in other.pages.items():
+            mine = self.pages.get(path) or [0, 0, []]
+            self.pages[path] = [
+                mine[0] + count,
+                max(mine[1], last),
+                _read_rows(mine[2] + rows, with_total=False),
+            ]
+        for name, (count, total, last, rows) in other.events.items():
+            mine = self.events.get(name) or [0, 0.0, 0, []]
+            self.events[name] = [
+                mine[0] + count,
+                round(mine[1] + total, 4),
+                max(mine[2], last),
+                _read_rows(mine[3] + rows, with_total=True),
+            ]
         for store_name in ("intents", "interests"):
             mine, theirs = getattr(self, store_name), getattr(other, store_name)
             for key, entry in theirs.items():

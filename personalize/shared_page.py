@@ -43,6 +43,9 @@ class SharedPageVisitor(CurrentVisitor):
     def active_intents(self) -> list[str]:
         return []
 
+    def has_intent(self, slug: str) -> bool:
+        return False
+
     @property
     def interests(self) -> dict[str, float]:
         return {}

@@ -29,6 +29,8 @@ class SinkStats:
         self.counts: dict[str, int] = {}
 
     def add(self, name: str, amount: int = 1) -> None:
+        if not amount:
+            return
         with self._lock:
             self.counts[name] = self.counts.get(name, 0) + amount
 
@@ -49,10 +51,6 @@ class SinkUnavailable(Exception):
     def __init__(self, message: str, retry_after: float = 5.0):
         super().__init__(message)
         self.retry_after = retry_after
-
-
-def _count(batch) -> int:
-    return len(batch.get("events") or ()) if isinstance(batch, dict) else 0
 
 
 class EventSink:
@@ -78,8 +76,22 @@ class EventSink:
         self.emit(batch)
 
 
+def events_in(batch) -> int:
+    """How many events ``batch`` carries (0 for anything that is not a batch)."""
+    events = batch.get("events") if isinstance(batch, dict) else None
+    return len(events) if isinstance(events, list | tuple) else 0
+
+
 class DatabaseSink(EventSink):
-    """Writes each batch to the database inside the request (the embedded default)."""
+    """Writes each batch to the database inside the request (the embedded default).
+
+    :attr:`stats` counts what the ingest reports for each batch:
+
+    ``stored``      events written
+    ``duplicates``  events already stored (the same idempotency key)
+    ``skipped``     malformed events, and events of an erased visitor
+    ``dropped``     events of a batch that could not be written (the database failed)
+    """
 
     writes_in_request = True
 
@@ -87,17 +99,19 @@ class DatabaseSink(EventSink):
         try:
             self.deliver(batch)
         except SinkUnavailable:
-            self.stats.add("dropped", _count(batch))
+            self.stats.add("dropped", events_in(batch))
 
     def deliver(self, batch: dict) -> None:
         from personalize.services.ingest import ingest
 
         try:
-            ingest([batch], deduplicate=False)
+            result = ingest([batch], deduplicate=False)
         except Exception as exc:
             log_once("sink-db", "personalize: events could not be stored.", exc_info=True)
             raise SinkUnavailable("the database cannot store events now") from exc
-        self.stats.add("stored", _count(batch))
+        self.stats.add("stored", result.events)
+        self.stats.add("duplicates", result.duplicates)
+        self.stats.add("skipped", result.skipped)
 
 
 def compact(batch):
@@ -178,7 +192,7 @@ class BufferedSink(EventSink):
 
     # -- sending ------------------------------------------------------------------------
     def emit(self, batch: dict) -> None:
-        count = _count(batch)
+        count = events_in(batch)
         try:
             payload = json.dumps(compact(batch), separators=(",", ":"), default=str)
         except (TypeError, ValueError):
@@ -192,7 +206,7 @@ class BufferedSink(EventSink):
     def deliver(self, batch: dict) -> None:
         from personalize import buffer
 
-        count = _count(batch)
+        count = events_in(batch)
         interval = float(get_setting("BUFFER_RETRY_INTERVAL"))
         try:
             payload = json.dumps(compact(batch), separators=(",", ":"), default=str)

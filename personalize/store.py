@@ -86,14 +86,11 @@ class ProfileStore:
 
     # -- database fallbacks --------------------------------------------------------------
     def _from_db(self, visitor_id: str) -> Profile | None:
+        from personalize.engine.offline import PROFILE_FIELDS, profile_from_row
         from personalize.models import Visitor
 
         try:
-            row = (
-                Visitor.objects.filter(pk=visitor_id, merged_into__isnull=True)
-                .values("profile", "traits", "user_id", "visit_count")
-                .first()
-            )
+            row = Visitor.objects.live().filter(pk=visitor_id).values(*PROFILE_FIELDS).first()
         except Exception:
             log_once(
                 "store-db-read",
@@ -103,10 +100,7 @@ class ProfileStore:
             return None
         if row is None:
             return None
-        profile = Profile.from_dict(row["profile"], visitor_id)
-        profile.traits = {**row["traits"], **profile.traits} if row["traits"] else profile.traits
-        profile.user_id = row["user_id"]
-        profile.visit_count = max(profile.visit_count, row["visit_count"] or 0)
+        profile = profile_from_row(row)
         profile.dirty = True  # put it back in the cache
         return profile
 

@@ -33,6 +33,7 @@ from personalize.request_facts import COOKIE_SALT as COOKIE_SALT
 from personalize.request_facts import MAX_PATH as MAX_PATH
 from personalize.request_facts import UNVERIFIED_FLAG as UNVERIFIED_FLAG
 from personalize.request_facts import RequestFacts
+from personalize.rules.matching import topic_slug
 from personalize.tracking.headers import clean_text
 from personalize.tracking.referrer import Source
 from personalize.utils import log_once
@@ -218,7 +219,12 @@ class CurrentVisitor(RequestFacts):
         return active[0] if active else None
 
     def has_intent(self, slug: str) -> bool:
-        return slug in self.active_intents
+        self.used = True
+        try:
+            return self.ctx.has_intent(slug)
+        except Exception:
+            log_once("intents", "personalize: intent scoring failed.", exc_info=True)
+            return False
 
     @property
     def interests(self) -> dict[str, float]:
@@ -283,8 +289,7 @@ class CurrentVisitor(RequestFacts):
     def add_interest(self, *topics: str) -> None:
         """Count the current page toward ``topics`` (once per page and topic)."""
         ctx = self.ctx
-        for topic in topics:
-            topic = clean_text(str(topic), 64).lower()
+        for topic in map(topic_slug, topics):
             if topic and topic not in self._topics_added:
                 self._topics_added.add(topic)
                 ctx.profile.add_interest(topic, 1.0, ctx.timestamp)

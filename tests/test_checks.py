@@ -70,3 +70,42 @@ def test_cache_checks():
         assert ids(personalize_checks.check_cache()) == ["personalize.W005"]
     with override_settings(DEBUG=True):
         assert ids(personalize_checks.check_cache()) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, []), ("Europe/London", []), ("Europe/Atlantis", ["personalize.E008"])],
+)
+def test_e008_time_zone_setting(value, expected):
+    with override_settings(PERSONALIZE_TIME_ZONE=value):
+        assert ids(personalize_checks.check_time_zones()) == expected
+
+
+@pytest.mark.django_db
+def test_e008_time_rules_with_an_unknown_time_zone():
+    import datetime as dt
+
+    from personalize.models import DateRangeRule, DayOfWeekRule, Segment, TimeOfDayRule
+
+    segment = Segment.objects.create(name="Nights", slug="nights")
+    night = TimeOfDayRule.objects.create(
+        segment=segment, start=dt.time(22), end=dt.time(2), time_zone="Europe/London"
+    )
+    DayOfWeekRule.objects.create(segment=segment, days=["sat"], time_zone="UTC")
+    weekend = DayOfWeekRule.objects.create(segment=segment, days=["sun"], time_zone="UTC")
+    DateRangeRule.objects.create(segment=segment, start_date=dt.date(2025, 1, 1), time_zone="UTC")
+    assert personalize_checks.check_time_zones(databases=["default"]) == []
+
+    # stored around validation (update() skips it), or gone from the time zone database
+    TimeOfDayRule.objects.filter(pk=night.pk).update(time_zone="Europe/Atlantis")
+    DayOfWeekRule.objects.filter(pk=weekend.pk).update(time_zone="")
+    messages = personalize_checks.check_time_zones(databases=["default"])
+    assert ids(messages) == ["personalize.E008", "personalize.E008"]
+    assert {message.msg for message in messages} == {
+        f"TimeOfDayRule {night.pk} of segment 'nights' has the unknown time zone "
+        "'Europe/Atlantis': it matches nobody.",
+        f"DayOfWeekRule {weekend.pk} of segment 'nights' has the unknown time zone '': "
+        "it matches nobody.",
+    }
+    # without databases (a plain `manage.py check`) only the settings are checked
+    assert personalize_checks.check_time_zones() == []

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from personalize.profile import DAY, Profile, decayed
+from personalize.profile import DAY, MAX_DAYS, Profile, decayed
 
 
 def test_a_profile_stays_under_4_kb_however_long_the_visitor_browses():
@@ -62,6 +62,72 @@ def test_event_stats_in_total_and_within_a_window():
     assert profile.event_stats("missing", 21 * DAY) == (0, 0.0)
 
 
+def test_every_view_of_a_busy_day_counts_in_its_window():
+    profile = Profile.new("a" * 32, 0)
+    for minute in range(500):
+        profile.record_page_view("/clubs/", 30 * DAY + 60 * minute)
+    profile.record_page_view("/clubs/", 29 * DAY)
+    assert profile.pages["/clubs/"][2] == [[29, 1], [30, 500]]
+    assert profile.page_count(lambda path: True, 30 * DAY, within_days=1) == 500
+    assert profile.page_count(lambda path: True, 30 * DAY, within_days=2) == 501
+
+
+def test_per_day_rows_are_pruned_to_the_last_max_days_on_write():
+    profile = Profile.new("a" * 32, 0)
+    for day in range(100):
+        profile.record_page_view("/daily/", day * DAY)
+        profile.record_page_view("/daily/", day * DAY + 1)
+        profile.record_event("purchase", 10, day * DAY)
+    rows = profile.pages["/daily/"][2]
+    assert [day for day, _views in rows] == list(range(100 - MAX_DAYS, 100))
+    assert {views for _day, views in rows} == {2}
+    assert profile.events["purchase"][3][-1] == [99, 1, 10.0]
+    assert len(profile.events["purchase"][3]) == MAX_DAYS
+    now = 99 * DAY
+    assert profile.page_count(lambda path: True, now) == 200  # whole history
+    assert profile.page_count(lambda path: True, now, within_days=7) == 14
+    assert profile.page_count(lambda path: True, now, within_days=MAX_DAYS) == 2 * MAX_DAYS
+    assert profile.event_stats("purchase", now) == (100, 1000)
+    assert profile.event_stats("purchase", now, within_days=10) == (10, 100)
+
+
+def test_event_rows_keep_count_and_total_per_day():
+    profile = Profile.new("a" * 32, 0)
+    profile.record_event("purchase", 100, 5 * DAY)
+    profile.record_event("purchase", 250.5, 5 * DAY + 10)
+    profile.record_event("purchase", None, 6 * DAY)
+    assert profile.events["purchase"][3] == [[5, 2, 350.5], [6, 1, 0.0]]
+    assert profile.event_stats("purchase", 6 * DAY, within_days=1) == (1, 0.0)
+    assert profile.event_stats("purchase", 6 * DAY, within_days=2) == (3, 350.5)
+
+
+def test_profiles_stored_with_one_entry_per_occurrence_still_read():
+    """Profiles written before per-day rows kept a day per page view and [day, value] per
+    event: they read as per-day rows, and the next write keeps the new shape."""
+    stored = {
+        "pages": {"/clubs/": [4, 10 * DAY, [8, 9, 9, 10]]},
+        "ev": {"purchase": [3, 600.0, 10 * DAY, [[2, 100.0], [9, 200.0], [9, 300.0]]]},
+    }
+    profile = Profile.from_dict(stored, "a" * 32)
+    assert profile.pages["/clubs/"] == [4, 10 * DAY, [[8, 1], [9, 2], [10, 1]]]
+    assert profile.events["purchase"][3] == [[2, 1, 100.0], [9, 2, 500.0]]
+    assert profile.page_count(lambda path: True, 10 * DAY, within_days=2) == 3
+    assert profile.event_stats("purchase", 10 * DAY, within_days=5) == (2, 500.0)
+    profile.record_page_view("/clubs/", 10 * DAY + 5)
+    assert profile.to_dict()["pages"]["/clubs/"][2] == [[8, 1], [9, 2], [10, 2]]
+
+
+def test_a_page_viewed_every_minute_for_a_year_stays_small():
+    profile = Profile.new("a" * 32, 0)
+    for minute in range(0, 365 * 24 * 60, 7):
+        profile.record_page_view("/clubs/", minute * 60.0)
+        if minute % 49 == 0:
+            profile.record_event("purchase", 12.5, minute * 60.0)
+    assert len(profile.pages["/clubs/"][2]) == MAX_DAYS
+    assert len(profile.events["purchase"][3]) == MAX_DAYS
+    assert profile.serialized_size() < 1200
+
+
 def test_intent_points_are_capped_and_decay():
     profile = Profile.new("a" * 32, 0)
     for _ in range(5):
@@ -108,6 +174,7 @@ def test_absorb_merges_two_devices():
     laptop.traits = {"first_name": "Jeff"}
     phone.absorb(laptop)
     assert phone.pages["/clubs/"][0] == 2
+    assert phone.pages["/clubs/"][2] == [[0, 2]]  # both views fell on day 0: one row
     assert phone.visit_count == 2
     assert phone.created == 50
     assert phone.traits == {"first_name": "Jeff"}

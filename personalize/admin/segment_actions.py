@@ -8,10 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from personalize.models import Membership
 from personalize.services import export
-
-#: Exports hold e-mail addresses and traits: they need this permission besides viewing segments.
-EXPORT_PERMISSION = "personalize.view_visitor"
 
 
 @admin.action(description=_("Rebuild now (static segments)"), permissions=["change"])
@@ -57,13 +55,7 @@ def rebuild_now(modeladmin, request, queryset):
 
 
 def _export(modeladmin, request, queryset, fmt: str):
-    if not request.user.has_perm(EXPORT_PERMISSION):
-        modeladmin.message_user(
-            request,
-            _("Exporting members needs the permission to view visitors."),
-            messages.ERROR,
-        )
-        return None
+    # The actions are offered only with export.EXPORT_PERMISSION (``has_export_permission``).
     segments = list(queryset[:2])
     if len(segments) != 1:
         modeladmin.message_user(request, _("Select exactly one segment to export."), messages.ERROR)
@@ -77,6 +69,8 @@ def _export(modeladmin, request, queryset, fmt: str):
             messages.ERROR,
         )
         return None
+    rows = Membership.objects.filter(segment=segment).count()
+    export.record_export(request.user, segment, rows, page=f"all ({fmt}, admin)")
     content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
     response = StreamingHttpResponse(export.export(segment, fmt), content_type=content_type)
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
@@ -85,11 +79,11 @@ def _export(modeladmin, request, queryset, fmt: str):
     return response
 
 
-@admin.action(description=_("Export members as CSV (static segments)"), permissions=["view"])
+@admin.action(description=_("Export members as CSV (static segments)"), permissions=["export"])
 def export_csv(modeladmin, request, queryset):
     return _export(modeladmin, request, queryset, "csv")
 
 
-@admin.action(description=_("Export members as JSON (static segments)"), permissions=["view"])
+@admin.action(description=_("Export members as JSON (static segments)"), permissions=["export"])
 def export_json(modeladmin, request, queryset):
     return _export(modeladmin, request, queryset, "json")

@@ -11,6 +11,8 @@ from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicI
 from personalize.admin.preview import preview_link
 from personalize.admin.segment_actions import export_csv, export_json, rebuild_now
 from personalize.models import Rule, Segment
+from personalize.models.segment import NO_RULES
+from personalize.services import export
 
 
 class RuleForm(forms.ModelForm):
@@ -56,18 +58,22 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("rules")
+        return super().get_queryset(request).prefetch_rule_relations()
+
+    def has_export_permission(self, request) -> bool:
+        """May take member lists out of the site (the export actions)."""
+        return request.user.has_perm(export.EXPORT_PERMISSION)
 
     @admin.display(description=_("rules"))
     def rules_in_words(self, obj):
-        rules = list(obj.rules.all())
+        rules = obj.describe_rules()
         if not rules:
-            return _("(no rules: nobody matches)")
+            return NO_RULES
         joiner = _("all of") if obj.match == Segment.Match.ALL else _("any of")
         return format_html(
             "{}<ul style='margin:0;padding-left:1.2em'>{}</ul>",
             joiner,
-            format_html_join("", "<li>{}</li>", ((rule.describe(),) for rule in rules)),
+            format_html_join("", "<li>{}</li>", ((text,) for text in rules)),
         )
 
     @admin.display(description=_("definition in plain words"))

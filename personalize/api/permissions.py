@@ -16,6 +16,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
 
+from personalize.services.export import EXPORT_PERMISSION
+
 #: ``Sec-Fetch-Site`` values of requests made by this site's own pages (or typed by the user).
 ALLOWED_FETCH_SITES = frozenset({"same-origin", "same-site", "none"})
 
@@ -127,7 +129,7 @@ class HasPermission(BasePermission):
 class CanExportSegment(HasPermission):
     """``personalize.export_segment``: may download the member lists of static segments."""
 
-    permission = "personalize.export_segment"
+    permission = EXPORT_PERMISSION
     message = _("Exporting segment members needs the “Can export segment members” permission.")
 
 

@@ -12,11 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, Exists, OuterRef
-
-from personalize.conf import get_setting
 from personalize.engine.selection import CONTROL
-from personalize.models import Event
+from personalize.services.stats import variant_rows
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -24,39 +21,14 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def variant_stats(since: dt.datetime, until: dt.datetime, slot: str | None = None) -> list[dict]:
-    """``[{"slot": key, "variants": [{"variant": slug, "impressions": …}, …]}, …]``."""
-    window = Event.objects.filter(timestamp__gte=since, timestamp__lt=until).exclude(slot="")
-    if slot:
-        window = window.filter(slot=slot)
-    impressions = window.filter(name=Event.IMPRESSION)
-    rows: dict[tuple[str, str], dict] = defaultdict(
-        lambda: {"impressions": 0, "visitors": 0, "clicks": 0, "conversions": 0}
-    )
-    for row in impressions.values("slot", "variant").annotate(
-        impressions=Count("pk"), visitors=Count("visitor", distinct=True)
-    ):
-        entry = rows[row["slot"], row["variant"]]
-        entry["impressions"] = row["impressions"]
-        entry["visitors"] = row["visitors"]
-    for row in (
-        window.filter(name=Event.CLICK).values("slot", "variant").annotate(clicks=Count("pk"))
-    ):
-        rows[row["slot"], row["variant"]]["clicks"] = row["clicks"]
-    converted = Event.objects.filter(
-        visitor=OuterRef("visitor"),
-        name__in=list(get_setting("CONVERSION_EVENTS")),
-        timestamp__gte=OuterRef("timestamp"),
-        timestamp__lt=until,
-    )
-    for row in (
-        impressions.filter(Exists(converted))
-        .values("slot", "variant")
-        .annotate(conversions=Count("visitor", distinct=True))
-    ):
-        rows[row["slot"], row["variant"]]["conversions"] = row["conversions"]
+    """``[{"slot": key, "variants": [{"variant": slug, "impressions": …}, …]}, …]``.
 
+    The figures are :func:`personalize.services.stats.variant_rows`, the same the daily
+    statistics store; this adds the rates and the lift.
+    """
     slots: dict[str, list[dict]] = defaultdict(list)
-    for (slot_key, variant), entry in sorted(rows.items()):
+    for (slot_key, variant), entry in variant_rows(slot, since, until).items():
+        del entry["value"]  # the daily statistics' conversion value is not part of this API
         entry["conversion_rate"] = _rate(entry["conversions"], entry["visitors"])
         entry["click_rate"] = _rate(entry["clicks"], entry["impressions"])
         slots[slot_key].append({"variant": variant, **entry})

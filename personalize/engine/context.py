@@ -40,6 +40,7 @@ class Context:
     """
 
     __slots__ = (
+        "_active_intents",
         "_intent_cache",
         "_sources",
         "device",
@@ -50,6 +51,7 @@ class Context:
         "path",
         "profile",
         "query",
+        "rule_traces",
         "segment_results",
         "snapshot",
         "timestamp",
@@ -80,7 +82,11 @@ class Context:
         self.user = user
         self.snapshot = snapshot
         self.segment_results: dict[str, bool] = {}
+        # rule id -> what the rule answered (negate applied), as segments were evaluated;
+        # explanations read it, so they report what decided rather than a second evaluation
+        self.rule_traces: dict[int, bool] = {}
         self._intent_cache: dict[str, float] | None = None
+        self._active_intents: list[str] | None = None
         self._sources: dict[str, tuple[dict, Source]] = {}
         self.forced_intents: list[str] | None = None  # staff preview
 
@@ -121,11 +127,6 @@ class Context:
         param = get_setting("SITE_SEARCH_PARAM")
         return (self.query.get(param, "") if param else "") or self.profile.site_search
 
-    @property
-    def search_term(self) -> str:
-        """The search engine term of this visit, else the site's own search."""
-        return self.source.term or self.site_search
-
     # -- segments and intents ------------------------------------------------------------
     def in_segment(self, slug: str) -> bool:
         from personalize.engine.evaluate import evaluate_segment
@@ -140,13 +141,22 @@ class Context:
         return self._intent_cache
 
     def active_intents(self) -> list[str]:
-        """Intents above their threshold, highest score first."""
-        from personalize.engine.intent import active_intents
-
+        """Intents above their threshold, highest score first (memoized until the profile's
+        intent points change); a staff preview forces them."""
         if self.forced_intents is not None:
             return list(self.forced_intents)
-        return active_intents(self)
+        if self._active_intents is None:
+            from personalize.engine.intent import active_intents
+
+            self._active_intents = active_intents(self)
+        return list(self._active_intents)
+
+    def has_intent(self, slug: str) -> bool:
+        """Whether intent ``slug`` is active: the one answer ``{% intent %}``, variant
+        targeting, ``IntentRule`` and explanations share."""
+        return slug in self.active_intents()
 
     def forget_intents(self) -> None:
         """Drop the memoized intent scores after the profile changed."""
         self._intent_cache = None
+        self._active_intents = None

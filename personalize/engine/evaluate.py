@@ -6,9 +6,10 @@ from personalize.utils import log_once
 
 
 def evaluate_rule(rule, ctx) -> bool:
-    """``rule.evaluate(ctx)``; a rule that raises counts as not matching and is logged once."""
+    """``rule.evaluate(ctx)``, recorded in ``ctx.rule_traces``; a rule that raises counts as
+    not matching and is logged once."""
     try:
-        return bool(rule.evaluate(ctx))
+        result = bool(rule.evaluate(ctx))
     except Exception:
         log_once(
             ("rule", rule.pk),
@@ -17,7 +18,17 @@ def evaluate_rule(rule, ctx) -> bool:
             type(rule).__name__,
             exc_info=True,
         )
-        return False
+        result = False
+    ctx.rule_traces[rule.pk] = result
+    return result
+
+
+def traced_rule(rule, ctx) -> bool:
+    """What ``rule`` answered when its segment was evaluated for ``ctx``; evaluated now if it
+    was not (a rule after the one that decided, or a segment set by a preview)."""
+    if rule.pk in ctx.rule_traces:
+        return ctx.rule_traces[rule.pk]
+    return evaluate_rule(rule, ctx)
 
 
 def evaluate_segment(ctx, slug: str) -> bool:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from personalize.engine.evaluate import evaluate_rule, evaluate_segment
+from personalize.engine.evaluate import evaluate_segment, traced_rule
 from personalize.engine.intent import contributions
+from personalize.models.segment import NO_RULES
 
 
 def explain_segment(ctx, slug: str) -> dict:
@@ -16,14 +17,16 @@ def explain_segment(ctx, slug: str) -> dict:
             "member": evaluate_segment(ctx, slug),
             "why": "static segment: membership comes from its last rebuild",
         }
-    return {
+    member = evaluate_segment(ctx, slug)  # first, so the rules below read its traces
+    explanation = {
         "segment": slug,
-        "member": evaluate_segment(ctx, slug),
+        "member": member,
         "match": segment.match,
-        "rules": [
-            {"rule": rule.describe(), "matched": evaluate_rule(rule, ctx)} for rule in segment.rules
-        ],
+        "rules": [{"rule": str(rule), "matched": traced_rule(rule, ctx)} for rule in segment.rules],
     }
+    if not segment.rules:
+        explanation["why"] = str(NO_RULES)
+    return explanation
 
 
 def explain_intent(ctx, slug: str) -> dict:
@@ -35,7 +38,7 @@ def explain_intent(ctx, slug: str) -> dict:
         "intent": slug,
         "score": score,
         "threshold": intent.threshold,
-        "active": slug in ctx.active_intents(),
+        "active": ctx.has_intent(slug),
         "signals": [
             {"signal": signal.describe(), "points": points}
             for signal, points in contributions(ctx, slug)

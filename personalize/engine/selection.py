@@ -26,12 +26,8 @@ class Decision:
     def variant_slug(self) -> str:
         return self.variant.slug if self.variant is not None else DEFAULT
 
-    @property
-    def is_personalized(self) -> bool:
-        return self.variant is not None and not self.variant.is_default
 
-
-def targeting_matches(ctx, variant, active_intents) -> tuple[bool, str]:
+def targeting_matches(ctx, variant) -> tuple[bool, str]:
     reasons = []
     if variant.segment_id is not None:
         slug = getattr(variant, "segment_slug", None)
@@ -40,7 +36,7 @@ def targeting_matches(ctx, variant, active_intents) -> tuple[bool, str]:
         reasons.append(f'in segment "{slug}"')
     if variant.intent_id is not None:
         slug = getattr(variant, "intent_slug", None)
-        if slug is None or slug not in active_intents():
+        if slug is None or not ctx.has_intent(slug):
             return False, f'no "{slug or variant.intent_id}" intent'
         reasons.append(f'has intent "{slug}"')
     return True, " and ".join(reasons)
@@ -77,21 +73,13 @@ def choose(ctx, slot_key: str, now) -> Decision:
         decision.reason = f"control group ({slot.control_percentage}% see the default)"
         return decision
 
-    intents_cache: list[str] | None = None
-
-    def active_intents():
-        nonlocal intents_cache
-        if intents_cache is None:
-            intents_cache = ctx.active_intents()
-        return intents_cache
-
     for priority, variants in slot.groups:
         matched = []
         for variant in variants:
             if not variant.is_live(now):
                 decision.candidates.append((variant, False, "not live"))
                 continue
-            ok, why = targeting_matches(ctx, variant, active_intents)
+            ok, why = targeting_matches(ctx, variant)
             decision.candidates.append((variant, ok, why))
             if ok:
                 matched.append(variant)

@@ -69,6 +69,33 @@ class Snapshot:
     has_static_segments: bool = False
 
 
+def prepare_rules(rules, snapshot) -> list:
+    """Load ``rules`` (a queryset of :class:`~personalize.models.Rule`) ready to evaluate.
+
+    Each rule comes as its own type (one query per rule type), in the segment's order, with the
+    objects its foreign keys point to already fetched (``describe()`` then needs no query), and
+    prepared against ``snapshot`` (its segment and intent slugs; None outside a snapshot). A rule
+    that cannot be prepared is logged once and kept: it will not match.
+    """
+    from personalize.rules.base import prefetch_relations
+
+    loaded = list(rules.order_by("sort_order", "pk"))
+    prefetch_relations(loaded)
+    for rule in loaded:
+        try:
+            rule.prepare_for(snapshot)
+        except Exception:
+            log_once(
+                ("prepare", rule.pk),
+                "personalize: rule %s (%s) of segment %s cannot be prepared; it will not match.",
+                rule.pk,
+                type(rule).__name__,
+                rule.segment_id,
+                exc_info=True,
+            )
+    return loaded
+
+
 def build_snapshot(version: str) -> Snapshot:
     """Load every active definition from the database (a handful of queries)."""
     from personalize.models import Intent, IntentSignal, Rule, Segment, Slot, TopicMapping, Variant
@@ -76,18 +103,6 @@ def build_snapshot(version: str) -> Snapshot:
     snapshot = Snapshot(version=version)
     segments = list(Segment.objects.active())
     snapshot.segment_slugs = {segment.pk: segment.slug for segment in segments}
-    rules_by_segment = defaultdict(list)
-    for rule in Rule.objects.filter(segment__is_active=True).order_by("sort_order", "pk"):
-        rules_by_segment[rule.segment_id].append(rule)
-    for segment in segments:
-        snapshot.segments[segment.slug] = CompiledSegment(
-            id=segment.pk,
-            slug=segment.slug,
-            name=segment.name,
-            match=segment.match,
-            is_static=segment.is_static,
-            rules=rules_by_segment.get(segment.pk, []),
-        )
 
     intents = list(Intent.objects.active())
     snapshot.intent_slugs = {intent.pk: intent.slug for intent in intents}
@@ -135,20 +150,21 @@ def build_snapshot(version: str) -> Snapshot:
         )
 
     snapshot.topic_mappings = list(TopicMapping.objects.all())
-    snapshot.has_static_segments = any(s.is_static for s in snapshot.segments.values())
 
-    for segment in snapshot.segments.values():
-        for rule in segment.rules:
-            try:
-                rule.prepare(snapshot)
-            except Exception:
-                log_once(
-                    ("prepare", rule.pk),
-                    "personalize: rule %s of segment %r cannot be prepared; it will not match.",
-                    rule.pk,
-                    segment.slug,
-                    exc_info=True,
-                )
+    # Rules last: preparing them reads the segment and intent slugs gathered above.
+    rules_by_segment = defaultdict(list)
+    for rule in prepare_rules(Rule.objects.filter(segment__is_active=True), snapshot):
+        rules_by_segment[rule.segment_id].append(rule)
+    for segment in segments:
+        snapshot.segments[segment.slug] = CompiledSegment(
+            id=segment.pk,
+            slug=segment.slug,
+            name=segment.name,
+            match=segment.match,
+            is_static=segment.is_static,
+            rules=rules_by_segment.get(segment.pk, []),
+        )
+    snapshot.has_static_segments = any(s.is_static for s in snapshot.segments.values())
     return snapshot
 
 

@@ -8,11 +8,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from personalize.rules.matching import (
-    TOPIC_PATTERN,
     TextOperator,
     describe_text,
     match_text,
     split_list,
+    topic_slug,
     validate_pattern,
 )
 from personalize.tracking.referrer import MEDIUMS
@@ -150,10 +150,7 @@ class IntentSignal(models.Model):
             self.operator = TextOperator.IN
             self.pattern = ", ".join(mediums)
             return
-        try:
-            validate_pattern(self.operator, self.pattern)
-        except ValidationError as exc:
-            raise ValidationError({"pattern": exc.messages}) from exc
+        validate_pattern(self.operator, self.pattern, field="pattern")
 
     def matches(self, value: str | None) -> bool:
         return match_text(
@@ -200,17 +197,19 @@ class TopicMapping(models.Model):
 
     @property
     def topic_list(self) -> list[str]:
-        return [topic.lower() for topic in split_list(self.topics)]
+        """The topics, as :func:`~personalize.rules.matching.topic_slug` names them."""
+        slugs = (topic_slug(topic) for topic in split_list(self.topics))
+        return list(dict.fromkeys(slug for slug in slugs if slug))
 
     def clean(self):
-        try:
-            validate_pattern(self.operator, self.path)
-        except ValidationError as exc:
-            raise ValidationError({"path": exc.messages}) from exc
-        bad = [topic for topic in self.topic_list if not TOPIC_PATTERN.match(topic)]
+        validate_pattern(self.operator, self.path, field="path")
+        bad = [topic for topic in split_list(self.topics) if not topic_slug(topic)]
         if bad or not self.topic_list:
             raise ValidationError(
-                {"topics": _("Topics are short lowercase words (letters, digits, - and _).")}
+                {
+                    "topics": _("Not usable as topics: %(bad)s. Use a few words or letters each.")
+                    % {"bad": ", ".join(bad) or "(none given)"}
+                }
             )
         self.topics = ", ".join(self.topic_list)
 

@@ -6,8 +6,40 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+#: How a segment without rules reads, wherever its rules are shown in words.
+NO_RULES = _("No rules: nobody matches.")
+
 
 class SegmentQuerySet(models.QuerySet):
+    _rule_relations = False
+
+    def prefetch_rule_relations(self):
+        """Segments with their rules and what the rules refer to (another segment, an
+        intent...), loaded in a fixed number of queries however many segments and rules there
+        are: for listings that show :meth:`Segment.describe_rules`."""
+        clone = self.prefetch_related("rules")
+        clone._rule_relations = True
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._rule_relations = self._rule_relations
+        return clone
+
+    def _fetch_all(self):
+        fetched = self._result_cache is not None
+        super()._fetch_all()  # the rules come with the segments (prefetch_related)
+        if (
+            self._rule_relations
+            and not fetched
+            and self._iterable_class is models.query.ModelIterable
+        ):
+            from personalize.rules.base import prefetch_relations
+
+            prefetch_relations(
+                rule for segment in self._result_cache for rule in segment.rules.all()
+            )
+
     def active(self):
         return self.filter(is_active=True)
 
@@ -89,12 +121,17 @@ class Segment(models.Model):
     def is_static(self) -> bool:
         return self.kind == self.Kind.STATIC
 
+    def describe_rules(self) -> list[str]:
+        """Each rule in plain words, in order ("Arrived from a search engine", ...); a rule
+        that cannot describe itself shows its type. See ``NO_RULES`` for a segment without."""
+        return [str(rule) for rule in self.rules.all()]
+
     def describe(self) -> str:
-        """The segment's definition in plain words."""
-        rules = list(self.rules.all())
+        """The segment's definition in plain words, its rules joined by "and" / "or"."""
+        rules = self.describe_rules()
         if not rules:
-            return str(_("No rules: nobody matches."))
+            return str(NO_RULES)
+        if len(rules) == 1:
+            return rules[0]
         joiner = " and " if self.match == self.Match.ALL else " or "
-        return joiner.join(
-            f"({rule.describe()})" if len(rules) > 1 else rule.describe() for rule in rules
-        )
+        return joiner.join(f"({text})" for text in rules)

@@ -9,11 +9,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-MAX_PATH = 500
-MAX_REFERRER = 500
-MAX_UTM = 200
-MAX_NAME = 64
-
 
 class Consent(models.TextChoices):
     UNKNOWN = "unknown", _("Not asked")
@@ -22,12 +17,17 @@ class Consent(models.TextChoices):
 
 
 class VisitorQuerySet(models.QuerySet):
-    def identified(self):
-        return self.filter(models.Q(email__isnull=False) | models.Q(user__isnull=False))
-
     def live(self):
         """Visitors that were not merged into another profile."""
         return self.filter(merged_into__isnull=True)
+
+    def identified(self):
+        """Visitors tied to a person: an e-mail address or a user account."""
+        return self.filter(models.Q(email__isnull=False) | models.Q(user__isnull=False))
+
+    def anonymous(self):
+        """Visitors tied to nobody: neither an e-mail address nor a user account."""
+        return self.filter(email__isnull=True, user__isnull=True)
 
 
 class Visitor(models.Model):
@@ -102,14 +102,14 @@ class Event(models.Model):
     visitor = models.ForeignKey(
         Visitor, on_delete=models.CASCADE, related_name="events", verbose_name=_("visitor")
     )
-    name = models.CharField(_("name"), max_length=MAX_NAME)
-    path = models.CharField(_("path"), max_length=MAX_PATH, blank=True)
-    referrer = models.CharField(_("referrer"), max_length=MAX_REFERRER, blank=True)
+    name = models.CharField(_("name"), max_length=64)
+    path = models.CharField(_("path"), max_length=500, blank=True)
+    referrer = models.CharField(_("referrer"), max_length=500, blank=True)
     medium = models.CharField(_("medium"), max_length=10, blank=True)
     source = models.CharField(_("source"), max_length=100, blank=True)
-    utm_source = models.CharField(max_length=MAX_UTM, blank=True)
-    utm_medium = models.CharField(max_length=MAX_UTM, blank=True)
-    utm_campaign = models.CharField(max_length=MAX_UTM, blank=True)
+    utm_source = models.CharField(max_length=200, blank=True)
+    utm_medium = models.CharField(max_length=200, blank=True)
+    utm_campaign = models.CharField(max_length=200, blank=True)
     slot = models.CharField(_("slot"), max_length=100, blank=True)
     variant = models.CharField(_("variant"), max_length=100, blank=True)
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2, null=True, blank=True)

@@ -85,7 +85,7 @@ class ReferrerRule(SourceMixin, Rule):
         if self.host and (" " in self.host or "/" in self.host):
             raise ValidationError({"host": _("Enter a host name such as example.com, no path.")})
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         source = self.source_of(ctx)
         if self.medium and source.medium != self.medium:
             return False
@@ -153,12 +153,9 @@ class UTMRule(SourceMixin, Rule):
         verbose_name_plural = _("campaign (UTM) rules")
 
     def clean(self):
-        try:
-            validate_pattern(self.operator, self.value)
-        except ValidationError as exc:
-            raise ValidationError({"value": exc.messages}) from exc
+        validate_pattern(self.operator, self.value, field="value")
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         return match_text(self.operator, self.source_of(ctx).utm.get(self.parameter), self.value)
 
     #: Parameters stored on every event, hence usable in SQL.
@@ -200,13 +197,17 @@ class QueryParamRule(Rule):
         self.parameter = self.parameter.strip()
         if not self.parameter:
             raise ValidationError({"parameter": _("Enter a parameter name.")})
-        try:
-            validate_pattern(self.operator, self.value)
-        except ValidationError as exc:
-            raise ValidationError({"value": exc.messages}) from exc
+        validate_pattern(self.operator, self.value, field="value")
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         return match_text(self.operator, ctx.query.get(self.parameter), self.value)
+
+    def to_q(self, now):
+        """Nobody: the query string is a fact of the current request, and stored visitors have
+        no current request (offline, the Python evaluation sees no parameter either)."""
+        from personalize.rules.sql import NOBODY
+
+        return NOBODY
 
     def describe_condition(self) -> str:
         return f"the page's ?{self.parameter} parameter {describe_text(self.operator, self.value)}"
@@ -229,12 +230,9 @@ class LandingPageRule(SourceMixin, Rule):
         verbose_name_plural = _("landing page rules")
 
     def clean(self):
-        try:
-            validate_pattern(self.path_operator, self.path)
-        except ValidationError as exc:
-            raise ValidationError({"path": exc.messages}) from exc
+        validate_pattern(self.path_operator, self.path, field="path")
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         landing = ctx.first_landing_path if self.scope == Scope.FIRST_VISIT else ctx.landing_path
         if not landing:  # no page viewed yet (e.g. an API call before any page)
             return False
@@ -276,10 +274,7 @@ class SearchTermRule(Rule):
         verbose_name_plural = _("search term rules")
 
     def clean(self):
-        try:
-            validate_pattern(self.operator, self.value)
-        except ValidationError as exc:
-            raise ValidationError({"value": exc.messages}) from exc
+        validate_pattern(self.operator, self.value, field="value")
 
     def terms(self, ctx) -> list[str]:
         terms = []
@@ -289,7 +284,7 @@ class SearchTermRule(Rule):
             terms.append(ctx.site_search)
         return [term for term in terms if term]
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         return any(match_text(self.operator, term, self.value) for term in self.terms(ctx))
 
     def describe_condition(self) -> str:

@@ -2,25 +2,49 @@
 
 A rule type is a model that subclasses :class:`Rule` and implements:
 
-``test(ctx) -> bool``
+``evaluate_condition(ctx) -> bool``
     Whether the visitor described by ``ctx`` (a :class:`personalize.engine.context.Context`)
     satisfies the condition, ignoring ``negate``. It must not query the database: everything
-    it needs is on the context or prepared in :meth:`prepare`.
+    it needs is on the context or pre-computed in :meth:`~Rule.prepare_for`.
 ``describe_condition() -> str``
     The condition in plain words, e.g. "arrived from a search engine".
 
-and may implement ``prepare(snapshot)`` (pre-compute once per snapshot), ``clean()``
-(validation with field errors) and ``to_q(now)`` (a ``Q`` over ``Visitor`` for static segments
-and size estimates; ``None`` when the rule can only be evaluated in Python).
+and may implement ``prepare_for(snapshot)`` (pre-compute once per snapshot of definitions;
+call ``super().prepare_for(snapshot)``), ``clean()`` (validation with field errors) and
+``to_q(now)`` (a ``Q`` over ``Visitor`` for static segments and size estimates; ``None`` when
+the rule can only be evaluated in Python).
+
+Callers use :meth:`~Rule.evaluate` (``negate`` applied) and :meth:`~Rule.describe`.
 """
 
 from __future__ import annotations
+
+from collections import defaultdict
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from polymorphic.models import PolymorphicModel
 
 from personalize.models.segment import Segment
+
+_UNPREPARED = object()
+
+
+def prefetch_relations(rules) -> None:
+    """Load the objects ``rules`` refer to (another segment, an intent, whatever a third-party
+    rule type points at) with one query per rule type and relation, not one per rule, so that
+    describing many rules costs a fixed number of queries."""
+    by_type = defaultdict(list)
+    for rule in rules:
+        by_type[type(rule)].append(rule)
+    for model, group in by_type.items():
+        names = [
+            field.name
+            for field in model._meta.concrete_fields
+            if field.many_to_one and field.name not in ("segment", "polymorphic_ctype")
+        ]
+        if names:
+            models.prefetch_related_objects(group, *names)
 
 
 class Rule(PolymorphicModel):
@@ -48,14 +72,18 @@ class Rule(PolymorphicModel):
         return text or str(self._meta.verbose_name)
 
     # -- the contract ------------------------------------------------------------------
-    def test(self, ctx) -> bool:  # pragma: no cover - abstract
-        raise NotImplementedError(f"{type(self).__name__} must implement test(ctx)")
+    def evaluate_condition(self, ctx) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must implement evaluate_condition(ctx)")
 
     def describe_condition(self) -> str:  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} must implement describe_condition()")
 
-    def prepare(self, snapshot) -> None:
-        """Pre-compute whatever :meth:`test` needs; called once when a snapshot is built."""
+    def prepare_for(self, snapshot) -> None:
+        """Pre-compute what :meth:`evaluate_condition` needs from this rule's fields and from
+        ``snapshot`` (``None`` outside one). ``build_snapshot`` calls it once per snapshot;
+        :meth:`evaluate` calls it for a rule that was not prepared for the context's snapshot.
+        Overrides call ``super().prepare_for(snapshot)`` first."""
+        self._prepared_for = snapshot
 
     def to_q(self, now):
         """A ``Q`` over :class:`~personalize.models.Visitor`, or None if not expressible."""
@@ -64,7 +92,9 @@ class Rule(PolymorphicModel):
     # -- public API --------------------------------------------------------------------
     def evaluate(self, ctx) -> bool:
         """Whether the visitor matches this rule, ``negate`` applied."""
-        return self.test(ctx) != self.negate
+        if getattr(self, "_prepared_for", _UNPREPARED) is not ctx.snapshot:
+            self.prepare_for(ctx.snapshot)
+        return self.evaluate_condition(ctx) != self.negate
 
     def describe(self) -> str:
         text = self.describe_condition()

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from personalize.conf import get_setting
 from personalize.models.segment import Segment
+from personalize.profile import MAX_DAYS
 from personalize.rules.base import Rule
 from personalize.rules.matching import (
     NumberOperator,
@@ -24,12 +25,14 @@ MAX_WINDOW_DAYS = 3650
 
 
 def within_days_field():
+    """A window of recent days. Profiles keep per-day counts for :data:`MAX_DAYS` days only, so
+    longer windows are refused rather than answered from partial data."""
     return models.PositiveIntegerField(
         _("within the last (days)"),
         null=True,
         blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(MAX_WINDOW_DAYS)],
-        help_text=_("Leave empty to count the visitor's whole history."),
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DAYS)],
+        help_text=_("Up to 31 days. Leave empty to count the visitor's whole history."),
     )
 
 
@@ -67,15 +70,12 @@ class PageVisitRule(Rule):
         verbose_name_plural = _("page visit rules")
 
     def clean(self):
-        try:
-            validate_pattern(self.path_operator, self.path)
-        except ValidationError as exc:
-            raise ValidationError({"path": exc.messages}) from exc
+        validate_pattern(self.path_operator, self.path, field="path")
 
     def matches_path(self, path: str) -> bool:
         return match_text(self.path_operator, path, self.path, case_sensitive=True)
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         count = ctx.profile.page_count(self.matches_path, ctx.timestamp, self.within_days)
         return compare_number(self.count_operator, count, self.count)
 
@@ -114,7 +114,7 @@ class VisitCountRule(Rule):
         verbose_name = _("visit count rule")
         verbose_name_plural = _("visit count rules")
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         return compare_number(self.operator, ctx.profile.visit_count, self.count)
 
     def to_q(self, now):
@@ -166,7 +166,7 @@ class EventRule(Rule):
             return total
         return total / count if count else None
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         return compare_number(self.operator, self.measure(ctx), self.value)
 
     def to_q(self, now):
@@ -237,7 +237,7 @@ class RecencyRule(Rule):
         verbose_name = _("recency rule")
         verbose_name_plural = _("recency rules")
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         return compare_number(self.operator, days_since_previous_visit(ctx), self.days)
 
     def describe_condition(self) -> str:

@@ -58,11 +58,12 @@ class SegmentRule(Rule):
                 }
             )
 
-    def prepare(self, snapshot) -> None:
+    def prepare_for(self, snapshot) -> None:
+        super().prepare_for(snapshot)
         self._other_slug = snapshot.segment_slugs.get(self.other_segment_id) if snapshot else None
 
-    def test(self, ctx) -> bool:
-        slug = getattr(self, "_other_slug", None)
+    def evaluate_condition(self, ctx) -> bool:
+        slug = self._other_slug
         if slug is None:
             return False
         return ctx.in_segment(slug)
@@ -117,24 +118,19 @@ class IntentRule(Rule):
         if self.condition == self.Condition.SCORE and self.score is None:
             raise ValidationError({"score": _("Enter the score to compare with.")})
 
-    def prepare(self, snapshot) -> None:
+    def prepare_for(self, snapshot) -> None:
+        super().prepare_for(snapshot)
         self._intent_slug = snapshot.intent_slugs.get(self.intent_id) if snapshot else None
 
-    def _slug(self, ctx) -> str | None:
-        if not hasattr(self, "_intent_slug"):
-            self.prepare(ctx.snapshot)
-        return self._intent_slug
-
-    def test(self, ctx) -> bool:
-        slug = self._slug(ctx)
+    def evaluate_condition(self, ctx) -> bool:
+        slug = self._intent_slug
         if slug is None:  # intent deleted or switched off: nobody has it
             return False
         if self.condition == self.Condition.SCORE:
             return compare_number(self.operator, ctx.intent_scores().get(slug, 0.0), self.score)
-        active = ctx.active_intents()
         if self.condition == self.Condition.STRONGEST:
-            return bool(active) and active[0] == slug
-        return slug in active
+            return ctx.active_intents()[:1] == [slug]
+        return ctx.has_intent(slug)
 
     def describe_condition(self) -> str:
         try:
@@ -189,7 +185,7 @@ class SampleRule(Rule):
         if not self.salt:
             raise ValidationError({"salt": _("Enter a salt (any short text).")})
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         visitor_id = ctx.visitor_id
         if not visitor_id:
             return False

@@ -25,6 +25,7 @@ from personalize.conf import time_zone_name
 from personalize.fields import MultipleChoiceField
 from personalize.models.segment import Segment
 from personalize.rules.base import Rule
+from personalize.utils import log_once
 
 MAX_TIME_ZONE = 64
 
@@ -34,16 +35,24 @@ def default_time_zone() -> str:
     return time_zone_name()
 
 
+def load_zone(name: str) -> zoneinfo.ZoneInfo | None:
+    """The time zone called ``name``, or None when there is no such zone."""
+    if not name or len(name) > MAX_TIME_ZONE:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
 def validate_time_zone(name: str) -> None:
     if not name or len(name) > MAX_TIME_ZONE:
         raise ValidationError(_("Enter a time zone such as Europe/London."))
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+    if load_zone(name) is None:
         raise ValidationError(
             _("Unknown time zone %(name)s: use a name such as Europe/London or UTC."),
             params={"name": name[:MAX_TIME_ZONE]},
-        ) from None
+        )
 
 
 def time_zone_field():
@@ -57,19 +66,52 @@ def time_zone_field():
 
 
 class ZonedRule(Rule):
-    """Shared behaviour of the rules that read the local time (not a rule type itself)."""
+    """Shared behaviour of the rules that read the local time (not a rule type itself).
+
+    A time zone that does not exist (stored around validation, or gone from the system's time
+    zone database) makes the rule match nobody, negated or not; it is logged once here and
+    reported by the ``personalize.E008`` system check.
+    """
 
     category = Segment.Category.OTHER
 
     class Meta:
         abstract = True
 
-    def zone(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.time_zone)
+    def prepare_for(self, snapshot) -> None:
+        super().prepare_for(snapshot)
+        self._zone = load_zone(self.time_zone)
+        if self._zone is None:
+            log_once(
+                ("time-zone", self.pk, self.time_zone),
+                "personalize: %s %s has an unknown time zone %r; it matches nobody.",
+                type(self).__name__,
+                self.pk,
+                self.time_zone,
+            )
 
-    def local_now(self, ctx) -> dt.datetime:
-        """The context's instant on the rule's local clock (aware, never raises on DST)."""
-        return ctx.now.astimezone(self.zone())
+    def evaluate(self, ctx) -> bool:
+        matched = super().evaluate(ctx)  # prepares the rule, hence its zone, first
+        return matched and self._zone is not None
+
+    def evaluate_condition(self, ctx) -> bool:
+        if self._zone is None:
+            return False
+        return self.holds_at(ctx.now.astimezone(self._zone))
+
+    def holds_at(self, local: dt.datetime) -> bool:  # pragma: no cover - abstract
+        """Whether the condition holds at ``local``, an aware time on the rule's clock."""
+        raise NotImplementedError
+
+    def to_q(self, now):
+        """Everyone or nobody: these rules read only the clock, the same for every visitor at
+        ``now``. Decided by the Python evaluation itself, so both always agree."""
+        from personalize.engine.context import Context
+        from personalize.profile import Profile
+        from personalize.rules.sql import EVERYONE, NOBODY
+
+        condition = self.evaluate(Context(Profile(""), now=now)) != self.negate
+        return EVERYONE if condition else NOBODY
 
     def clean_time_zone(self):
         self.time_zone = (self.time_zone or "").strip()
@@ -105,9 +147,8 @@ class TimeOfDayRule(ZonedRule):
                 {"end": _("The window would be empty: choose an end different from the start.")}
             )
 
-    def test(self, ctx) -> bool:
-        now = self.local_now(ctx).time().replace(tzinfo=None)
-        return in_window(now, self.start, self.end)
+    def holds_at(self, local: dt.datetime) -> bool:
+        return in_window(local.time().replace(tzinfo=None), self.start, self.end)
 
     def describe_condition(self) -> str:
         return f"visits between {_clock(self.start)} and {_clock(self.end)}{self.zone_words()}"
@@ -138,7 +179,11 @@ WEEKDAYS = list(Weekday.values)  # index = datetime.weekday()
 class DayOfWeekRule(ZonedRule):
     """The local day of the week is one of the chosen days."""
 
-    days = MultipleChoiceField(_("days"), choices=Weekday.choices)
+    days = MultipleChoiceField(
+        _("days"),
+        choices=Weekday.choices,
+        error_messages={"blank": _("Choose at least one day.")},
+    )
     time_zone = time_zone_field()
 
     class Meta:
@@ -147,12 +192,10 @@ class DayOfWeekRule(ZonedRule):
 
     def clean(self):
         self.clean_time_zone()
-        if not self.days:
-            raise ValidationError({"days": _("Choose at least one day.")})
-        self.days = [day for day in WEEKDAYS if day in self.days]
+        self.days = [day for day in WEEKDAYS if day in (self.days or ())]
 
-    def test(self, ctx) -> bool:
-        return WEEKDAYS[self.local_now(ctx).weekday()] in (self.days or ())
+    def holds_at(self, local: dt.datetime) -> bool:
+        return WEEKDAYS[local.weekday()] in (self.days or ())
 
     def describe_condition(self) -> str:
         labels = dict(Weekday.choices)
@@ -188,13 +231,12 @@ class DateRangeRule(ZonedRule):
             raise ValidationError({"start_date": _("A start time needs a start date.")})
         if self.end_time is not None and self.end_date is None:
             raise ValidationError({"end_date": _("An end time needs an end date.")})
-        start, end = self.bounds()
+        start, end = self.bounds(load_zone(self.time_zone))
         if start is not None and end is not None and end <= start:
             raise ValidationError({"end_date": _("The end must come after the start.")})
 
-    def bounds(self) -> tuple[dt.datetime | None, dt.datetime | None]:
+    def bounds(self, zone: zoneinfo.ZoneInfo) -> tuple[dt.datetime | None, dt.datetime | None]:
         """(start, end) as UTC instants; the start is included, the end is not."""
-        zone = self.zone()
         start = end = None
         if self.start_date is not None:
             local = dt.datetime.combine(self.start_date, self.start_time or dt.time(0), zone)
@@ -207,18 +249,15 @@ class DateRangeRule(ZonedRule):
             end = local.astimezone(dt.UTC)
         return start, end
 
-    def prepare(self, snapshot) -> None:
-        self._bounds = self.bounds()
+    def prepare_for(self, snapshot) -> None:
+        super().prepare_for(snapshot)
+        self._bounds = self.bounds(self._zone) if self._zone is not None else (None, None)
 
-    def test(self, ctx) -> bool:
-        bounds = getattr(self, "_bounds", None)
-        if bounds is None:
-            bounds = self._bounds = self.bounds()
-        start, end = bounds
-        now = ctx.now
-        if start is not None and now < start:
+    def holds_at(self, local: dt.datetime) -> bool:
+        start, end = self._bounds
+        if start is not None and local < start:
             return False
-        return end is None or now < end
+        return end is None or local < end
 
     def describe_condition(self) -> str:
         def when(date, time, *, end: bool) -> str:

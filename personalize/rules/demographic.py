@@ -77,12 +77,9 @@ class TraitRule(Rule):
             if to_number(self.value) is None:
                 raise ValidationError({"value": _("Enter a number to compare with.")})
             return
-        try:
-            validate_pattern(self.operator, self.value)
-        except ValidationError as exc:
-            raise ValidationError({"value": exc.messages}) from exc
+        validate_pattern(self.operator, self.value, field="value")
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         actual = ctx.profile.traits.get(self.key)
         if actual is None or actual == "":
             return False
@@ -93,9 +90,16 @@ class TraitRule(Rule):
         return match_text(self.operator, trait_text(actual), self.value)
 
     def to_q(self, now):
-        if self.operator != TextOperator.EXISTS:
+        """The trait in ``Visitor.traits``, read as the Python evaluation reads it (text
+        or number, see :class:`~personalize.rules.sql.TraitValue`). Regular expressions, and
+        databases other than PostgreSQL and SQLite, are evaluated in Python."""
+        from personalize.rules import sql
+
+        if not sql.json_supported():
             return None
-        return models.Q(traits__has_key=self.key) & ~models.Q(**{f"traits__{self.key}": ""})
+        if self.is_numeric:
+            return sql.number_q(sql.TraitValue(self.key, number=True), self.operator, self.value)
+        return sql.text_q(sql.TraitValue(self.key), self.operator, self.value, case_sensitive=False)
 
     def describe_condition(self) -> str:
         if self.is_numeric:
@@ -151,10 +155,11 @@ class UserRule(Rule):
                 {"groups": _("No group named %(names)s.") % {"names": ", ".join(unknown)}}
             )
 
-    def prepare(self, snapshot) -> None:
+    def prepare_for(self, snapshot) -> None:
+        super().prepare_for(snapshot)
         self._groups = frozenset(split_list(self.groups))
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         user = ctx.user
         if not user.is_authenticated:
             return False
@@ -163,22 +168,27 @@ class UserRule(Rule):
         if self.condition == self.Condition.SUPERUSER:
             return user.is_superuser
         if self.condition == self.Condition.GROUP:
-            if not hasattr(self, "_groups"):
-                self.prepare(None)
             return bool(self._groups) and not self._groups.isdisjoint(user.groups)
         return True
 
     def to_q(self, now):
-        if self.condition == self.Condition.STAFF:
-            return models.Q(user__is_staff=True)
-        if self.condition == self.Condition.SUPERUSER:
-            return models.Q(user__is_superuser=True)
-        if self.condition == self.Condition.GROUP:
-            from django.contrib.auth import get_user_model
+        """Through ``Visitor.user``; an inactive account counts as logged out, as it does on
+        the site (see :func:`personalize.engine.users.facts_for_user`)."""
+        from django.contrib.auth import get_user_model
 
-            members = get_user_model().objects.filter(groups__name__in=split_list(self.groups))
-            return models.Q(user__in=members.values("pk"))
-        return models.Q(user__isnull=False)
+        users = get_user_model()
+        if any(field.name == "is_active" for field in users._meta.concrete_fields):
+            account = models.Q(user__is_active=True)
+        else:
+            account = models.Q(user__isnull=False)
+        if self.condition == self.Condition.STAFF:
+            return account & models.Q(user__is_staff=True)
+        if self.condition == self.Condition.SUPERUSER:
+            return account & models.Q(user__is_superuser=True)
+        if self.condition == self.Condition.GROUP:
+            members = users.objects.filter(groups__name__in=split_list(self.groups))
+            return account & models.Q(user__in=members.values("pk"))
+        return account
 
     def describe_condition(self) -> str:
         if self.condition == self.Condition.GROUP:

@@ -53,14 +53,13 @@ class LocationRule(Rule):
         if not (countries or split_list(self.regions) or split_list(self.cities)):
             raise ValidationError(_("Enter at least one country, region or city."))
 
-    def prepare(self, snapshot) -> None:
+    def prepare_for(self, snapshot) -> None:
+        super().prepare_for(snapshot)
         self._countries = frozenset(code.upper() for code in split_list(self.countries))
         self._regions = frozenset(item.casefold() for item in split_list(self.regions))
         self._cities = frozenset(item.casefold() for item in split_list(self.cities))
 
-    def test(self, ctx) -> bool:
-        if not hasattr(self, "_countries"):
-            self.prepare(None)
+    def evaluate_condition(self, ctx) -> bool:
         geo = ctx.geo
         if self._countries and geo.country.upper() not in self._countries:
             return False
@@ -70,6 +69,8 @@ class LocationRule(Rule):
 
     def to_q(self, now):
         """The visitor's last known place, as stored on its row."""
+        from personalize.rules.sql import EVERYONE
+
         condition = models.Q()
         countries = [code.upper() for code in split_list(self.countries)]
         if countries:
@@ -81,7 +82,7 @@ class LocationRule(Rule):
                 for name in names:
                     any_name |= models.Q(**{f"{field}__iexact": name})
                 condition &= any_name
-        return condition
+        return condition or EVERYONE  # nothing to compare (a half-filled rule): anywhere
 
     def describe_condition(self) -> str:
         parts = []

@@ -10,18 +10,26 @@ from __future__ import annotations
 
 import functools
 import re
-from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 MAX_PATTERN = 200
 MAX_SUBJECT = 500
 MAX_LIST_ITEMS = 100
 
-#: A topic of interest: a short lowercase word ("golf", "beginner", "short-game").
-TOPIC_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+MAX_TOPIC = 64
+
+#: Text that reads as a number: "34", " 3.5 ", "-.5", "1e3". Python's ``re`` and PostgreSQL
+#: read it alike, so static segments select numeric text in SQL exactly as rules read it
+#: here; digits and exponent are bounded so the number always fits a double.
+NUMBER_TEXT = (
+    r"^[ \t\n\r]*[+-]?(?:[0-9]{1,15}(?:\.[0-9]{0,15})?|\.[0-9]{1,15})(?:[eE][+-]?[0-9]{1,2})?"
+    r"[ \t\n\r]*$"
+)
+_NUMBER_TEXT = re.compile(NUMBER_TEXT)
 
 
 class TextOperator(models.TextChoices):
@@ -56,6 +64,16 @@ _NUMBER_WORDS = {
 _NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]")
 
 
+@functools.lru_cache(maxsize=1024)
+def topic_slug(text) -> str:
+    """The topic of interest ``text`` names, as stored, counted and compared everywhere
+    (``{% interest %}``, topic mappings, ``InterestRule``): lowercase words joined by hyphens,
+    "Short Game!" → "short-game". "" when nothing usable is left or the result is longer than
+    :data:`MAX_TOPIC` characters: not a topic."""
+    slug = slugify(str(text), allow_unicode=True)
+    return slug if len(slug) <= MAX_TOPIC else ""
+
+
 def split_list(value: str) -> list[str]:
     """Split a comma- or newline-separated editor list into clean items."""
     items = [item.strip() for item in re.split(r"[,\n]", value or "")]
@@ -79,8 +97,17 @@ def validate_regex(pattern: str) -> None:
         ) from exc
 
 
-def validate_pattern(operator: str, pattern: str) -> None:
-    """Raise ValidationError when ``pattern`` cannot be used with ``operator``."""
+def validate_pattern(operator: str, pattern: str, *, field: str) -> None:
+    """Raise a ValidationError on ``field``, the model field holding ``pattern``, when the
+    pattern cannot be used with ``operator``; called from ``clean()``, the admin form and
+    the API then show the message next to that field."""
+    try:
+        _check_pattern(operator, pattern)
+    except ValidationError as exc:
+        raise ValidationError({field: exc}) from None
+
+
+def _check_pattern(operator: str, pattern: str) -> None:
     if operator == TextOperator.EXISTS:
         return
     if not pattern:
@@ -172,14 +199,16 @@ def describe_text(operator: str, pattern: str) -> str:
 
 
 def to_number(value) -> float | None:
+    """``value`` as a number: ints and floats as they are, text when it matches
+    :data:`NUMBER_TEXT`; None for anything else (booleans included)."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         return float(value)
-    try:
-        return float(Decimal(str(value).strip()))
-    except (InvalidOperation, ValueError):
+    text = str(value)
+    if not _NUMBER_TEXT.match(text):
         return None
+    return float(text)
 
 
 def compare_number(operator: str, actual, expected) -> bool:

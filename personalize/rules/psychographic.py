@@ -15,17 +15,18 @@ from django.utils.translation import gettext_lazy as _
 from personalize.models.segment import Segment
 from personalize.rules.base import Rule
 from personalize.rules.matching import (
-    TOPIC_PATTERN,
     NumberOperator,
     compare_number,
     describe_number,
+    topic_slug,
 )
 
 
 class InterestRule(Rule):
     """The visitor's (decayed) interest score in a topic, compared with a number.
 
-    A topic the visitor never showed interest in scores 0, so "at most 2" matches them. Scores
+    The topic is normalised like every topic (``topic_slug``: "Short Game" is "short-game"). A
+    topic the visitor never showed interest in scores 0, so "at most 2" matches them. Scores
     are compared rounded to 3 decimals, as ``visitor.interests`` shows them.
     """
 
@@ -47,15 +48,19 @@ class InterestRule(Rule):
         verbose_name_plural = _("interest rules")
 
     def clean(self):
-        self.topic = (self.topic or "").strip().lower()
-        if not TOPIC_PATTERN.match(self.topic):
+        self.topic = topic_slug(self.topic or "")
+        if not self.topic:
             raise ValidationError(
-                {"topic": _("A topic is a short lowercase word (letters, digits, - and _).")}
+                {"topic": _("Name a topic in a few words, at most 64 characters (e.g. golf).")}
             )
 
-    def test(self, ctx) -> bool:
+    def prepare_for(self, snapshot) -> None:
+        super().prepare_for(snapshot)
+        self._topic = topic_slug(self.topic or "")  # also for a rule saved without clean()
+
+    def evaluate_condition(self, ctx) -> bool:
         # rounded like visitor.interests, so 3 views a moment ago still count as 3 points
-        current = round(ctx.profile.interest_score(self.topic, ctx.timestamp), 3)
+        current = round(ctx.profile.interest_score(self._topic, ctx.timestamp), 3)
         return compare_number(self.operator, current, self.score)
 
     def describe_condition(self) -> str:

@@ -14,23 +14,34 @@ most recent visit, as recorded on its latest stored page view.
 from __future__ import annotations
 
 import datetime as dt
+import string
 from decimal import Decimal
 
+from django.db import NotSupportedError, connection
 from django.db.models import (
     Count,
     Exists,
     F,
     FloatField,
+    Func,
     OuterRef,
     Q,
     Subquery,
     Sum,
+    TextField,
     Value,
 )
 from django.db.models import lookups as lk
 from django.db.models.functions import Cast, Coalesce, Left, Right, StrIndex
 
-from personalize.rules.matching import NumberOperator, TextOperator, glob_regex, split_list
+from personalize.rules.matching import (
+    NUMBER_TEXT,
+    NumberOperator,
+    TextOperator,
+    glob_regex,
+    split_list,
+    to_number,
+)
 
 DAY = 86400
 _TEXT_LOOKUPS = {  # operator -> (case-sensitive lookup, case-insensitive lookup)
@@ -49,6 +60,9 @@ _SUBSTRING = {
 
 #: Selects no visitor (and its negation, every visitor).
 NOBODY = Q(pk__in=[])
+#: Selects every visitor (and its negation, none). ``Q()`` would not do: negated, it still
+#: selects everyone.
+EVERYONE = ~NOBODY
 
 
 def window_start(now: dt.datetime, within_days: int | None) -> dt.datetime | None:
@@ -89,6 +103,105 @@ def text_q(expression, operator: str, pattern: str, *, case_sensitive: bool) -> 
     lookup = lookups[0] if case_sensitive else lookups[1]
     value = glob_regex(pattern) if operator == TextOperator.GLOB else pattern
     return Q(lookup(expression, value)) & present
+
+
+def number_q(expression, operator: str, expected) -> Q:
+    """``expression`` (NULL: not a number) compared like
+    :func:`~personalize.rules.matching.compare_number`: NULL never matches, and "exactly"
+    allows the same 1e-9 of rounding."""
+    expected = to_number(expected)
+    if expected is None:
+        return NOBODY
+    if operator == NumberOperator.EQ:
+        compared = Q(lk.GreaterThan(expression, expected - 1e-9)) & Q(
+            lk.LessThan(expression, expected + 1e-9)
+        )
+    else:
+        compared = _compare(expression, operator, expected)
+    return Q(lk.IsNull(expression, False)) & compared
+
+
+#: Databases whose JSON functions :class:`TraitValue` knows.
+JSON_VENDORS = ("postgresql", "sqlite")
+
+
+def json_supported() -> bool:
+    return connection.vendor in JSON_VENDORS
+
+
+class TraitValue(Func):
+    """A visitor trait (``Visitor.traits[key]``) read the way ``TraitRule`` reads it in Python.
+
+    As text (``number=False``): a string as it is, ``true``/``false`` for booleans, whole
+    numbers without a decimal point (``42.0`` reads ``"42"``) and other numbers as Python
+    writes them; ``""`` when missing or not a scalar. As a number (``number=True``): a JSON
+    number, or a string matching :data:`~personalize.rules.matching.NUMBER_TEXT`; NULL
+    otherwise, booleans included.
+
+    One difference remains on PostgreSQL, whose ``jsonb`` rewrites numbers: a fraction that
+    Python writes with an exponent (``1.5e-05``) reads as ``0.000015`` in SQL, as text only.
+    """
+
+    _TEXT = {
+        "sqlite": (
+            "CASE json_type({c}, {k}) WHEN 'text' THEN json_extract({c}, {k}) "
+            "WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+            "WHEN 'integer' THEN ({c} -> {k}) "
+            "WHEN 'real' THEN CASE WHEN json_extract({c}, {k}) = "
+            "CAST(json_extract({c}, {k}) AS INTEGER) "
+            "THEN CAST(CAST(json_extract({c}, {k}) AS INTEGER) AS TEXT) ELSE ({c} -> {k}) END "
+            "ELSE '' END"
+        ),
+        "postgresql": (
+            "CASE jsonb_typeof({c} -> {k}) WHEN 'string' THEN {c} ->> {k} "
+            "WHEN 'boolean' THEN {c} ->> {k} "
+            "WHEN 'number' THEN CASE WHEN ({c} ->> {k})::numeric = trunc(({c} ->> {k})::numeric) "
+            "THEN trunc(({c} ->> {k})::numeric)::text ELSE {c} ->> {k} END "
+            "ELSE '' END"
+        ),
+    }
+    _NUMBER = {
+        "sqlite": (
+            "CASE json_type({c}, {k}) WHEN 'integer' THEN CAST(json_extract({c}, {k}) AS REAL) "
+            "WHEN 'real' THEN json_extract({c}, {k}) "
+            "WHEN 'text' THEN CASE WHEN json_extract({c}, {k}) REGEXP {n} "
+            "THEN CAST(json_extract({c}, {k}) AS REAL) END END"
+        ),
+        "postgresql": (
+            "CASE jsonb_typeof({c} -> {k}) WHEN 'number' THEN ({c} ->> {k})::float8 "
+            "WHEN 'string' THEN CASE WHEN ({c} ->> {k}) ~ {n} "
+            "THEN ({c} ->> {k})::float8 END END"
+        ),
+    }
+
+    def __init__(self, key: str, *, number: bool = False):
+        self.key = key
+        self.number = number
+        super().__init__(F("traits"), output_field=FloatField() if number else TextField())
+
+    def as_sql(self, compiler, connection, **extra):
+        templates = self._NUMBER if self.number else self._TEXT
+        template = templates.get(connection.vendor)
+        if template is None:
+            raise NotSupportedError(f"Traits cannot be compared in SQL on {connection.vendor}.")
+        column, params = compiler.compile(self.source_expressions[0])
+        key = f'$."{self.key}"' if connection.vendor == "sqlite" else self.key
+        sql_parts, sql_params = [], []
+        for literal, name, _spec, _conv in _FORMATTER.parse(template):
+            sql_parts.append(literal)
+            if name == "c":
+                sql_parts.append(column)
+                sql_params.extend(params)
+            elif name == "k":
+                sql_parts.append("%s")
+                sql_params.append(key)
+            elif name == "n":
+                sql_parts.append("%s")
+                sql_params.append(NUMBER_TEXT)
+        return "(" + "".join(sql_parts) + ")", tuple(sql_params)
+
+
+_FORMATTER = string.Formatter()
 
 
 def _events(name: str, since: dt.datetime | None, where: Q | None) -> Q:

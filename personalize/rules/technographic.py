@@ -24,7 +24,11 @@ LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$")
 class DeviceRule(Rule):
     """The type of device of the current request: mobile, tablet or desktop."""
 
-    device_types = MultipleChoiceField(_("device types"), choices=DEVICE_CHOICES)
+    device_types = MultipleChoiceField(
+        _("device types"),
+        choices=DEVICE_CHOICES,
+        error_messages={"blank": _("Choose at least one device type.")},
+    )
 
     category = Segment.Category.TECHNOGRAPHIC
 
@@ -32,11 +36,7 @@ class DeviceRule(Rule):
         verbose_name = _("device rule")
         verbose_name_plural = _("device rules")
 
-    def clean(self):
-        if not self.device_types:
-            raise ValidationError({"device_types": _("Choose at least one device type.")})
-
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         return ctx.device.type in self.device_types
 
     def to_q(self, now):
@@ -70,8 +70,6 @@ class FamilyRuleMixin:
         return list(getattr(self, self.families_field) or [])
 
     def clean(self):
-        if not self.families():
-            raise ValidationError({self.families_field: _("Choose at least one.")})
         if bool(self.version_operator) != (self.version is not None):
             raise ValidationError(
                 {"version": _("Give both how to compare the version and the version number.")}
@@ -100,7 +98,11 @@ class FamilyRuleMixin:
 class BrowserRule(FamilyRuleMixin, Rule):
     """The visitor's browser (from the User-Agent and client hints), optionally its version."""
 
-    browsers = MultipleChoiceField(_("browsers"), choices=BROWSER_CHOICES)
+    browsers = MultipleChoiceField(
+        _("browsers"),
+        choices=BROWSER_CHOICES,
+        error_messages={"blank": _("Choose at least one browser.")},
+    )
     version_operator = version_operator_field()
     version = version_field()
 
@@ -111,7 +113,7 @@ class BrowserRule(FamilyRuleMixin, Rule):
         verbose_name = _("browser rule")
         verbose_name_plural = _("browser rules")
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         return self.matches(ctx.device.browser, ctx.device.browser_version)
 
     def describe_condition(self) -> str:
@@ -123,7 +125,11 @@ class BrowserRule(FamilyRuleMixin, Rule):
 class OSRule(FamilyRuleMixin, Rule):
     """The visitor's operating system, optionally its major version."""
 
-    systems = MultipleChoiceField(_("operating systems"), choices=OS_CHOICES)
+    systems = MultipleChoiceField(
+        _("operating systems"),
+        choices=OS_CHOICES,
+        error_messages={"blank": _("Choose at least one operating system.")},
+    )
     version_operator = version_operator_field()
     version = version_field()
 
@@ -134,7 +140,7 @@ class OSRule(FamilyRuleMixin, Rule):
         verbose_name = _("operating system rule")
         verbose_name_plural = _("operating system rules")
 
-    def test(self, ctx) -> bool:
+    def evaluate_condition(self, ctx) -> bool:
         return self.matches(ctx.device.os, ctx.device.os_version)
 
     def describe_condition(self) -> str:
@@ -178,7 +184,8 @@ class LanguageRule(Rule):
             )
         self.languages = ", ".join(codes)
 
-    def prepare(self, snapshot) -> None:
+    def prepare_for(self, snapshot) -> None:
+        super().prepare_for(snapshot)
         codes = [code.lower() for code in split_list(self.languages)]
         self._exact = frozenset(code for code in codes if "-" in code)
         self._primary = frozenset(code for code in codes if "-" not in code)
@@ -186,9 +193,7 @@ class LanguageRule(Rule):
     def accepts(self, tag: str) -> bool:
         return tag in self._exact or tag.partition("-")[0] in self._primary
 
-    def test(self, ctx) -> bool:
-        if not hasattr(self, "_exact"):
-            self.prepare(None)
+    def evaluate_condition(self, ctx) -> bool:
         tags = ctx.languages[:1] if self.first_choice_only else ctx.languages
         return any(self.accepts(tag) for tag in tags)
 

@@ -65,10 +65,8 @@ def _client():
     return client
 
 
-def recover_expired(client=None, keys: buffer.Keys | None = None) -> int:
+def recover_expired(client, keys: buffer.Keys) -> int:
     """Put chunks whose lease expired back at the head of the list; batches moved."""
-    client = client or _client()
-    keys = keys or buffer.Keys()
     lease = float(get_setting("BUFFER_LEASE_SECONDS"))
     leases = client.hgetall(keys.leases)
     if not leases:
@@ -95,13 +93,12 @@ def recover_expired(client=None, keys: buffer.Keys | None = None) -> int:
     return moved
 
 
-def drain(
-    *, max_seconds: float | None = None, max_chunks: int | None = None, batch_size=None
-) -> DrainResult:
-    """Move buffered batches into the database until the list is empty or a limit is hit."""
+def drain(*, max_seconds: float | None = None) -> DrainResult:
+    """Move buffered batches into the database until the list is empty or ``max_seconds``
+    (checked between chunks) have passed."""
     client = _client()
     keys = buffer.Keys()
-    size = max(1, int(batch_size or get_setting("BUFFER_BATCH_SIZE")))
+    size = max(1, int(get_setting("BUFFER_BATCH_SIZE")))
     deadline = time.monotonic() + max_seconds if max_seconds else None
     result = DrainResult()
     result.recovered = recover_expired(client, keys)
@@ -117,8 +114,6 @@ def drain(
         if len(items) < size:
             break
         if deadline is not None and time.monotonic() >= deadline:
-            break
-        if max_chunks is not None and result.chunks >= max_chunks:
             break
     return result
 

@@ -23,8 +23,6 @@ from django.db import connection
 
 from personalize.models.visitor import Event, Visitor
 
-#: Rows per INSERT statement.
-INSERT_CHUNK = 5_000
 #: From this many rows on, PostgreSQL is fed through COPY rather than arrays.
 COPY_THRESHOLD = 500
 EVENT_TEMP = "personalize_ingest_events"

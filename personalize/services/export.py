@@ -3,6 +3,10 @@
 Members are read in keyset-paginated chunks, so a list of a million visitors streams in
 constant memory. CSV cells that a spreadsheet would read as a formula (starting with ``=``,
 ``+``, ``-``, ``@``, tab or carriage return) get a leading ``'``.
+
+Member lists hold e-mail addresses and traits: people may take them out of the site only with
+:data:`EXPORT_PERMISSION`, and every export they make (an admin download, a page of the API's
+member list) is recorded by :func:`record_export`.
 """
 
 from __future__ import annotations
@@ -11,13 +15,21 @@ import csv
 import datetime as dt
 import io
 import json
+import logging
 from collections.abc import Iterator
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
-from personalize.models import Segment, Visitor
+from personalize.models import ExportAudit, Segment, Visitor
 from personalize.services.segments import SegmentNotStatic
+from personalize.services.sql import pk_chunks
+
+#: The permission to take a segment's member list out of the site ("Can export segment
+#: members"). Editing or viewing segments does not grant it.
+EXPORT_PERMISSION = "personalize.export_segment"
+
+audit_logger = logging.getLogger("personalize.audit")
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FIXED_COLUMNS = ("id", "email", "first_seen", "last_seen", "visits", "country")
@@ -43,15 +55,9 @@ def _ensure_static(segment: Segment) -> None:
 def members(segment: Segment, *, chunk: int = CHUNK) -> Iterator[dict]:
     """The members of ``segment``, ordered by id, one dict each."""
     _ensure_static(segment)
-    base = Visitor.objects.filter(memberships__segment=segment).order_by("pk")
-    after = None
-    while True:
-        page = base if after is None else base.filter(pk__gt=after)
-        rows = list(
-            page.values(
-                "pk", "email", "first_seen", "last_seen", "visit_count", "country", "traits"
-            )[:chunk]
-        )
+    listed = Visitor.objects.filter(memberships__segment=segment)
+    fields = ("email", "first_seen", "last_seen", "visit_count", "country", "traits")
+    for rows in pk_chunks(listed, chunk, fields=fields):
         for row in rows:
             yield {
                 "id": row["pk"].hex,
@@ -62,9 +68,6 @@ def members(segment: Segment, *, chunk: int = CHUNK) -> Iterator[dict]:
                 "country": row["country"],
                 "traits": row["traits"] if isinstance(row["traits"], dict) else {},
             }
-        if len(rows) < chunk:
-            return
-        after = rows[-1]["pk"]
 
 
 def trait_columns(segment: Segment) -> list[str]:
@@ -129,3 +132,29 @@ def export(segment: Segment, fmt: str) -> Iterator[str]:
     if fmt == "json":
         return iter_json(segment)
     raise ValueError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+
+
+def record_export(user, segment: Segment, rows: int, *, page: str = "") -> ExportAudit:
+    """Record that ``user`` exported ``rows`` members of ``segment``: an :class:`ExportAudit`
+    row, kept when the user is deleted, and a line on the ``personalize.audit`` logger.
+
+    ``page`` says which part of the list went (the API's cursor; empty for the first page).
+    """
+    field = ExportAudit._meta.get_field
+    username = user.get_username()
+    audit = ExportAudit.objects.create(
+        user=user if user.is_authenticated else None,
+        username=username[: field("username").max_length],
+        segment=segment,
+        segment_slug=segment.slug,
+        rows=rows,
+        page=page[: field("page").max_length],
+    )
+    audit_logger.info(
+        "%s exported %d members of segment %s (page %s)",
+        username,
+        rows,
+        segment.slug,
+        page or "first",
+    )
+    return audit

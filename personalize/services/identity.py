@@ -18,6 +18,11 @@ browsers are personalized from the merged profile. What an unverified claim neve
 by an unverified claim, and to any profile whose e-mail address is unverified, so typing
 someone's address cannot be used to read or erase their data. Verifying later (a login, or
 ``identify(..., verified=True)``) lifts the restriction for that browser.
+
+Erased visitors stay erased
+---------------------------
+A browser may still carry the id of a visitor erased since (by staff, a task or a command).
+Identifying it never brings that id back: it gets a fresh visitor id and a new record.
 """
 
 from __future__ import annotations
@@ -32,8 +37,10 @@ from django.utils import timezone
 from personalize.exceptions import InvalidTraits
 from personalize.models import Event, Membership, Visitor
 from personalize.profile import Profile
+from personalize.services import privacy
 from personalize.services.events import current_visitor
 from personalize.services.validation import clean_email, clean_traits, merge_traits
+from personalize.utils import log_once
 
 __all__ = ["InvalidTraits", "identify", "merge_visitors"]
 
@@ -61,11 +68,9 @@ def identify(request, email=None, *, user=None, verified=False, **traits) -> str
 
     ``verified=True`` says the site confirmed ``email`` belongs to this visitor; a logged-in
     ``user`` is verified by the login. Returns the (possibly merged) visitor id, or None when
-    the visitor is not tracked. Raises :class:`InvalidTraits` (a ``ValueError``) for a bad
-    address or traits.
+    the visitor is not tracked or could not be loaded or stored (the failure is logged, the page
+    goes on). Raises :class:`InvalidTraits` (a ``ValueError``) for a bad address or traits.
     """
-    from personalize.store import get_store
-
     visitor = current_visitor(request)
     email = clean_email(email)
     traits = clean_traits(traits)
@@ -73,16 +78,53 @@ def identify(request, email=None, *, user=None, verified=False, **traits) -> str
         user = None
     if not visitor.tracking:
         return None
-    ctx = visitor.ctx
-    profile = ctx.profile
-    now = timezone.now()
-    with transaction.atomic():
-        # With a buffered sink the row may not exist yet: create it (with a UUID primary key).
-        row, _created = Visitor.objects.select_for_update().get_or_create(
-            pk=uuid.UUID(hex=profile.id), defaults={"first_seen": now, "last_seen": now}
+    profile = visitor.ctx.profile  # loads the visitor
+    if visitor.failed or not profile.id:
+        return None  # loading failed (and was logged): there is no visitor to tie
+    try:
+        return _identify(visitor, email, user, bool(verified), traits)
+    except InvalidTraits:
+        raise  # the traits would overflow the stored ones: the caller's input
+    except Exception:
+        log_once(
+            "identify",
+            "personalize: identifying a visitor failed; nothing was stored.",
+            exc_info=True,
         )
+        return None
+
+
+def _own_row(visitor_id: str) -> tuple[Visitor, bool]:
+    """The locked row of this browser's visitor, created if missing, merges followed.
+
+    An erased id is never brought back: when the row is gone and a tombstone says it was erased,
+    a row with a fresh id is created instead (the flag says so) and the browser moves to it.
+    """
+    pk = uuid.UUID(hex=visitor_id)
+    row = Visitor.objects.select_for_update().filter(pk=pk).first()
+    if row is not None:
         if row.merged_into_id:
             row = Visitor.objects.select_for_update().get(pk=row.merged_into_id)
+        return row, False
+    renewed = privacy.is_erased(pk)
+    if renewed:
+        pk = uuid.uuid4()
+    now = timezone.now()
+    # With a buffered sink the row may not exist yet, or be created by a drain meanwhile.
+    row, _created = Visitor.objects.select_for_update().get_or_create(
+        pk=pk, defaults={"first_seen": now, "last_seen": now}
+    )
+    return row, renewed
+
+
+def _identify(visitor, email, user, verified: bool, traits: dict) -> str:
+    from personalize.store import get_store
+
+    ctx = visitor.ctx
+    profile = ctx.profile
+    with transaction.atomic():
+        privacy.hold_erasures()  # an erasure in flight cannot miss the rows written here
+        row, renewed = _own_row(profile.id)
         owners = []
         if user is not None:
             owners += Visitor.objects.select_for_update().filter(user=user).exclude(pk=row.pk)
@@ -94,18 +136,22 @@ def identify(request, email=None, *, user=None, verified=False, **traits) -> str
                 merge_visitors(other, target)
         target.traits = merge_traits(target.traits, traits)
         if email:
-            target.email_verified = (target.email == email and target.email_verified) or bool(
-                verified
-            )
+            target.email_verified = (target.email == email and target.email_verified) or verified
             target.email = email
         if user is not None:
             target.user = user
         target.save(update_fields=["traits", "email", "email_verified", "user"])
-    proven = user is not None or bool(verified)
+    proven = user is not None or verified
 
-    target_id = uuid.UUID(str(target.pk)).hex  # a str when the row was just created
+    store = get_store()
+    if renewed:
+        # This browser's visitor was erased: it starts afresh under the new id.
+        store.delete(profile.id)
+        profile.id = uuid.UUID(str(row.pk)).hex
+        visitor.set_cookie = True
+        visitor.linked_unverified = False
+    target_id = uuid.UUID(str(target.pk)).hex
     if target_id != profile.id:
-        store = get_store()
         known = store.load(target_id, with_memberships=False) or Profile.from_dict(
             target.profile, target_id
         )

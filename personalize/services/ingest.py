@@ -37,32 +37,30 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
-from personalize.models.visitor import MAX_NAME, MAX_PATH, MAX_REFERRER, MAX_UTM, Event
+from personalize.models.visitor import Event, Visitor
 from personalize.services import bulk
 from personalize.services.bulk import EventRow
 from personalize.tracking.headers import clean_text
 
-VISITOR_FACTS = {
-    "device_type": 10,
-    "browser": 50,
-    "os": 50,
-    "country": 2,
-    "region": 100,
-    "city": 100,
-    "language": 35,
-}
+#: Visitor facts a batch may carry, each cut to its column's length.
+VISITOR_FACTS = {name: Visitor._meta.get_field(name).max_length for name in bulk.FACT_COLUMNS}
+#: Text fields of an event, each cut to its column's length (``name`` first: it is required).
 EVENT_TEXT = {
-    "name": MAX_NAME,
-    "path": MAX_PATH,
-    "referrer": MAX_REFERRER,
-    "medium": 10,
-    "source": 100,
-    "utm_source": MAX_UTM,
-    "utm_medium": MAX_UTM,
-    "utm_campaign": MAX_UTM,
-    "slot": 100,
-    "variant": 100,
+    name: Event._meta.get_field(name).max_length
+    for name in (
+        "name",
+        "path",
+        "referrer",
+        "medium",
+        "source",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "slot",
+        "variant",
+    )
 }
+MAX_KEY = Event._meta.get_field("idempotency_key").max_length
 MAX_VALUE = Decimal("999999999999.99")
 
 
@@ -157,7 +155,7 @@ def _event(visitor_id: str, data: dict) -> EventRow | None:
         _value(get("value")),
         properties,
         _when(get("ts")),
-        _text(get("key"), 64) or uuid.uuid4().hex,
+        _text(get("key"), MAX_KEY) or uuid.uuid4().hex,
     )
 
 

@@ -21,6 +21,10 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 
 from personalize.models.visitor import ErasedVisitor, Event, Membership, Visitor
+from personalize.services.sql import pk_chunks, raw_delete
+
+#: Visitor ids read at a time by :func:`erase_visitors`.
+ERASE_CHUNK = 500
 
 
 def id_hash(visitor_id) -> str:
@@ -59,6 +63,17 @@ def is_erased(visitor_id) -> bool:
     return ErasedVisitor.objects.filter(id_hash=id_hash(visitor_id)).exists()
 
 
+def with_merged(ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """``ids`` and the ids of every profile merged into them, however deep (erased together)."""
+    ids = set(ids)
+    frontier = set(ids)
+    while frontier:
+        merged = Visitor.objects.filter(merged_into_id__in=frontier).values_list("pk", flat=True)
+        frontier = set(merged) - ids
+        ids |= frontier
+    return ids
+
+
 def erase_visitor(visitor_id) -> bool:
     """Delete a visitor's profile, events, memberships and cached state; leave a tombstone.
 
@@ -66,7 +81,6 @@ def erase_visitor(visitor_id) -> bool:
     task) finds nothing and returns False. Returns True if anything was stored.
     """
     from personalize.engine.snapshot import bump_membership_version
-    from personalize.services.sql import raw_delete
     from personalize.store import get_store
 
     vid = uuid.UUID(str(visitor_id))
@@ -75,16 +89,7 @@ def erase_visitor(visitor_id) -> bool:
         ErasedVisitor.objects.bulk_create(
             [ErasedVisitor(id_hash=id_hash(vid))], ignore_conflicts=True
         )
-        ids = {vid}
-        frontier = {vid}
-        while frontier:  # profiles merged into this one, however deep
-            frontier = (
-                set(
-                    Visitor.objects.filter(merged_into_id__in=frontier).values_list("pk", flat=True)
-                )
-                - ids
-            )
-            ids |= frontier
+        ids = with_merged({vid})
         ErasedVisitor.objects.bulk_create(
             [ErasedVisitor(id_hash=id_hash(each)) for each in ids - {vid}], ignore_conflicts=True
         )
@@ -98,3 +103,12 @@ def erase_visitor(visitor_id) -> bool:
     for each in ids:
         store.delete(each.hex)
     return bool(found)
+
+
+def erase_visitors(visitors) -> int:
+    """:func:`erase_visitor` for each of ``visitors`` (a queryset or ids); how many were stored.
+
+    Read a chunk of ids at a time, so erasing a long selection holds neither every id in
+    memory nor one transaction for all of them.
+    """
+    return sum(erase_visitor(pk) for ids in pk_chunks(visitors, ERASE_CHUNK) for pk in ids)

@@ -17,7 +17,6 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from personalize.conf import get_setting
@@ -29,7 +28,7 @@ from personalize.models import (
     VariantDailyStat,
     Visitor,
 )
-from personalize.services.sql import delete_in_chunks, raw_delete
+from personalize.services.sql import delete_in_chunks, pk_chunks, raw_delete
 
 
 @dataclass
@@ -59,27 +58,15 @@ def purge(now: dt.datetime | None = None) -> PurgeResult:
     result.events = delete_in_chunks(Event.objects.filter(timestamp__lt=cutoff), chunk)
 
     idle = Visitor.objects.filter(last_seen__lt=cutoff)
-    anonymous = idle.filter(email__isnull=True, user__isnull=True)
-    while True:
-        ids = list(anonymous.order_by().values_list("pk", flat=True)[:chunk])
-        if not ids:
-            break
+    for ids in pk_chunks(idle.anonymous(), chunk):
         with transaction.atomic():
             raw_delete(Event.objects.filter(visitor_id__in=ids))
             raw_delete(Membership.objects.filter(visitor_id__in=ids))
             Visitor.objects.filter(merged_into_id__in=ids).update(merged_into=None)
             Visitor.objects.filter(pk__in=ids).delete()
         result.visitors += len(ids)
-        if len(ids) < chunk:
-            break
-    identified = idle.filter(Q(email__isnull=False) | Q(user__isnull=False)).exclude(profile={})
-    while True:
-        ids = list(identified.order_by().values_list("pk", flat=True)[:chunk])
-        if not ids:
-            break
+    for ids in pk_chunks(idle.identified().exclude(profile={}), chunk):
         result.profiles_cleared += Visitor.objects.filter(pk__in=ids).update(profile={})
-        if len(ids) < chunk:
-            break
 
     result.tombstones = delete_in_chunks(ErasedVisitor.objects.filter(erased_at__lt=cutoff), chunk)
     result.stats = delete_in_chunks(

@@ -3,8 +3,8 @@
 A rebuild *compiles* the segment: every rule whose ``to_q(now)`` is not None is pushed down to
 SQL (see ``docs/tasks.md`` for which rule types do), the others are evaluated in Python on each
 candidate's stored profile, through the same :class:`~personalize.engine.context.Context` and
-``rule.evaluate(ctx)`` the request path uses (no request: device, place and language come from
-the visitor's row).
+``rule.evaluate(ctx)`` the request path uses, built by :mod:`personalize.engine.offline` (no
+request: device, place, language and account come from the visitor's row).
 
 * All rules in SQL: two set-based statements (insert the new members, delete the departed
   ones), however many visitors there are.
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -29,29 +28,14 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Value
 
 from personalize.conf import get_setting
-from personalize.engine.context import ANONYMOUS, Context, UserFacts
+from personalize.engine.context import Context
 from personalize.engine.evaluate import evaluate_rule
-from personalize.models import Membership, Rule, Segment, Visitor
-from personalize.profile import Profile
+from personalize.engine.offline import ROW_FIELDS, contexts_for_rows, offline_snapshot
+from personalize.engine.snapshot import prepare_rules
+from personalize.models import Membership, Segment, Visitor
 from personalize.rules.sql import NOBODY
-from personalize.tracking.devices import Device
-from personalize.tracking.geo import Geo
+from personalize.services.sql import pk_chunks, raw_delete
 from personalize.utils import log_once
-
-ROW_FIELDS = (
-    "pk",
-    "profile",
-    "traits",
-    "user_id",
-    "visit_count",
-    "device_type",
-    "browser",
-    "os",
-    "country",
-    "region",
-    "city",
-    "language",
-)
 
 # Segments being compiled in this context: a SegmentRule loop falls back to Python.
 _compiling: contextvars.ContextVar[frozenset] = contextvars.ContextVar(
@@ -112,8 +96,9 @@ def rule_q(rule, now: dt.datetime) -> Q | None:
     return ~condition if rule.negate else condition
 
 
-def compile_segment(segment: Segment, now: dt.datetime, rules=None) -> CompiledSegment:
-    rules = list(segment.rules.all()) if rules is None else list(rules)
+def compile_segment(segment: Segment, now: dt.datetime, rules: list) -> CompiledSegment:
+    """Split ``rules`` (from :func:`~personalize.engine.snapshot.prepare_rules`) into SQL and
+    Python parts."""
     if not rules:
         return CompiledSegment(segment, segment.match, NOBODY)  # no rules: nobody matches
     token = _compiling.set(_compiling.get() | {segment.pk})
@@ -149,62 +134,15 @@ def segment_q(segment_id: int, now: dt.datetime) -> Q | None:
         return Q(
             Exists(Membership.objects.filter(segment_id=segment_id, visitor_id=OuterRef("pk")))
         )
-    compiled = compile_segment(segment, now)
+    compiled = compile_segment(segment, now, prepare_rules(segment.rules.all(), None))
     return compiled.sql if compiled.in_sql else None
 
 
 # -- evaluating stored visitors in Python ------------------------------------------------------
-def offline_context(row: dict, *, snapshot, now: dt.datetime, static=()) -> Context:
-    """What a rule sees of a stored visitor: its stored profile and last known facts."""
-    visitor_id = row["pk"].hex
-    profile = Profile.from_dict(row.get("profile"), visitor_id)
-    if row.get("traits"):
-        profile.traits = {**row["traits"], **profile.traits}
-    profile.user_id = row.get("user_id")
-    profile.visit_count = max(profile.visit_count, row.get("visit_count") or 0)
-    profile.static = list(static)
-    user = ANONYMOUS
-    if profile.user_id is not None:
-        from personalize.visitor import user_groups
-
-        user = UserFacts(
-            is_authenticated=True,
-            user_id=profile.user_id,
-            groups_loader=functools.partial(user_groups, profile.user_id),
-        )
-    return Context(
-        profile,
-        now=now,
-        device=Device(
-            type=row.get("device_type") or "desktop",
-            browser=row.get("browser") or "",
-            os=row.get("os") or "",
-        ),
-        geo=Geo(
-            country=row.get("country") or "",
-            region=row.get("region") or "",
-            city=row.get("city") or "",
-        ),
-        languages=(row["language"],) if row.get("language") else (),
-        user=user,
-        snapshot=snapshot,
-    )
-
-
 def _python_match(compiled: CompiledSegment, ctx: Context, sql_ok: bool) -> bool:
     if compiled.match == Segment.Match.ANY:
         return sql_ok or any(evaluate_rule(rule, ctx) for rule in compiled.python)
     return all(evaluate_rule(rule, ctx) for rule in compiled.python)
-
-
-def static_memberships(ids: list) -> dict:
-    found: dict = {}
-    rows = Membership.objects.filter(visitor_id__in=ids, segment__is_active=True).values_list(
-        "visitor_id", "segment__slug"
-    )
-    for visitor_id, slug in rows:
-        found.setdefault(visitor_id, []).append(slug)
-    return found
 
 
 def iter_member_chunks(
@@ -213,8 +151,8 @@ def iter_member_chunks(
     """Evaluate ``compiled`` on the visitors of ``base`` in keyset-paginated chunks.
 
     Yields ``(after, upto, member_ids, evaluated)`` per chunk: ``member_ids`` are the members
-    with ``after < pk <= upto`` (``after`` is None for the first chunk, ``upto`` None for the
-    last, so the ranges cover every id).
+    with ``after < pk <= upto`` (``after`` is None for the first range, ``upto`` None for the
+    last, an empty one past the last candidate, so the ranges cover every id).
     """
     candidates = base
     if compiled.match == Segment.Match.ANY:
@@ -225,49 +163,18 @@ def iter_member_chunks(
     else:
         candidates = candidates.filter(compiled.sql)
         fields = ROW_FIELDS
-    with_static = snapshot is not None and snapshot.has_static_segments
     after = None
-    while True:
-        page = candidates.order_by("pk")
-        if after is not None:
-            page = page.filter(pk__gt=after)
-        rows = list(page.values(*fields)[:chunk_size])
-        if not rows:
-            yield after, None, [], 0
-            return
-        static = static_memberships([row["pk"] for row in rows]) if with_static else {}
-        members = []
-        for row in rows:
-            ctx = offline_context(row, snapshot=snapshot, now=now, static=static.get(row["pk"], ()))
-            if _python_match(compiled, ctx, bool(row.get("sql_ok"))):
-                members.append(row["pk"])
-        upto = rows[-1]["pk"] if len(rows) == chunk_size else None
+    for rows in pk_chunks(candidates, chunk_size, fields=fields):
+        contexts = contexts_for_rows(rows, snapshot=snapshot, now=now)
+        members = [
+            row["pk"]
+            for row, ctx in zip(rows, contexts, strict=True)
+            if _python_match(compiled, ctx, bool(row.get("sql_ok")))
+        ]
+        upto = rows[-1]["pk"]
         yield after, upto, members, len(rows)
-        if upto is None:
-            return
         after = upto
-
-
-def offline_snapshot():
-    """Definitions prepared for evaluating stored visitors (other segments, intents)."""
-    from personalize.engine.snapshot import build_snapshot
-
-    return build_snapshot("offline")
-
-
-def load_rules(segment: Segment, snapshot) -> list:
-    rules = list(Rule.objects.filter(segment=segment).order_by("sort_order", "pk"))
-    for rule in rules:
-        try:
-            rule.prepare(snapshot)
-        except Exception:
-            log_once(
-                ("prepare", rule.pk),
-                "personalize: rule %s cannot be prepared; it will not match.",
-                rule.pk,
-                exc_info=True,
-            )
-    return rules
+    yield after, None, [], 0
 
 
 # -- rebuilding ------------------------------------------------------------------------------
@@ -287,9 +194,9 @@ def rebuild_segment(segment_id: int, *, now: dt.datetime | None = None) -> Rebui
                 "list. Make it static to rebuild or export it."
             )
         snapshot = offline_snapshot()
-        compiled = compile_segment(segment, now, load_rules(segment, snapshot))
+        compiled = compile_segment(segment, now, prepare_rules(segment.rules.all(), snapshot))
         result = RebuildResult(segment_id=segment.pk, in_sql=compiled.in_sql)
-        live = Visitor.objects.filter(merged_into__isnull=True)
+        live = Visitor.objects.live()
         if compiled.in_sql:
             _rebuild_in_sql(segment, live.filter(compiled.sql), now, result)
         else:
@@ -304,8 +211,6 @@ def rebuild_segment(segment_id: int, *, now: dt.datetime | None = None) -> Rebui
 
 def _rebuild_in_sql(segment: Segment, members, now: dt.datetime, result: RebuildResult) -> None:
     from django.core.exceptions import EmptyResultSet
-
-    from personalize.services.sql import raw_delete
 
     current = Membership.objects.filter(segment=segment)
     try:
@@ -333,8 +238,6 @@ def _rebuild_in_sql(segment: Segment, members, now: dt.datetime, result: Rebuild
 
 
 def _rebuild_in_chunks(segment, compiled, live, snapshot, now, result: RebuildResult) -> None:
-    from personalize.services.sql import raw_delete
-
     chunk_size = max(1, int(get_setting("REBUILD_CHUNK_SIZE")))
     for after, upto, member_ids, evaluated in iter_member_chunks(
         compiled, live, snapshot=snapshot, now=now, chunk_size=chunk_size
@@ -359,21 +262,13 @@ def _rebuild_in_chunks(segment, compiled, live, snapshot, now, result: RebuildRe
             result.added += len(new)
 
 
-def rebuild_static_segments(*, now: dt.datetime | None = None) -> list[RebuildResult]:
-    """Rebuild every active static segment (the periodic task)."""
-    results = []
-    for segment_id in Segment.objects.active().static().values_list("pk", flat=True):
-        results.append(rebuild_segment(segment_id, now=now))
-    return results
-
-
 def count_members(segment: Segment, base, *, snapshot, now: dt.datetime) -> int:
     """How many visitors of ``base`` are in ``segment`` as evaluated now (stats)."""
     if segment.is_static:
         return base.filter(
             Exists(Membership.objects.filter(segment=segment, visitor_id=OuterRef("pk")))
         ).count()
-    compiled = compile_segment(segment, now, load_rules(segment, snapshot))
+    compiled = compile_segment(segment, now, prepare_rules(segment.rules.all(), snapshot))
     if compiled.in_sql:
         return base.filter(compiled.sql).count()
     chunk_size = max(1, int(get_setting("REBUILD_CHUNK_SIZE")))

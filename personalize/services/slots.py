@@ -18,7 +18,7 @@ def register_slot(key: str) -> None:
     """Create the Slot row for ``key`` once per process, so editors can find it in the admin."""
     from personalize.models import Slot
 
-    key = slugify(key)[:100]
+    key = slugify(key)[: Slot._meta.get_field("key").max_length]
     if not key:
         return
     with _lock:

@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - SQL is built from quoted model metadata only; every value is a parameter.
 """Daily statistics: visitors per segment, impressions, clicks and conversions per variant.
 
 A day is a calendar day in ``PERSONALIZE_TIME_ZONE`` (else ``TIME_ZONE``). Aggregating a day
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from personalize.conf import get_setting, time_zone_name
@@ -41,11 +42,15 @@ def zone() -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(time_zone_name())
 
 
-def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[start, end) of ``day`` in the statistics time zone, as aware datetimes."""
+def day_bounds(first: dt.date, last: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """[start of ``first``, end of ``last``) in the statistics time zone, as aware datetimes.
+
+    ``last`` defaults to ``first``: one day. Every date window of the statistics (the daily
+    aggregation, the API's ranges) is computed here.
+    """
     tz = zone()
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine((last or first) + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
     return start, end
 
 
@@ -53,82 +58,83 @@ def today() -> dt.date:
     return timezone.now().astimezone(zone()).date()
 
 
-def variant_rows(start: dt.datetime, end: dt.datetime) -> dict[tuple[str, str], dict]:
-    in_day = {"timestamp__gte": start, "timestamp__lt": end}
-    rows: dict[tuple[str, str], dict] = {}
+def variant_rows(
+    slot: str | None, start: dt.datetime, end: dt.datetime
+) -> dict[tuple[str, str], dict]:
+    """(slot, variant) -> figures of ``[start, end)``, of one slot or (``None``) of every slot.
 
-    def row(slot, variant):
-        return rows.setdefault(
-            (slot, variant),
-            {"impressions": 0, "visitors": 0, "clicks": 0, "conversions": 0, "value": Decimal(0)},
-        )
-
-    shown = (
-        Event.objects.filter(name=Event.IMPRESSION, **in_day)
-        .exclude(slot="")
-        .order_by()
-        .values_list("slot", "variant")
-        .annotate(impressions=Count("pk"), visitors=Count("visitor_id", distinct=True))
-    )
-    for slot, variant, impressions, visitors in shown:
-        entry = row(slot, variant)
-        entry["impressions"], entry["visitors"] = impressions, visitors
-    clicked = (
-        Event.objects.filter(name=Event.CLICK, **in_day)
-        .exclude(slot="")
-        .order_by()
-        .values_list("slot", "variant")
-        .annotate(clicks=Count("pk"))
-    )
-    for slot, variant, clicks in clicked:
-        row(slot, variant)["clicks"] = clicks
-    for slot, variant, converted, value in _conversions(start, end):
-        entry = row(slot, variant)
-        entry["conversions"] = converted
-        entry["value"] = Decimal(str(value or 0)).quantize(Decimal("0.01"))
-    return rows
-
-
-def _conversions(start: dt.datetime, end: dt.datetime) -> list[tuple]:
-    """(slot, variant, converted visitors, conversion value) for exposures during the day."""
-    names = [name for name in get_setting("CONVERSION_EVENTS") if isinstance(name, str)]
-    if not names:
-        return []
+    One statement and one pass over the window's impression and click events, grouped per slot,
+    variant and visitor: ``impressions``, ``visitors`` (distinct visitors shown it), ``clicks``,
+    ``conversions`` (visitors shown it who then, before ``end``, sent an event named in
+    ``PERSONALIZE_CONVERSION_EVENTS``) and ``value`` (the total value of those events).
+    """
     q = connection.ops.quote_name
     meta = Event._meta
     table = q(meta.db_table)
     column = {
         name: q(meta.get_field(name).column)
-        for name in ("visitor", "name", "slot", "variant", "timestamp", "value")
+        for name in ("id", "visitor", "name", "slot", "variant", "timestamp", "value")
     }
     stamp = meta.get_field("timestamp")
     start_p = stamp.get_db_prep_value(start, connection)
     end_p = stamp.get_db_prep_value(end, connection)
-    placeholders = ", ".join(["%s"] * len(names))
-    # Identifiers come from model metadata, quoted; every value is a parameter.
+    only_slot = f"AND {column['slot']} = %s " if slot else ""
+    # Per slot, variant and visitor: impressions, clicks, and the first impression.
+    seen = (
+        f"SELECT {column['slot']} AS slot, {column['variant']} AS variant, "
+        f"{column['visitor']} AS visitor_id, "
+        f"SUM(CASE WHEN {column['name']} = %s THEN 1 ELSE 0 END) AS impressions, "
+        f"SUM(CASE WHEN {column['name']} = %s THEN 1 ELSE 0 END) AS clicks, "
+        f"MIN(CASE WHEN {column['name']} = %s THEN {column['timestamp']} END) AS first_ts "
+        f"FROM {table} WHERE {column['name']} IN (%s, %s) AND {column['timestamp']} >= %s "
+        f"AND {column['timestamp']} < %s AND {column['slot']} <> '' {only_slot}"
+        f"GROUP BY {column['slot']}, {column['variant']}, {column['visitor']}"
+    )
+    params: list = [Event.IMPRESSION, Event.CLICK, Event.IMPRESSION]
+    params += [Event.IMPRESSION, Event.CLICK, start_p, end_p] + ([slot] if slot else [])
+    names = [name for name in get_setting("CONVERSION_EVENTS") if isinstance(name, str)]
+    if names:
+        # Each visitor's conversion events after their first impression, before the end.
+        per_visitor = (
+            f"SELECT x.slot, x.variant, x.impressions, x.clicks, "
+            f"COUNT(c.{column['id']}) AS converted, SUM(c.{column['value']}) AS value "
+            f"FROM ({seen}) x LEFT JOIN {table} c ON c.{column['visitor']} = x.visitor_id "
+            f"AND c.{column['name']} IN ({', '.join(['%s'] * len(names))}) "
+            f"AND c.{column['timestamp']} >= x.first_ts AND c.{column['timestamp']} < %s "
+            f"GROUP BY x.slot, x.variant, x.visitor_id, x.impressions, x.clicks"
+        )
+        params += [*names, end_p]
+    else:
+        per_visitor = (
+            f"SELECT x.slot, x.variant, x.impressions, x.clicks, 0 AS converted, "
+            f"0 AS value FROM ({seen}) x"
+        )
     sql = (
-        f"SELECT x.slot, x.variant, COUNT(DISTINCT x.visitor_id), SUM(c.{column['value']}) "  # noqa: S608
-        f"FROM (SELECT {column['slot']} AS slot, {column['variant']} AS variant, "
-        f"{column['visitor']} AS visitor_id, MIN({column['timestamp']}) AS first_ts "
-        f"FROM {table} WHERE {column['name']} = %s AND {column['timestamp']} >= %s "
-        f"AND {column['timestamp']} < %s AND {column['slot']} <> '' "
-        f"GROUP BY {column['slot']}, {column['variant']}, {column['visitor']}) x "
-        f"JOIN {table} c ON c.{column['visitor']} = x.visitor_id "
-        f"AND c.{column['name']} IN ({placeholders}) "
-        f"AND c.{column['timestamp']} >= x.first_ts AND c.{column['timestamp']} < %s "
-        f"GROUP BY x.slot, x.variant"
+        "SELECT p.slot, p.variant, SUM(p.impressions), "
+        "SUM(CASE WHEN p.impressions > 0 THEN 1 ELSE 0 END), SUM(p.clicks), "
+        "SUM(CASE WHEN p.converted > 0 THEN 1 ELSE 0 END), SUM(p.value) "
+        f"FROM ({per_visitor}) p GROUP BY p.slot, p.variant ORDER BY p.slot, p.variant"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [Event.IMPRESSION, start_p, end_p, *names, end_p])
-        return cursor.fetchall()
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    return {
+        (slot_key, variant): {
+            "impressions": int(impressions),
+            "visitors": int(visitors),
+            "clicks": int(clicks),
+            "conversions": int(conversions),
+            "value": Decimal(str(value or 0)).quantize(Decimal("0.01")),
+        }
+        for slot_key, variant, impressions, visitors, clicks, conversions, value in found
+    }
 
 
 def segment_rows(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict[int, dict]:
-    from personalize.services.segments import count_members, offline_snapshot
+    from personalize.engine.offline import offline_snapshot
+    from personalize.services.segments import count_members
 
-    active = Visitor.objects.filter(
-        merged_into__isnull=True,
-    ).filter(
+    active = Visitor.objects.live().filter(
         Exists(
             Event.objects.filter(visitor_id=OuterRef("pk"), timestamp__gte=start, timestamp__lt=end)
         )
@@ -150,7 +156,7 @@ def aggregate_day(day: dt.date) -> StatsResult:
     evaluated_at = min(now, end)
     result = StatsResult(date=day)
     with transaction.atomic():
-        variants = variant_rows(start, end)
+        variants = variant_rows(None, start, end)
         segments = segment_rows(start, end, evaluated_at)
         VariantDailyStat.objects.filter(date=day).delete()
         SegmentDailyStat.objects.filter(date=day).delete()

@@ -22,7 +22,6 @@ from personalize.tracking.headers import clean_text
 
 TRAIT_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 MAX_TRAITS_BYTES = 1500
-MAX_EMAIL = 254
 MAX_SAFE_INTEGER = 2**53
 
 EVENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
@@ -57,8 +56,11 @@ def _scalar(value, what: str, error: type[ValueError]):
 def clean_email(email) -> str | None:
     if email is None or email == "":
         return None
-    if not isinstance(email, str) or len(email) > MAX_EMAIL:
-        raise InvalidTraits(f"Enter a valid e-mail address (at most {MAX_EMAIL} characters).")
+    from personalize.models import Visitor
+
+    longest = Visitor._meta.get_field("email").max_length
+    if not isinstance(email, str) or len(email) > longest:
+        raise InvalidTraits(f"Enter a valid e-mail address (at most {longest} characters).")
     email = email.strip()
     try:
         validate_email(email)

@@ -1,9 +1,25 @@
 """Admin screens an editor uses: segments with inline rules, slots, variants, visitors."""
 
 import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission, User
 from django.contrib.contenttypes.models import ContentType
 
-from personalize.models import DeviceRule, Event, Segment, SegmentRule, UTMRule, Variant, Visitor
+from personalize.models import (
+    BrowserRule,
+    DayOfWeekRule,
+    DeviceRule,
+    Event,
+    Membership,
+    OSRule,
+    Segment,
+    SegmentRule,
+    UTMRule,
+    Variant,
+    Visitor,
+)
+from personalize.services import privacy
+from personalize.store import get_store, profile_key
 from tests.factories import SegmentFactory, SlotFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -87,12 +103,25 @@ def test_an_invalid_regex_is_a_form_error_not_a_500(admin_client):
     assert not Segment.objects.exists()
 
 
-def test_device_rule_needs_a_device_type(admin_client):
+@pytest.mark.parametrize(
+    ("model", "field", "message", "fields"),
+    [
+        (DeviceRule, "device_types", "Choose at least one device type.", {}),
+        (BrowserRule, "browsers", "Choose at least one browser.", {}),
+        (OSRule, "systems", "Choose at least one operating system.", {}),
+        (DayOfWeekRule, "days", "Choose at least one day.", {"time_zone": "UTC"}),
+    ],
+)
+def test_a_rule_with_nothing_chosen_shows_one_message_next_to_the_field(
+    admin_client, model, field, message, fields
+):
     response = admin_client.post(
-        "/admin/personalize/segment/add/", segment_post([rule_form(0, DeviceRule, negate="on")])
+        "/admin/personalize/segment/add/",
+        segment_post([rule_form(0, model, negate="on", **fields)]),
     )
     assert response.status_code == 200
-    assert "Choose at least one device type" in response.content.decode()
+    (formset,) = response.context["inline_admin_formsets"]
+    assert formset.formset.errors[0] == {field: [message]}
     assert not Segment.objects.exists()
 
 
@@ -165,20 +194,81 @@ def test_preview_links_open_the_site_as_a_segment(admin_client):
     assert "?personalize_preview=segment%3Agolfers" in page
 
 
-def test_visitors_and_events_are_read_only_but_can_be_erased(admin_client, browser):
+def test_visitors_and_events_are_read_only(admin_client, browser):
     browser.get("/t/slot/")
     visitor = Visitor.objects.get()
     assert admin_client.get("/admin/personalize/visitor/add/").status_code == 403
     assert admin_client.get(f"/admin/personalize/visitor/{visitor.pk}/change/").status_code == 200
     assert admin_client.get("/admin/personalize/event/").status_code == 200
-    response = admin_client.post(
-        "/admin/personalize/visitor/",
-        {"action": "erase", "_selected_action": [str(visitor.pk)]},
-        follow=True,
-    )
-    assert "Erased 1 visitor" in response.content.decode()
+    actions = admin_client.get("/admin/personalize/visitor/").context["action_form"]
+    assert [name for name, _label in actions.fields["action"].choices if name] == [
+        "delete_selected"
+    ]
+
+
+def visitor_with_everything(browser, email):
+    """A visitor with events, a static membership, a merged profile and a cached profile."""
+    visitor = Visitor.objects.get(pk=browser.get("/t/slot/").wsgi_request.visitor.id)
+    Visitor.objects.filter(pk=visitor.pk).update(email=email)
+    merged = Visitor.objects.create(merged_into=visitor)
+    Event.objects.create(visitor=merged, name="purchase")
+    segment = SegmentFactory(slug=f"list-{visitor.pk.hex[:6]}", kind="static")
+    Membership.objects.create(segment=segment, visitor=visitor)
+    assert get_store().cache.get(profile_key(visitor.pk.hex)) is not None
+    return visitor.pk, merged.pk
+
+
+def assert_erased(*ids):
+    for pk in ids:
+        assert privacy.is_erased(pk)
+        assert not Visitor.objects.filter(pk=pk).exists()
+        assert not Event.objects.filter(visitor_id=pk).exists()
+        assert not Membership.objects.filter(visitor_id=pk).exists()
+        assert get_store().cache.get(profile_key(pk.hex)) is None
+
+
+def test_deleting_a_visitor_in_the_admin_erases_it(admin_client, browser):
+    pk, merged = visitor_with_everything(browser, "jeff@example.com")
+    url = f"/admin/personalize/visitor/{pk}/delete/"
+    page = admin_client.get(url).content.decode()
+    assert "Cannot delete" not in page
+    assert "Events: 3" in page  # page view, impression, and the merged profile's purchase
+    assert "Visitors: 2" in page
+    response = admin_client.post(url, {"post": "yes"})
+    assert response.status_code == 302
+    assert_erased(pk, merged)
+    logged = LogEntry.objects.get()
+    assert logged.object_repr == f"erased visitor {privacy.id_hash(pk)[:12]}"
+    assert "jeff" not in logged.object_repr
+    assert logged.object_id is None
+
+
+def test_delete_selected_erases_every_selected_visitor(admin_client, browser):
+    first = visitor_with_everything(browser, "jeff@example.com")
+    second = visitor_with_everything(browser.__class__(), "ann@example.com")
+    selected = {"action": "delete_selected", "_selected_action": [str(first[0]), str(second[0])]}
+    page = admin_client.post("/admin/personalize/visitor/", selected).content.decode()
+    assert "Visitors: 4" in page
+    assert "Memberships: 2" in page
+    response = admin_client.post("/admin/personalize/visitor/", {**selected, "post": "yes"})
+    assert response.status_code == 302
+    assert_erased(*first, *second)
     assert not Visitor.objects.exists()
-    assert not Event.objects.exists()
+    assert LogEntry.objects.count() == 2
+    assert not LogEntry.objects.filter(object_repr__contains="@").exists()
+
+
+def test_erasing_in_the_admin_needs_only_the_visitor_permissions(client, browser):
+    pk, merged = visitor_with_everything(browser, "jeff@example.com")
+    staff = User.objects.create_user("editor", password="pw", is_staff=True)
+    staff.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_visitor", "delete_visitor"])
+    )
+    client.force_login(staff)
+    url = f"/admin/personalize/visitor/{pk}/delete/"
+    assert "Cannot delete" not in client.get(url).content.decode()
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert_erased(pk, merged)
 
 
 def test_every_admin_changelist_and_add_page_renders(admin_client):
@@ -186,3 +276,37 @@ def test_every_admin_changelist_and_add_page_renders(admin_client):
         assert admin_client.get(f"/admin/personalize/{model}/").status_code == 200, model
     for model in ("segment", "slot", "variant", "intent", "topicmapping"):
         assert admin_client.get(f"/admin/personalize/{model}/add/").status_code == 200, model
+
+
+def test_the_segment_list_shows_rules_in_words_at_a_fixed_cost(admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils.html import escape
+
+    from personalize.models import Intent, IntentRule
+
+    intent = Intent.objects.create(slug="deals", name="Deals")
+    target = SegmentFactory(slug="target", name="Target")
+
+    def add_segments(count):
+        for _ in range(count):
+            segment = SegmentFactory()
+            SegmentRule.objects.create(segment=segment, other_segment=target)
+            IntentRule.objects.create(segment=segment, intent=intent)
+            UTMRule.objects.create(segment=segment, parameter="utm_medium", value="email")
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            response = admin_client.get("/admin/personalize/segment/")
+        assert response.status_code == 200
+        return len(captured), response.content.decode()
+
+    add_segments(2)
+    queries()  # warm: sessions, content types
+    few, _html = queries()
+    add_segments(20)
+    many, html = queries()
+    assert many == few
+    assert html.count(escape('Is a member of segment "Target"')) == 22
+    assert html.count(escape('Has the intent "Deals"')) == 22
+    assert "No rules: nobody matches." in html  # the target segment itself

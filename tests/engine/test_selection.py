@@ -154,7 +154,7 @@ def test_a_rule_that_raises_counts_as_not_matching_and_is_logged_once(caplog, mo
     def explode(self, ctx):
         raise ZeroDivisionError
 
-    monkeypatch.setattr(UTMRule, "test", explode)
+    monkeypatch.setattr(UTMRule, "evaluate_condition", explode)
     for _ in range(3):
         assert choose(ctx_for(utm={"utm_campaign": "spring"}), "hero", NOW).variant is None
     assert caplog.text.count("failed to evaluate") == 1

@@ -67,3 +67,53 @@ def test_reset_forgets_the_snapshot():
     first = get_snapshot()
     snapshot.reset()
     assert get_snapshot() is not first
+
+
+@pytest.fixture
+def composed(db):
+    """A segment whose rules are of three types, two of them pointing at other definitions."""
+    from personalize.models import DeviceRule, IntentRule, SegmentRule
+    from tests.factories import IntentFactory
+
+    other = SegmentFactory(slug="other", name="Other people")
+    keen = IntentFactory(slug="keen", name="Keen")
+    segment = SegmentFactory(slug="composed")
+    IntentRule.objects.create(segment=segment, intent=keen, sort_order=2)
+    DeviceRule.objects.create(segment=segment, device_types=["mobile"], sort_order=1)
+    SegmentRule.objects.create(segment=segment, other_segment=other, sort_order=3)
+    return segment
+
+
+def test_prepare_rules_loads_each_rule_as_its_type_in_order_and_prepared(
+    composed, django_assert_num_queries
+):
+    rules = snapshot.prepare_rules(composed.rules.all(), get_snapshot())
+    assert [type(rule).__name__ for rule in rules] == ["DeviceRule", "IntentRule", "SegmentRule"]
+    assert (rules[1]._intent_slug, rules[2]._other_slug) == ("keen", "other")
+    # base rows, one query per rule type, one per type of object they point to
+    with django_assert_num_queries(6):
+        rules = snapshot.prepare_rules(composed.rules.all(), None)
+    with django_assert_num_queries(0):
+        words = [rule.describe() for rule in rules]
+    assert words[2] == 'Is a member of segment "Other people"'
+
+
+def test_snapshot_rules_describe_themselves_without_a_query(composed):
+    rules = get_snapshot().segments["composed"].rules
+    with CaptureQueriesContext(connection) as queries:
+        words = [rule.describe() for rule in rules]
+    assert len(queries) == 0
+    assert "Keen" in words[1]
+
+
+def test_a_rule_that_cannot_be_prepared_is_logged_and_kept(composed, monkeypatch, caplog):
+    from personalize.models import DeviceRule
+
+    def broken(self, snapshot):
+        raise ValueError("cannot prepare")
+
+    monkeypatch.setattr(DeviceRule, "prepare_for", broken)
+    rules = snapshot.prepare_rules(composed.rules.all(), get_snapshot())
+    assert len(rules) == 3
+    assert "(DeviceRule) of segment" in caplog.text
+    assert rules[1]._intent_slug == "keen"  # the others are prepared all the same

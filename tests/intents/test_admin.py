@@ -125,10 +125,17 @@ def test_topic_mappings_are_edited_and_validated(admin_client):
     response = admin_client.post("/admin/personalize/topicmapping/add/", data)
     assert response.status_code == 302
     assert TopicMapping.objects.get().topics == "golf, equipment"
-    bad = admin_client.post(
-        "/admin/personalize/topicmapping/add/", {**data, "topics": "golf clubs!", "path": "/x/"}
+    named = admin_client.post(
+        "/admin/personalize/topicmapping/add/", {**data, "topics": "Golf Clubs!", "path": "/x/"}
     )
-    assert "topics" in bad.context["adminform"].form.errors
+    assert named.status_code == 302
+    assert TopicMapping.objects.get(path="/x/").topics == "golf-clubs"
+    bad = admin_client.post(
+        "/admin/personalize/topicmapping/add/", {**data, "topics": "golf, ?!", "path": "/y/"}
+    )
+    assert bad.context["adminform"].form.errors["topics"] == [
+        "Not usable as topics: ?!. Use a few words or letters each."
+    ]
     bad = admin_client.post(
         "/admin/personalize/topicmapping/add/", {**data, "operator": "regex", "path": "(("}
     )

@@ -37,6 +37,21 @@ def test_a_page_counts_once_for_a_topic_from_both_a_mapping_and_a_tag(client):
     assert interests(client, "/guide/") == {"golf": 1.0, "lessons": 1.0, "beginner": 1.0}
 
 
+def test_tags_mappings_and_rules_name_a_topic_the_same_way(client):
+    """{% interest "Short Game" %}, a mapping to "SHORT game!" and a rule on "short game" all
+    mean the topic "short-game"."""
+    TopicMapping.objects.create(operator="equals", path="/guide/", topics="SHORT game!, Golf")
+    assert TopicMapping.objects.get().topic_list == ["short-game", "golf"]
+    segment = Segment.objects.create(name="Short game fans", slug="short-game-fans")
+    InterestRule.objects.create(segment=segment, topic="short game", operator="gte", score=2)
+    first = client.get("/guide/?topic=Short+Game")
+    assert first.wsgi_request.visitor.interests == {"golf": 1.0, "short-game": 1.0, "beginner": 1.0}
+    second = client.get("/guide/?topic=short_game").wsgi_request.visitor
+    assert second.interests["short-game"] == 2.0  # one point per page view, tag or mapping
+    assert second.interests["short_game"] == 1.0
+    assert second.in_segment("short-game-fans")
+
+
 def test_interests_fade_with_the_half_life(client, settings):
     settings.PERSONALIZE_PROFILE_TTL = 90 * 86400  # keep the cached profile for the whole test
     with time_machine.travel(START, tick=False) as traveller:

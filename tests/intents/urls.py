@@ -18,7 +18,8 @@ def page(request, *args):
 
 def interest_page(request, *args):
     template = engines["django"].from_string(
-        '{% load personalize %}{% interest "golf" "beginner" %}{% interest "golf" %}<p>guide</p>'
+        '{% load personalize %}{% interest "golf" "beginner" %}{% interest "golf" %}'
+        "{% if request.GET.topic %}{% interest request.GET.topic %}{% endif %}<p>guide</p>"
     )
     return HttpResponse(template.render({}, request))
 

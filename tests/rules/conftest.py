@@ -33,6 +33,15 @@ def field_errors(rule) -> dict:
     return {}
 
 
+def model_errors(rule) -> dict:
+    """The errors ``rule.full_clean()`` raises (fields, then ``clean()``), segment aside."""
+    try:
+        rule.full_clean(exclude=["segment"])
+    except ValidationError as exc:
+        return exc.message_dict
+    return {}
+
+
 def both(rule, ctx) -> tuple[bool, bool]:
     """(result, result with negate ticked): a rule and its negation always disagree."""
     rule.negate = False

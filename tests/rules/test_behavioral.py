@@ -7,9 +7,10 @@ from django.test import override_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
+from personalize.profile import MAX_DAYS
 from personalize.rules import EventRule, PageVisitRule, RecencyRule, VisitCountRule
 from personalize.rules.behavioral import days_since_previous_visit
-from tests.rules.conftest import NOW, both, field_errors, make_ctx, make_profile
+from tests.rules.conftest import NOW, both, field_errors, make_ctx, make_profile, model_errors
 
 DAY = 86400
 TS = NOW.timestamp()
@@ -48,6 +49,18 @@ def test_page_visit_rule_within_days_and_case_sensitivity():
     rule.count = 3
     assert rule.evaluate(ctx)
     assert not PageVisitRule(path_operator="equals", path="/CLUBS/").evaluate(ctx)
+
+
+@pytest.mark.parametrize(
+    "rule", [PageVisitRule(path="/clubs/"), EventRule(event="purchase")], ids=type
+)
+def test_windows_are_limited_to_the_days_profiles_keep(rule):
+    rule.within_days = MAX_DAYS
+    assert "within_days" not in model_errors(rule)
+    rule.within_days = MAX_DAYS + 1
+    assert model_errors(rule)["within_days"] == [
+        f"Ensure this value is less than or equal to {MAX_DAYS}."
+    ]
 
 
 def test_page_visit_rule_with_no_history():
@@ -132,8 +145,8 @@ def test_event_rule_clean_and_describe():
     assert EventRule(event="purchase", aggregate="count", value=1).describe() == (
         'Triggered "purchase" at least 1 time'
     )
-    assert EventRule(event="purchase", aggregate="avg", value=500, within_days=90).describe() == (
-        '"purchase" values average at least 500 in the last 90 days'
+    assert EventRule(event="purchase", aggregate="avg", value=500, within_days=30).describe() == (
+        '"purchase" values average at least 500 in the last 30 days'
     )
     assert EventRule(event="purchase", aggregate="sum", operator="gt", value=1000).describe() == (
         '"purchase" values add up to more than 1000'

@@ -54,6 +54,39 @@ def test_a_blank_rule_prints_and_fails_safely(klass):
     assert result is False or result is True
 
 
+@pytest.mark.parametrize("klass", Rule.rule_types(), ids=lambda k: k.__name__)
+def test_every_rule_type_implements_the_contract_by_its_names(klass):
+    assert klass.evaluate_condition is not Rule.evaluate_condition
+    assert klass.describe_condition is not Rule.describe_condition
+    assert not hasattr(klass, "test")
+    assert not hasattr(klass, "prepare")
+
+
+def test_evaluate_prepares_a_rule_once_for_the_context_snapshot(monkeypatch):
+    from types import SimpleNamespace
+
+    from personalize.rules import SegmentRule
+
+    calls = []
+    prepare_for = SegmentRule.prepare_for
+
+    def counting(self, snapshot):
+        calls.append(snapshot)
+        prepare_for(self, snapshot)
+
+    monkeypatch.setattr(SegmentRule, "prepare_for", counting)
+    snapshot = SimpleNamespace(segment_slugs={7: "fans"}, segments={})
+    rule = SegmentRule(other_segment_id=7)
+    ctx = make_ctx(snapshot=snapshot)
+    ctx.segment_results["fans"] = True
+    assert rule.evaluate(ctx)
+    assert rule.evaluate(ctx)
+    assert calls == [snapshot]
+    other = make_ctx(snapshot=SimpleNamespace(segment_slugs={}, segments={}))
+    assert not rule.evaluate(other)  # another snapshot: prepared again, for that one
+    assert len(calls) == 2
+
+
 @pytest.mark.django_db
 def test_the_segment_admin_offers_every_rule_type(admin_client):
     segment = Segment.objects.create(name="Everyone", slug="everyone")
@@ -128,7 +161,7 @@ def test_every_new_rule_type_saves_through_the_admin(admin_client):
     [
         (8, {"time_zone": "Europe/Atlantis"}, "Unknown time zone Europe/Atlantis"),
         (8, {"end": "22:00"}, "The window would be empty"),
-        (9, {"days": []}, "This field is required."),
+        (9, {"days": []}, "Choose at least one day."),
         (10, {"end_date": "2025-11-01"}, "The end must come after the start."),
         (3, {"value": "eighteen"}, "Enter a number to compare with."),
         (12, {"condition": "score"}, "Enter the score to compare with."),
@@ -162,3 +195,41 @@ def test_a_rule_added_with_all_its_defaults_is_kept(admin_client):
     response = segment_admin_post(admin_client, segment, defaults)
     assert response.status_code == 302
     assert [type(rule) for rule in segment.rules.all()] == [VisitCountRule, RecencyRule]
+
+
+def _segments_with_rules_of_every_relation(count):
+    from personalize.models import Intent
+    from personalize.rules import DeviceRule, IntentRule, SegmentRule, UTMRule
+
+    intent = Intent.objects.create(slug=f"deals-{count}", name="Deals")
+    target = Segment.objects.create(name=f"Target {count}", slug=f"target-{count}")
+    for index in range(count):
+        segment = Segment.objects.create(name=f"S{count}-{index}", slug=f"s{count}-{index}")
+        SegmentRule.objects.create(segment=segment, other_segment=target)
+        IntentRule.objects.create(segment=segment, intent=intent)
+        UTMRule.objects.create(segment=segment, parameter="utm_medium", value="email")
+        DeviceRule.objects.create(segment=segment, device_types=["mobile"])
+
+
+@pytest.mark.django_db
+def test_listing_segments_with_their_rules_in_words_costs_a_fixed_number_of_queries(
+    django_assert_num_queries,
+):
+    _segments_with_rules_of_every_relation(1)
+    list(Segment.objects.prefetch_rule_relations())  # warm: rule content types are cached
+    # segments, rules, one query per rule type (4), other segments, intents
+    for count in (2, 12):
+        _segments_with_rules_of_every_relation(count)
+        with django_assert_num_queries(8):
+            described = {
+                segment.slug: segment.describe_rules()
+                for segment in Segment.objects.prefetch_rule_relations()
+            }
+    assert described["s12-0"] == [
+        'Is a member of segment "Target 12"',
+        'Has the intent "Deals"',
+        'Campaign parameter utm_medium is "email"',
+        "Uses a mobile device",
+    ]
+    assert described["target-2"] == []
+    assert Segment.objects.get(slug="target-2").describe() == "No rules: nobody matches."

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from personalize.engine.evaluate import evaluate_rule
 from personalize.rules import DateRangeRule, DayOfWeekRule, TimeOfDayRule
-from personalize.rules.context import default_time_zone, in_window
-from tests.rules.conftest import both, field_errors, make_ctx
+from personalize.rules.context import WEEKDAYS, default_time_zone, in_window
+from personalize.rules.sql import EVERYONE, NOBODY
+from tests.rules.conftest import NOW, both, field_errors, make_ctx, model_errors
 
 UTC = dt.UTC
 
@@ -122,12 +123,30 @@ def test_new_rules_start_in_the_configured_time_zone(settings):
     assert DayOfWeekRule().time_zone == "Asia/Tokyo"
 
 
-def test_a_stored_unknown_time_zone_does_not_match_and_is_logged_once(caplog):
-    rule = TimeOfDayRule(pk=7, start=dt.time(0), end=dt.time(23, 59), time_zone="Nowhere/Land")
+@pytest.mark.parametrize(
+    "rule",
+    [
+        TimeOfDayRule(pk=7, start=dt.time(0), end=dt.time(23, 59), time_zone="Nowhere/Land"),
+        DayOfWeekRule(pk=8, days=list(WEEKDAYS), time_zone="Europe/Atlantis"),
+        DateRangeRule(pk=9, start_date=dt.date(2000, 1, 1), time_zone="Mars/Olympus_Mons"),
+    ],
+    ids=lambda rule: type(rule).__name__,
+)
+def test_a_stored_unknown_time_zone_matches_nobody_and_is_logged_once(caplog, rule):
     with caplog.at_level(logging.ERROR, logger="personalize"):
+        for negate in (False, True, False):
+            rule.negate = negate
+            assert rule.evaluate(make_ctx()) is False  # no exception, negated or not
+            rule.prepare_for(object())  # a new snapshot: prepared again, not logged again
         assert evaluate_rule(rule, make_ctx()) is False
-        assert evaluate_rule(rule, make_ctx()) is False
-    assert len([r for r in caplog.records if "failed to evaluate" in r.getMessage()]) == 1
+        assert rule.to_q(NOW) == NOBODY
+        rule.negate = True
+        assert rule.to_q(NOW) == EVERYONE  # negated by rule_q: still nobody
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages == [
+        f"personalize: {type(rule).__name__} {rule.pk} has an unknown time zone "
+        f"{rule.time_zone!r}; it matches nobody."
+    ]
 
 
 # -- DayOfWeekRule --------------------------------------------------------------------------
@@ -153,7 +172,9 @@ def test_day_of_week_across_dst_changes_never_raises():
 
 
 def test_day_of_week_clean_and_describe():
-    assert "days" in field_errors(DayOfWeekRule(days=[], time_zone="UTC"))
+    assert model_errors(DayOfWeekRule(days=[], time_zone="UTC"))["days"] == [
+        "Choose at least one day."
+    ]
     assert "time_zone" in field_errors(DayOfWeekRule(days=["mon"], time_zone="Moon/Base"))
     rule = DayOfWeekRule(days=["sun", "sat"], time_zone="Europe/London")
     assert field_errors(rule) == {}
@@ -270,9 +291,9 @@ def test_date_range_clean_and_describe():
     )
 
 
-def test_date_range_prepare_computes_the_bounds_once():
+def test_date_range_prepare_for_computes_the_bounds_once():
     rule = DateRangeRule(start_date=dt.date(2025, 1, 1), time_zone="UTC")
-    rule.prepare(None)
+    rule.prepare_for(None)
     rule.start_date = dt.date(2099, 1, 1)  # edits reach the hot path through a new snapshot
     assert rule.evaluate(make_ctx(**at(2025, 6, 1)))
 

@@ -3,6 +3,7 @@
 import pytest
 
 from personalize.rules import InterestRule
+from personalize.rules.matching import topic_slug
 from tests.rules.conftest import NOW, both, field_errors, make_ctx, make_profile
 
 DAY = 86400
@@ -41,9 +42,29 @@ def test_interest_rule_decays_with_the_interest_half_life(settings):
     assert InterestRule(topic="golf", operator="eq", score=8).evaluate(ctx)
 
 
-@pytest.mark.parametrize("topic", ["", "Golf Clubs", "-golf", "golf!", "x" * 65])
-def test_interest_rule_clean_rejects_bad_topics(topic):
+@pytest.mark.parametrize("topic", ["", "  ", "!?", "x" * 65])
+def test_interest_rule_clean_rejects_what_names_no_topic(topic):
     assert list(field_errors(InterestRule(topic=topic, score=1))) == ["topic"]
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        (" Golf ", "golf"),
+        ("Golf Clubs", "golf-clubs"),
+        ("-golf!", "golf"),
+        ("short_game", "short_game"),
+        ("Café Crème", "café-crème"),
+        ("x" * 64, "x" * 64),
+    ],
+)
+def test_interest_rule_names_its_topic_like_every_topic(text, slug):
+    rule = InterestRule(topic=text, score=1)
+    assert field_errors(rule) == {}
+    assert rule.topic == topic_slug(text) == slug
+    # stored without clean(): evaluated under the same name all the same
+    ctx = make_ctx(interested(**{slug: (2, 0)}))
+    assert InterestRule(topic=text, operator="eq", score=2).evaluate(ctx)
 
 
 def test_interest_rule_clean_normalizes_and_describes():

@@ -5,7 +5,7 @@ import pytest
 from personalize.rules import BrowserRule, DeviceRule, LanguageRule, OSRule
 from personalize.tracking.devices import Device
 from personalize.tracking.headers import parse_accept_language
-from tests.rules.conftest import both, field_errors, make_ctx
+from tests.rules.conftest import both, field_errors, make_ctx, model_errors
 
 
 def on(**device):
@@ -21,7 +21,9 @@ def test_device_rule():
 
 
 def test_device_rule_clean_and_describe():
-    assert "device_types" in field_errors(DeviceRule(device_types=[]))
+    assert model_errors(DeviceRule(device_types=[]))["device_types"] == [
+        "Choose at least one device type."
+    ]
     assert DeviceRule(device_types=["mobile", "tablet"]).describe() == (
         "Uses a mobile or tablet device"
     )
@@ -85,8 +87,8 @@ def test_browser_and_os_rules_on_real_user_agents(ua, browser, system):
 
 
 def test_browser_and_os_rules_clean_and_describe():
-    assert "browsers" in field_errors(BrowserRule(browsers=[]))
-    assert "systems" in field_errors(OSRule(systems=[]))
+    assert model_errors(BrowserRule(browsers=[]))["browsers"] == ["Choose at least one browser."]
+    assert model_errors(OSRule(systems=[]))["systems"] == ["Choose at least one operating system."]
     assert "version" in field_errors(BrowserRule(browsers=["Chrome"], version_operator="gte"))
     assert "version" in field_errors(BrowserRule(browsers=["Chrome"], version=100))
     assert field_errors(BrowserRule(browsers=["Chrome"], version_operator="gte", version=9)) == {}

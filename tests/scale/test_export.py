@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.management import CommandError, call_command
 
-from personalize.models import Membership, Segment, Visitor
+from personalize.models import ExportAudit, Membership, Segment, Visitor
 from personalize.services import export
 
 pytestmark = pytest.mark.django_db
@@ -127,25 +127,39 @@ def _action(client, action, *segments):
     )
 
 
-def test_admin_exports_csv(segment, client):
-    client.force_login(_staff("view_segment", "change_segment", "view_visitor"))
-    response = _action(client, "export_csv", segment)
+def test_admin_exports_csv_and_records_it(segment, client, caplog):
+    client.force_login(_staff("view_segment", "export_segment"))
+    with caplog.at_level("INFO", logger="personalize.audit"):
+        response = _action(client, "export_csv", segment)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "newsletter-members-" in response["Content-Disposition"]
     assert len(_csv(b"".join(response.streaming_content).decode())) == 3
+    audit = ExportAudit.objects.get()
+    assert (audit.username, audit.segment, audit.rows) == ("editor", segment, 3)
+    assert audit.page == "all (csv, admin)"
+    assert "editor exported 3 members of segment newsletter (page all (csv, admin))" in caplog.text
 
 
-def test_admin_export_needs_the_visitor_permission(segment, client):
-    client.force_login(_staff("view_segment", "change_segment"))
+def test_admin_export_needs_the_export_permission(segment, client):
+    client.force_login(_staff("view_segment", "change_segment", "view_visitor"))
+    offered = client.get("/admin/personalize/segment/").context["action_form"]
+    assert "export_csv" not in dict(offered.fields["action"].choices)
     response = _action(client, "export_json", segment)
     assert response.status_code == 302
+    assert not ExportAudit.objects.exists()
     messages = [str(m) for m in response.wsgi_request._messages]
-    assert any("permission to view visitors" in m for m in messages)
+    assert messages == ["No action selected."]
+
+
+def test_admin_and_api_ask_for_the_same_permission():
+    from personalize.api.permissions import CanExportSegment
+
+    assert CanExportSegment.permission == export.EXPORT_PERMISSION == "personalize.export_segment"
 
 
 def test_admin_exports_one_static_segment_at_a_time(segment, client):
-    client.force_login(_staff("view_segment", "change_segment", "view_visitor"))
+    client.force_login(_staff("view_segment", "export_segment"))
     other = Segment.objects.create(name="Other", slug="other", kind="static")
     response = _action(client, "export_csv", segment, other)
     assert response.status_code == 302
@@ -154,6 +168,7 @@ def test_admin_exports_one_static_segment_at_a_time(segment, client):
     assert response.status_code == 302
     messages = [str(m) for m in response.wsgi_request._messages]
     assert any("is dynamic" in m for m in messages)
+    assert not ExportAudit.objects.exists()
 
 
 def test_admin_rebuild_now(segment, client, django_capture_on_commit_callbacks, celery_eager):

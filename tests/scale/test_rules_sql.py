@@ -8,29 +8,28 @@ from decimal import Decimal
 import pytest
 
 from personalize.engine.evaluate import evaluate_rule
+from personalize.engine.offline import ROW_FIELDS, contexts_for_rows, offline_snapshot
 from personalize.models import (
+    DateRangeRule,
+    DayOfWeekRule,
     DeviceRule,
     EventRule,
     LocationRule,
     Membership,
     PageVisitRule,
     QueryParamRule,
+    RecencyRule,
     ReferrerRule,
     Segment,
     SegmentRule,
+    TimeOfDayRule,
     UTMRule,
     VisitCountRule,
     Visitor,
 )
 from personalize.rules.matching import glob_regex, match_text
 from personalize.rules.sql import window_start
-from personalize.services.segments import (
-    ROW_FIELDS,
-    offline_context,
-    offline_snapshot,
-    rule_q,
-    static_memberships,
-)
+from personalize.services.segments import rule_q
 from tests.scale.helpers import stored_visitor
 
 pytestmark = pytest.mark.django_db
@@ -89,19 +88,14 @@ def population(db):
 
 def _parity(rule, population):
     snapshot = offline_snapshot()
-    rule.prepare(snapshot)
+    rule.prepare_for(snapshot)
     condition = rule_q(rule, NOW)
     assert condition is not None, f"{rule.describe()} should push down"
     in_sql = set(Visitor.objects.filter(condition).values_list("pk", flat=True))
     rows = list(Visitor.objects.values(*ROW_FIELDS))
-    static = static_memberships([row["pk"] for row in rows])
+    contexts = contexts_for_rows(rows, snapshot=snapshot, now=NOW)
     in_python = {
-        row["pk"]
-        for row in rows
-        if evaluate_rule(
-            rule,
-            offline_context(row, snapshot=snapshot, now=NOW, static=static.get(row["pk"], ())),
-        )
+        row["pk"] for row, ctx in zip(rows, contexts, strict=True) if evaluate_rule(rule, ctx)
     }
     assert in_sql == in_python, rule.describe()
     return in_sql
@@ -234,8 +228,24 @@ def test_visitor_row_rules(population, rule_type, fields, negate):
     _parity(rule_type(segment=_segment(), negate=negate, **fields), population)
 
 
-def test_query_parameter_rules_stay_in_python():
-    assert QueryParamRule(parameter="q", operator="equals", value="x").to_q(NOW) is None
+@pytest.mark.parametrize("negate", [False, True])
+def test_query_parameter_rules_select_nobody_offline(population, negate):
+    rule = QueryParamRule(segment=_segment(), parameter="q", operator="exists", negate=negate)
+    assert _parity(rule, population) == (set(population) if negate else set())
+
+
+@pytest.mark.parametrize("negate", [False, True])
+@pytest.mark.parametrize(
+    ("rule_type", "fields", "now_matches"),
+    [
+        (DayOfWeekRule, dict(days=["mon"], time_zone="Europe/London"), True),  # NOW: a Monday
+        (TimeOfDayRule, dict(start=dt.time(9), end=dt.time(12), time_zone="UTC"), False),
+        (DateRangeRule, dict(start_date=dt.date(2026, 6, 1), time_zone="UTC"), True),
+    ],
+)
+def test_clock_rules_select_everyone_or_nobody(population, rule_type, fields, now_matches, negate):
+    selected = _parity(rule_type(segment=_segment(), negate=negate, **fields), population)
+    assert selected == (set(population) if now_matches != negate else set())
 
 
 def test_segment_rule_on_a_static_segment_reads_memberships(population):
@@ -262,7 +272,7 @@ def test_segment_rule_on_an_inactive_segment_matches_nobody(population):
 
 def test_segment_rule_on_a_python_only_segment_stays_in_python(population):
     other = _segment(slug="q")
-    QueryParamRule.objects.create(segment=other, parameter="q", operator="exists")
+    RecencyRule.objects.create(segment=other, operator="gte", days=7)
     rule = SegmentRule.objects.create(segment=_segment(slug="outer"), other_segment=other)
     assert rule.to_q(NOW) is None
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.cache import caches
+from django.core.management import call_command
 
 from personalize.engine.snapshot import MEMBERSHIP_VERSION_KEY
 from personalize.models import (
@@ -162,8 +164,10 @@ def test_rebuild_all_static_segments(shoppers):
     DeviceRule.objects.create(segment=mobile, device_types=["mobile"])
     inactive = _static("inactive", is_active=False)
     DeviceRule.objects.create(segment=inactive, device_types=["mobile"])
-    results = segments.rebuild_static_segments(now=NOW)
-    assert [r.segment_id for r in results] == [mobile.pk]
+    out = io.StringIO()
+    call_command("personalize_rebuild_segment", "--all", stdout=out)
+    assert out.getvalue().splitlines()[0].startswith("mobile: ")
+    assert "inactive" not in out.getvalue()
     assert Membership.objects.filter(segment=inactive).count() == 0
 
 

@@ -1,4 +1,5 @@
-"""BufferedSink: one Redis round trip per request, never an exception, every loss counted."""
+"""Event sinks: the buffered one (one Redis round trip per request, never an exception, every
+loss counted) and the database one (counts what the ingest reports)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import time
 import uuid
 
 import pytest
+from django.db import OperationalError
 
 from personalize import buffer
+from personalize.models import Event
 from personalize.sinks import BufferedSink
 from tests.scale.helpers import batch, event, free_port
 
@@ -203,3 +206,41 @@ def test_empty_event_fields_are_not_buffered_but_facts_are():
     assert [getattr(full, n) for n in full.__slots__ if n != "timestamp"] == [
         getattr(trimmed, n) for n in trimmed.__slots__ if n != "timestamp"
     ]
+
+
+# -- the database sink ---------------------------------------------------------------------------
+@pytest.fixture
+def database_sink():
+    from personalize.sinks import DatabaseSink
+
+    return DatabaseSink()
+
+
+def test_the_database_sink_counts_what_the_ingest_reports(db, database_sink):
+    from personalize.services import privacy
+
+    vid = uuid.uuid4()
+    first = batch(vid, event(), event("impression"), {"no": "name"})
+    database_sink.emit(first)
+    assert (database_sink.stats.get("stored"), database_sink.stats.get("skipped")) == (2, 1)
+    database_sink.emit(first)  # delivered again: nothing new (and the malformed one again)
+    assert (database_sink.stats.get("stored"), database_sink.stats.get("duplicates")) == (2, 2)
+    assert database_sink.stats.get("skipped") == 2
+    privacy.erase_visitor(vid)
+    database_sink.emit(batch(vid, event(), event()))
+    assert (database_sink.stats.get("stored"), database_sink.stats.get("skipped")) == (2, 4)
+    assert database_sink.stats.get("dropped") == 0
+    assert Event.objects.count() == 0
+
+
+def test_the_database_sink_counts_a_failed_write_as_dropped(db, database_sink, monkeypatch):
+    from personalize.services import ingest
+
+    def down(*args, **kwargs):
+        raise OperationalError("database is down")
+
+    monkeypatch.setattr(ingest, "ingest", down)
+    database_sink.emit(batch(uuid.uuid4(), event(), event()))
+    database_sink.emit("not a batch")
+    assert database_sink.stats.get("dropped") == 2
+    assert database_sink.stats.get("stored") == 0

@@ -103,6 +103,55 @@ def test_days_follow_the_configured_time_zone(db, settings):
     assert stats.day_bounds(DAY)[0] == at(23, 0, DAY - dt.timedelta(days=1))
 
 
+def test_variant_figures_cost_one_query(traffic, settings, django_assert_num_queries):
+    start, end = stats.day_bounds(DAY)
+    with django_assert_num_queries(1):
+        rows = stats.variant_rows(None, start, end)
+    assert rows[("home-hero", "upsell")] == {
+        "impressions": 3,
+        "visitors": 2,
+        "clicks": 1,
+        "conversions": 1,
+        "value": Decimal("599.50"),
+    }
+    with django_assert_num_queries(1):
+        assert list(stats.variant_rows("home-promo", start, end)) == []
+    settings.PERSONALIZE_CONVERSION_EVENTS = []
+    with django_assert_num_queries(1):
+        rows = stats.variant_rows("home-hero", start, end)
+    assert rows[("home-hero", "control")]["conversions"] == 0
+    assert rows[("home-hero", "upsell")]["impressions"] == 3
+
+
+def test_the_api_and_the_daily_statistics_agree(traffic, settings, admin_client):
+    settings.PERSONALIZE_TIME_ZONE = "Europe/London"  # UTC+1 in June: the day starts at 23:00
+    a = traffic[0]
+    _event(a, "impression", at(23, 30, DAY - dt.timedelta(days=1)), slot="home-hero", variant="x")
+    _event(a, "impression", at(23, 30), slot="home-hero", variant="upsell")  # the next day
+    stats.aggregate_day(DAY)
+    body = admin_client.get(
+        "/personalize/api/stats/", {"since": DAY.isoformat(), "until": DAY.isoformat()}
+    ).json()
+    served = {
+        (slot["slot"], v["variant"]): (
+            v["impressions"],
+            v["visitors"],
+            v["clicks"],
+            v["conversions"],
+        )
+        for slot in body["slots"]
+        for v in slot["variants"]
+    }
+    stored = {
+        (row.slot, row.variant): (row.impressions, row.visitors, row.clicks, row.conversions)
+        for row in VariantDailyStat.objects.filter(date=DAY)
+    }
+    assert served == stored
+    # 23:30 UTC the day before is the day in London (and a bought later); 01:00 UTC after is not
+    assert served[("home-hero", "x")] == (1, 1, 0, 1)
+    assert served[("home-hero", "upsell")] == (3, 2, 1, 1)
+
+
 def test_segment_figures(traffic):
     a, b, c = traffic
     Visitor.objects.filter(pk__in=[a.pk, b.pk]).update(device_type="mobile")

@@ -4,15 +4,18 @@ import uuid
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import DatabaseError
 
 from personalize.models import Event, Membership, Segment, Visitor
+from personalize.services import privacy
+from personalize.store import ProfileStore, get_store
 from tests.services.conftest import cookie_id, identify, track
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.services.urls")]
 
 
 def live_visitors():
-    return Visitor.objects.filter(merged_into__isnull=True)
+    return Visitor.objects.live()
 
 
 def test_identify_stores_the_email_and_traits_and_greets(client):
@@ -165,3 +168,52 @@ def test_an_email_already_used_by_a_merged_chain_points_to_one_profile(client, f
     assert live_visitors().count() == 1
     assert cookie_id(client) == cookie_id(fresh_client) == cookie_id(third)
     assert Visitor.objects.exclude(merged_into__isnull=True).count() == 2
+
+
+@pytest.mark.parametrize("visited_since", [False, True])
+def test_identify_never_brings_an_erased_visitor_back(client, visited_since):
+    client.get("/")
+    erased = cookie_id(client)
+    assert privacy.erase_visitor(erased)
+    if visited_since:
+        client.get("/deals/")  # the browser still carries the erased id
+    response = identify(client, email="jeff@example.com", first_name="Jeff")
+    renewed = response.json()["visitor"]
+    assert renewed
+    assert renewed != erased
+    assert cookie_id(client) == renewed
+    assert not Visitor.objects.filter(pk=erased).exists()
+    assert privacy.is_erased(erased)
+    assert get_store().load(erased, with_memberships=False) is None
+    assert Visitor.objects.get(pk=renewed).email == "jeff@example.com"
+    assert b"Hi Jeff" in client.get("/").content
+    assert not Visitor.objects.filter(pk=erased).exists()
+
+
+def test_identify_returns_none_when_the_visitor_cannot_be_loaded(client, monkeypatch):
+    client.get("/")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("cache and database down")
+
+    monkeypatch.setattr(ProfileStore, "load", broken)
+    response = identify(client, email="jeff@example.com", first_name="Jeff")
+    assert response.status_code == 200
+    assert response.json() == {"visitor": None}
+    assert Visitor.objects.get().email is None
+
+
+def test_identify_logs_and_returns_none_when_storing_fails(client, monkeypatch, caplog):
+    client.get("/")
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("database went away")
+
+    monkeypatch.setattr(Visitor, "save", broken)
+    response = identify(client, email="jeff@example.com", first_name="Jeff")
+    assert response.json() == {"visitor": None}
+    assert "identifying a visitor failed" in caplog.text
+    monkeypatch.undo()
+    visitor = Visitor.objects.get()
+    assert (visitor.email, visitor.traits) == (None, {})
+    assert b"Hi Jeff" not in client.get("/").content

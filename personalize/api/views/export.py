@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,9 +14,8 @@ from personalize.api.permissions import CanExportSegment
 from personalize.api.serializers.base import SLUG
 from personalize.api.views.common import error_responses
 from personalize.conf import get_setting
-from personalize.models import ExportAudit, Membership, Segment
-
-audit_logger = logging.getLogger("personalize.audit")
+from personalize.models import Membership, Segment
+from personalize.services.export import record_export
 
 
 class MemberSerializer(serializers.ModelSerializer):
@@ -116,21 +113,6 @@ class SegmentMembersView(StaffAPIMixin, generics.ListAPIView):
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
         rows = len(response.data.get("results", ()))
-        user = request.user
-        page = str(request.query_params.get("cursor", ""))[:200]
-        ExportAudit.objects.create(
-            user=user if user.is_authenticated else None,
-            username=user.get_username()[:150],
-            segment=self.segment,
-            segment_slug=self.segment.slug,
-            rows=rows,
-            page=page,
-        )
-        audit_logger.info(
-            "%s exported %d members of segment %s (page %s)",
-            user.get_username(),
-            rows,
-            self.segment.slug,
-            page or "first",
-        )
+        page = str(request.query_params.get("cursor", ""))
+        record_export(request.user, self.segment, rows, page=page)
         return response

@@ -66,7 +66,7 @@ class DefinitionViewSet(StaffAPIMixin, viewsets.ModelViewSet):
 class SegmentViewSet(DefinitionViewSet):
     """Segments with their rules (``type``-tagged, one shape per rule type)."""
 
-    queryset = Segment.objects.prefetch_related("rules").order_by("name", "pk")
+    queryset = Segment.objects.prefetch_rule_relations().order_by("name", "pk")
     serializer_class = SegmentSerializer
     lookup_field = "slug"
 

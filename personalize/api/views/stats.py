@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -16,6 +15,7 @@ from personalize.api.permissions import CanViewStats
 from personalize.api.serializers.base import SLUG
 from personalize.api.stats import variant_stats
 from personalize.api.views.common import error_responses
+from personalize.services import stats
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366
@@ -25,7 +25,9 @@ LATEST = dt.date(9000, 1, 1)
 
 class StatsQuerySerializer(serializers.Serializer):
     since = serializers.DateField(
-        required=False, help_text="First day (inclusive, UTC). Default: 30 days before until."
+        required=False,
+        help_text="First day (inclusive; days in PERSONALIZE_TIME_ZONE). Default: 30 days "
+        "before until.",
     )
     until = serializers.DateField(required=False, help_text="Last day (inclusive). Default: today.")
     slot = serializers.CharField(required=False, max_length=100, help_text="Only this slot.")
@@ -36,7 +38,7 @@ class StatsQuerySerializer(serializers.Serializer):
         return value
 
     def validate(self, attrs):
-        until = attrs.get("until") or timezone.now().date()
+        until = attrs.get("until") or stats.today()
         since = attrs.get("since") or until - dt.timedelta(days=DEFAULT_DAYS - 1)
         if not (EARLIEST <= since <= LATEST and EARLIEST <= until <= LATEST):
             raise serializers.ValidationError(
@@ -83,7 +85,8 @@ class VariantStatsView(StaffAPIMixin, APIView):
         operation_id="variant_stats",
         summary="Variant statistics",
         description=(
-            "Per slot and variant over a range of days (UTC): impressions (once a visit), "
+            "Per slot and variant over a range of days (calendar days in the statistics time "
+            "zone, as for the daily statistics): impressions (once a visit), "
             "distinct visitors, clicks, conversions (visitors who converted after seeing the "
             "variant), rates, and lift over the slot's control group. Needs "
             "`personalize.view_variant`."
@@ -95,7 +98,6 @@ class VariantStatsView(StaffAPIMixin, APIView):
         query = StatsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         since, until = query.validated_data["since"], query.validated_data["until"]
-        start = dt.datetime.combine(since, dt.time.min, tzinfo=dt.UTC)
-        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+        start, end = stats.day_bounds(since, until)
         slots = variant_stats(start, end, query.validated_data.get("slot"))
         return Response({"since": since, "until": until, "slots": slots})

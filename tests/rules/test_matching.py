@@ -1,0 +1,87 @@
+"""Pattern validation: a bad pattern is an error on the field that holds it, everywhere."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from personalize.models import (
+    IntentSignal,
+    LandingPageRule,
+    PageVisitRule,
+    QueryParamRule,
+    SearchTermRule,
+    TopicMapping,
+    TraitRule,
+    UTMRule,
+)
+from personalize.rules.matching import validate_pattern
+from tests.rules.conftest import form_errors, segment_admin_post
+
+NESTED = "Nested repetition such as (a+)+ can take forever to match; simplify the pattern."
+
+
+@pytest.mark.parametrize(
+    ("operator", "pattern", "message"),
+    [
+        ("regex", "(a+)+$", NESTED),
+        (
+            "regex",
+            "((",
+            "Not a valid regular expression: missing ), unterminated subpattern at position 1",
+        ),
+        ("equals", "", "Enter a value to compare with."),
+        ("contains", "x" * 201, "Keep patterns under 200 characters."),
+        ("starts_with", "/a\x00", "Patterns cannot contain NUL characters."),
+    ],
+)
+def test_validate_pattern_reports_on_the_named_field(operator, pattern, message):
+    with pytest.raises(ValidationError) as caught:
+        validate_pattern(operator, pattern, field="path")
+    assert caught.value.message_dict == {"path": [message]}
+
+
+def test_a_usable_pattern_passes():
+    validate_pattern("regex", r"^/clubs/\w+", field="path")
+    validate_pattern("exists", "", field="value")
+    validate_pattern("in", ", ".join(["x" * 30] * 20), field="value")  # lists may be long
+
+
+HOLDERS = [
+    (PageVisitRule(path_operator="regex"), "path"),
+    (LandingPageRule(path_operator="regex"), "path"),
+    (UTMRule(operator="regex"), "value"),
+    (QueryParamRule(parameter="sort", operator="regex"), "value"),
+    (SearchTermRule(operator="regex"), "value"),
+    (TraitRule(key="company", operator="regex"), "value"),
+    (IntentSignal(kind="page_path", operator="regex"), "pattern"),
+    (TopicMapping(operator="regex", topics="golf"), "path"),
+]
+
+
+@pytest.mark.parametrize(("holder", "field"), HOLDERS, ids=lambda value: type(value).__name__)
+def test_every_pattern_holder_reports_on_its_pattern_field(holder, field):
+    setattr(holder, field, "(a+)+$")
+    with pytest.raises(ValidationError) as caught:
+        holder.clean()
+    assert caught.value.message_dict == {field: [NESTED]}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("holder", "field"), HOLDERS[:6], ids=lambda value: type(value).__name__)
+def test_the_admin_shows_the_error_next_to_the_pattern_field(admin_client, holder, field):
+    from personalize.models import Segment
+
+    segment = Segment.objects.create(name="Patterns", slug="patterns")
+    fields = {
+        name.name: getattr(holder, name.attname)
+        for name in type(holder)._meta.concrete_fields
+        if name.editable
+        and not name.primary_key
+        and name.name not in ("segment", "sort_order")
+        and getattr(holder, name.attname) not in (None, "")
+    }
+    fields[field] = "(a+)+$"
+    response = segment_admin_post(admin_client, segment, [(type(holder), fields)])
+    assert response.status_code == 200, form_errors(response)
+    (formset,) = response.context["inline_admin_formsets"]
+    assert formset.formset.errors[0] == {field: [NESTED]}
+    assert not segment.rules.exists()
