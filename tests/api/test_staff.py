@@ -396,16 +396,7 @@ def _queries(client, url) -> int:
     return len(queries)
 
 
-#: What a segment's rules point to (another segment, an intent) is loaded for a whole page by
-#: ``Segment.objects.prefetch_rule_relations()``, which the rules' own changes bring.
-RULE_TARGETS = pytest.mark.xfail(
-    reason="needs Segment.objects.prefetch_rule_relations() in SegmentViewSet.queryset"
-)
-
-
-@pytest.mark.parametrize(
-    "resource", [pytest.param("segments", marks=RULE_TARGETS), "intents", "slots", "variants"]
-)
+@pytest.mark.parametrize("resource", ["segments", "intents", "slots", "variants"])
 def test_lists_cost_the_same_queries_for_1_or_20_objects(staff_client, resource):
     url = f"{API}/{resource}/"
     _definitions(1)
@@ -416,7 +407,6 @@ def test_lists_cost_the_same_queries_for_1_or_20_objects(staff_client, resource)
     assert twenty == one
 
 
-@RULE_TARGETS
 def test_a_segment_costs_the_same_queries_for_1_or_10_rules_pointing_elsewhere(staff_client):
     from personalize.models import IntentRule
     from tests.factories import IntentFactory, SegmentFactory
