@@ -66,6 +66,11 @@ class VisitorAPIView(APIBase, APIView):
     throttle_classes = [VisitorRateThrottle, AddressRateThrottle]
     parser_classes = [JSONBodyParser, PlainTextJSONParser]
 
+    def records(self, request) -> bool:
+        """Whether this GET records something for the visitor, which ``SameOrigin`` then
+        guards like a POST. Views that do override it."""
+        return False
+
     def permission_denied(self, request, message=None, code=None):
         # No login is expected here: a refusal is about where the request came from.
         raise exceptions.PermissionDenied(detail=message, code=code)

@@ -3,7 +3,7 @@
 ::
 
     {"error": "invalid", "detail": "Some fields are invalid.", "fields": {"slug": ["..."]}}
-    {"error": "unknown_slots", "detail": "No slot has these keys: hero.", "unknown": ["hero"]}
+    {"error": "protected", "detail": "Other objects still use this one; ...", "used_by": ["..."]}
     {"error": "throttled", "detail": "Too many requests; retry in 12 seconds.", "retry_after": 12}
 
 A ``retry_after`` member (seconds) comes with a ``Retry-After`` header.

@@ -31,6 +31,7 @@ from rest_framework.exceptions import ValidationError
 from personalize.api.errors import APIError
 from personalize.api.pages import clean_path
 from personalize.api.permissions import origin_allowed, origin_of
+from personalize.api.serializers.visitor import REJECTED
 from personalize.conf import get_setting
 from personalize.middleware import page_view_event, persist, referrer_for_storage
 from personalize.models import Event
@@ -45,6 +46,7 @@ KEY_SALT = "personalize.api.event-id"
 class IntakeResult:
     accepted: int = 0
     duplicates: int = 0
+    rejected: dict[str, dict] = field(default_factory=dict)  # position -> messages per field
     claimed: list[str] = field(default_factory=list)  # released if the sink refuses the batch
 
 
@@ -111,17 +113,23 @@ def referer_path(request) -> str:
 def record_events(request, visitor, events: list[dict]) -> IntakeResult:
     """Record validated client events for ``visitor`` (tracked, not loaded yet)."""
     result = IntakeResult()
+    valid: list[tuple[int, dict]] = []
+    for index, event in enumerate(events):
+        if REJECTED in event:  # a slot or variant deleted since the page was made
+            result.rejected[str(index)] = event[REJECTED]
+        else:
+            valid.append((index, event))
     namespace = visitor.cookie_id
     keys: dict[int, str] = {}
     if namespace:
-        for index, event in enumerate(events):
+        for index, event in valid:
             if event.get("id"):
                 keys[index] = idempotency_key(namespace, event["id"])
     seen, result.claimed = _claim(list(dict.fromkeys(keys.values())))
 
     fresh: list[tuple[int, dict]] = []
     batch_ids = set()
-    for index, event in enumerate(events):
+    for index, event in valid:
         key = keys.get(index) or (event.get("id") and f"new:{event['id']}")
         if key and (key in seen or key in batch_ids):
             result.duplicates += 1

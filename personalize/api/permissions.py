@@ -63,10 +63,12 @@ class SameOrigin(BasePermission):
     * ``Sec-Fetch-Site``, when the browser sends it, must be ``same-origin``, ``same-site`` or
       ``none``;
     * ``Origin``, when present, must be this site or one of ``CSRF_TRUSTED_ORIGINS``;
-    * requests that change something (POST, DELETE...) must carry ``Origin``, or else a
-      ``Referer`` from an allowed origin: every current browser sends one of them, so a
-      request with neither did not come from a page of this site. (Server-side clients send
-      ``Origin: https://your-site`` themselves.)
+    * requests that write something for the visitor (POST, DELETE..., and reads the view says
+      record something: :meth:`VisitorAPIView.records`) must show where they come from:
+      ``Origin``, or ``Sec-Fetch-Site: same-origin``, or a ``Referer`` from an allowed
+      origin. Every current browser sends one of them, so a request with none did not come
+      from a page of this site, and a page of a sibling subdomain (``same-site``) does not
+      count. (Server-side clients send ``Origin: https://your-site`` themselves.)
     """
 
     message = _("Cross-site requests are not accepted.")
@@ -86,12 +88,18 @@ class SameOrigin(BasePermission):
                 return True
             self.message = _("Requests from another origin are not accepted.")
             return False
-        if request.method in SAFE_METHODS:
+        records = getattr(view, "records", None)
+        if request.method in SAFE_METHODS and not (records and records(request)):
+            return True
+        if fetch_site == "same-origin":
             return True
         referrer_origin = origin_of(meta.get("HTTP_REFERER", ""))
         if referrer_origin and origin_allowed(referrer_origin, request):
             return True
-        self.message = _("This request must come from a page of this site (send an Origin header).")
+        self.message = _(
+            "This request records something for the visitor, so it must come from a page of "
+            "this site: send an Origin header."
+        )
         return False
 
 

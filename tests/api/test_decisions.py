@@ -38,6 +38,7 @@ def test_track_counts_the_page_view_before_deciding(demo, browser):
         path="/offers/?utm_campaign=summer-sale",
         referrer="https://news.example.com/story",
         track="1",
+        include="intent",
     )
     body = response.json()
     assert body["slots"]["home-hero"]["variant"] == "deal-hero"
@@ -53,7 +54,9 @@ def test_track_counts_the_page_view_before_deciding(demo, browser):
 
 
 def test_without_track_the_path_counts_for_rules_but_no_page_view(demo, browser):
-    body = decide(browser, slots="home-promo", path="/offers/?utm_medium=email").json()
+    body = decide(
+        browser, slots="home-promo", path="/offers/?utm_medium=email", include="segments"
+    ).json()
     # the page's campaign is how this new visitor arrived: newsletter-readers matches
     assert body["slots"]["home-promo"]["variant"] == "newsletter-welcome"
     assert "newsletter-readers" in body["segments"]
@@ -121,15 +124,22 @@ def test_control_group_is_reported(demo, browser):
     assert Event.objects.get(name="impression").variant == "control"
 
 
-def test_unknown_slots_are_a_404_listing_them_and_store_nothing(demo, browser):
-    response = decide(browser, slots="home-hero,nope,missing", path="/", track="1")
-    assert response.status_code == 404
+def test_stale_slot_keys_are_reported_and_the_other_slots_answered(demo, browser):
+    path = "/offers/?utm_campaign=summer-sale"
+    response = decide(browser, slots="nope,home-hero,missing", path=path, track="1")
+    assert response.status_code == 200
     body = response.json()
-    assert body["error"] == "unknown_slots"
-    assert body["unknown"] == ["nope", "missing"]
-    assert not Event.objects.exists()
-    assert not Visitor.objects.exists()
-    assert visitor_id(browser) is None
+    assert body["unknown_slots"] == ["nope", "missing"]
+    assert list(body["slots"]) == ["home-hero"]
+    assert body["slots"]["home-hero"]["variant"] == "deal-hero"
+    assert sorted(Event.objects.values_list("name", "slot")) == [
+        ("impression", "home-hero"),
+        ("page_view", ""),
+    ]
+    from personalize.models import Slot
+
+    assert not Slot.objects.filter(key__in=["nope", "missing"]).exists()  # never registered
+    assert "unknown_slots" not in decide(browser, slots="home-hero").json()
 
 
 @pytest.mark.parametrize(
@@ -238,3 +248,41 @@ def test_impressions_force_no_profile_copy(demo, browser, memory_sink, settings)
     settings.PERSONALIZE_PROFILE_SYNC_INTERVAL = 0
     decide(browser, slots="home-promo,home-hero", path="/offers/", track="1")
     assert "profile" in memory_sink.batches[-1]["visitor"]  # the copy is due
+
+
+def test_the_default_answer_is_the_slots_only(demo, browser, monkeypatch):
+    from personalize import visitor
+
+    def no_segments(ctx):
+        raise AssertionError("segments are evaluated only when asked for")
+
+    monkeypatch.setattr(visitor, "matching_segments", no_segments)
+    body = decide(browser, slots="home-hero", path="/").json()
+    assert set(body) == {"slots", "tracked"}
+
+
+def test_segments_and_intent_are_included_when_asked(demo, browser):
+    path = "/offers/?utm_medium=email&utm_campaign=summer-sale"
+    body = decide(
+        browser, slots="home-hero", path=path, track="1", include="segments, intent"
+    ).json()
+    assert set(body) == {"slots", "tracked", "segments", "intent", "intent_scores"}
+    assert "newsletter-readers" in body["segments"]
+    assert body["intent"] == "deal-seeking"
+    assert body["intent_scores"]["deal-seeking"] >= 10
+    assert set(decide(browser, slots="home-hero", include="intent").json()) == {
+        "slots",
+        "tracked",
+        "intent",
+        "intent_scores",
+    }
+
+
+@pytest.mark.parametrize("include", ["traits", "segments,everything", "segments;intent"])
+def test_unknown_include_values_are_400(demo, browser, include):
+    response = decide(browser, slots="home-hero", include=include)
+    assert response.status_code == 400
+    message = response.json()["fields"]["include"][0]
+    assert message.startswith("Cannot include")
+    assert message.endswith("choose from: segments, intent.")
+    assert not Event.objects.exists()

@@ -31,6 +31,12 @@ ALLOWED = {
     CLICK: {"path", "slot", "variant", "properties"},
 }
 CUSTOM_ALLOWED = {"path", "slot", "variant", "value", "properties"}
+#: Set on a valid event of a slot or variant that no longer exists: its messages per field.
+REJECTED = "rejected"
+
+
+#: What ``GET decisions/?include=`` may add to the answer.
+INCLUDES = ("segments", "intent")
 
 
 def parse_slot_keys(raw) -> list[str]:
@@ -85,8 +91,30 @@ class DecisionQuerySerializer(serializers.Serializer):
         "not see (shared caches).",
     )
 
+    include = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="What to add to the answer, comma-separated: `segments` (the visitor's "
+        "segments), `intent` (the current intent and every intent's score). Default: the "
+        "slots only.",
+    )
+
     def validate_slots(self, value):
         return parse_slot_keys(value)
+
+    def validate_include(self, value):
+        parts = list(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+        unknown = [part for part in parts if part not in INCLUDES]
+        if unknown:
+            raise serializers.ValidationError(
+                _("Cannot include %(bad)s; choose from: %(choices)s.")
+                % {
+                    "bad": ", ".join(repr(part[:50]) for part in unknown[:5]),
+                    "choices": ", ".join(INCLUDES),
+                }
+            )
+        return set(parts)
 
     def validate(self, attrs):
         if attrs.get("track") and not attrs.get("path"):
@@ -95,6 +123,7 @@ class DecisionQuerySerializer(serializers.Serializer):
             path, query = clean_path(attrs["path"])
             attrs["page_path"], attrs["page_query"] = path, query
         attrs.setdefault("referrer", "")
+        attrs.setdefault("include", set())
         return attrs
 
 
@@ -126,8 +155,27 @@ class SlotDecisionSerializer(serializers.Serializer):
 
 class DecisionSerializer(serializers.Serializer):
     slots = serializers.DictField(child=SlotDecisionSerializer())
-    segments = serializers.ListField(child=serializers.CharField())
-    intent = serializers.CharField(allow_null=True)
+    unknown_slots = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Only when some keys name no slot (deleted since the page was made): those "
+        "keys. The other slots are answered.",
+    )
+    segments = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="With `include=segments`: slugs of the segments the visitor is in.",
+    )
+    intent = serializers.CharField(
+        allow_null=True,
+        required=False,
+        help_text="With `include=intent`: the strongest intent above its threshold, or null.",
+    )
+    intent_scores = serializers.DictField(
+        child=serializers.FloatField(),
+        required=False,
+        help_text="With `include=intent`: every intent's current score.",
+    )
     tracked = serializers.BooleanField(help_text="Whether this visitor is tracked (consent).")
 
 
@@ -221,11 +269,13 @@ class ClientEventSerializer(StrictMixin, serializers.Serializer):
         snapshot = self.context.get("snapshot")
         if snapshot is None:
             return  # definitions unavailable: the names are stored as sent (bounded)
+        # A page can be older than the definitions (a cached page, an open tab): an event of a
+        # slot or variant deleted since is set aside and reported, not fatal to the batch.
         slot = snapshot.slots.get(slot_key)
         if slot is None:
-            raise serializers.ValidationError({"slot": [_("No slot has this key.")]})
-        if variant not in (DEFAULT, CONTROL) and variant not in slot.variants:
-            raise serializers.ValidationError({"variant": [_("This slot has no such variant.")]})
+            attrs[REJECTED] = {"slot": [_("No slot has this key.")]}
+        elif variant not in (DEFAULT, CONTROL) and variant not in slot.variants:
+            attrs[REJECTED] = {"variant": [_("This slot has no such variant.")]}
 
 
 class EventBatchSerializer(StrictMixin, serializers.Serializer):
@@ -247,6 +297,12 @@ class EventBatchResultSerializer(serializers.Serializer):
     tracked = serializers.BooleanField(
         help_text="False when this visitor is not tracked (no consent, Do Not Track...): "
         "nothing was stored."
+    )
+    rejected = serializers.DictField(
+        child=serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+        required=False,
+        help_text="Only when some events name a slot or variant that no longer exists: their "
+        "positions in the batch, with messages per field. They were not stored; the rest was.",
     )
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 
 from personalize.api.base import VisitorAPIView
-from personalize.api.errors import APIError
 from personalize.api.serializers.visitor import DecisionQuerySerializer, DecisionSerializer
 from personalize.api.views.common import current_snapshot, error_responses, visitor_of
 from personalize.conf import is_excluded
@@ -66,6 +65,10 @@ class DecisionView(VisitorAPIView):
     """Decide slots for the current visitor: for pages served from a shared cache
     (client-side slots) and for headless front-ends."""
 
+    def records(self, request) -> bool:
+        """``track=1`` counts a page view: only the site's own pages may ask for that."""
+        return request.query_params.get("track") in serializers.BooleanField.TRUE_VALUES
+
     @extend_schema(
         operation_id="decide_slots",
         summary="Decide slots for the current visitor",
@@ -74,12 +77,14 @@ class DecisionView(VisitorAPIView):
             "visitor cookie; a new visitor gets one) sees and its markup, as `{% personalize %}` "
             "would render it inside the slot's wrapper. Impressions are recorded once a visit, as "
             "for server-rendered slots. With `track=1`, the page view of `path` is counted "
-            "first. Unknown slot keys: 404 listing them. Responses are never cached."
+            "first. Keys that name no slot (deleted since the page was made) are listed in "
+            "`unknown_slots`; the other slots are answered. `include=segments,intent` adds the "
+            "visitor's segments and intent. Responses are never cached."
         ),
         parameters=[DecisionQuerySerializer],
         responses={
             200: DecisionSerializer,
-            **error_responses(400, 403, 404, 429),
+            **error_responses(400, 403, 429),
         },
         examples=[
             OpenApiExample(
@@ -108,8 +113,6 @@ class DecisionView(VisitorAPIView):
                             "cta": None,
                         },
                     },
-                    "segments": ["golfers"],
-                    "intent": "deal-seeking",
                     "tracked": True,
                 },
             )
@@ -121,15 +124,10 @@ class DecisionView(VisitorAPIView):
         data = query.validated_data
         keys = data["slots"]
         snapshot = current_snapshot()
-        if snapshot is not None:
-            unknown = [key for key in keys if key not in snapshot.slots]
-            if unknown:
-                raise APIError(
-                    404,
-                    "unknown_slots",
-                    _("No slot has these keys: %(keys)s.") % {"keys": ", ".join(unknown)},
-                    unknown=unknown,
-                )
+        # A page can be older than the definitions: slots deleted since are reported, the
+        # others answered. (Without definitions every slot gets its default.)
+        unknown = [key for key in keys if key not in snapshot.slots] if snapshot else []
+        keys = [key for key in keys if key not in unknown]
         visitor = visitor_of(request)
         counted = False
         if "page_path" in data:
@@ -138,12 +136,14 @@ class DecisionView(VisitorAPIView):
             visitor.view_page(path, data["page_query"], data["referrer"], count=counted)
         django_request = request._request
         slots = {key: slot_answer(django_request, visitor, visitor.decide(key)) for key in keys}
-        body = {
-            "slots": slots,
-            "segments": visitor.segments,
-            "intent": visitor.intent,
-            "tracked": bool(visitor.tracking),
-        }
+        body = {"slots": slots, "tracked": bool(visitor.tracking)}
+        if "segments" in data["include"]:  # evaluates every segment: only when asked
+            body["segments"] = visitor.segments
+        if "intent" in data["include"]:
+            body["intent"] = visitor.intent
+            body["intent_scores"] = visitor.intent_scores
+        if unknown:
+            body["unknown_slots"] = unknown
         if visitor.tracking and visitor.loaded:  # the middleware hands these to the sink
             if counted and visitor.page_recorded:
                 referrer = referrer_for_storage(visitor.referrer)

@@ -82,4 +82,6 @@ class EventIntakeView(VisitorAPIView):
             return Response(body, status=status.HTTP_202_ACCEPTED)
         result = record_events(request._request, visitor, batch.validated_data["events"])
         body = {"accepted": result.accepted, "duplicates": result.duplicates, "tracked": True}
+        if result.rejected:
+            body["rejected"] = result.rejected
         return Response(body, status=status.HTTP_202_ACCEPTED)

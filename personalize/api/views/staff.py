@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, viewsets
 from rest_framework.pagination import PageNumberPagination
@@ -48,8 +47,10 @@ def crud_schema(name: str, serializer, list_parameters=()):
 
 
 class DefinitionViewSet(StaffAPIMixin, viewsets.ModelViewSet):
-    """CRUD over one definition model; writes are atomic and bump the definitions' version
-    (through the models' signals), so every process serves the change within a second."""
+    """CRUD over one definition model. Each write is one statement, or one transaction where
+    children change with their parent (a segment's rules, an intent's signals: see the
+    serializers), and bumps the definitions' version through the models' signals, so every
+    process serves the change within a second."""
 
     pagination_class = StaffPagination
     lookup_value_regex = "[^/]+"
@@ -59,18 +60,6 @@ class DefinitionViewSet(StaffAPIMixin, viewsets.ModelViewSet):
         if not (ID if self.lookup_field == "pk" else SLUG).match(value):
             raise exceptions.NotFound()
         return super().get_object()
-
-    def perform_create(self, serializer):
-        with transaction.atomic():
-            serializer.save()
-
-    def perform_update(self, serializer):
-        with transaction.atomic():
-            serializer.save()
-
-    def perform_destroy(self, instance):
-        with transaction.atomic():
-            instance.delete()
 
 
 @crud_schema("segment", SegmentSerializer)
