@@ -26,7 +26,14 @@ from personalize.conf import DEFAULTS, PREFIX, get_parsed_setting, get_setting
 from personalize.tracking.geo import client_ip
 from personalize.utils import log_once
 
-PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+#: The spellings of a rate's period, with its length in seconds ("10/month" is refused rather
+#: than read as ten a minute).
+PERIODS = {
+    **dict.fromkeys(("s", "sec", "second", "seconds"), 1),
+    **dict.fromkeys(("m", "min", "minute", "minutes"), 60),
+    **dict.fromkeys(("h", "hour", "hours"), 3600),
+    **dict.fromkeys(("d", "day", "days"), 86400),
+}
 
 
 def parse_rate(rate) -> tuple[int, int] | None:
@@ -37,9 +44,9 @@ def parse_rate(rate) -> tuple[int, int] | None:
         raise ValueError(f"a rate is a string such as '120/min'; got {rate!r}")
     count, _sep, period = rate.partition("/")
     period = period.strip().lower()
-    if not count.strip().isdigit() or not period or period[0] not in PERIODS:
-        raise ValueError(f"a rate looks like '120/min' (s, min, h or day); got {rate!r}")
-    return int(count), PERIODS[period[0]]
+    if not count.strip().isdigit() or period not in PERIODS:
+        raise ValueError(f"a rate looks like '120/min' (s, min, hour or day); got {rate!r}")
+    return int(count), PERIODS[period]
 
 
 def configured_rate(name: str) -> tuple[int, int] | None:

@@ -79,13 +79,22 @@ def test_a_broken_cache_lets_requests_through(demo, browser, settings, monkeypat
 
 @pytest.mark.parametrize(
     ("rate", "parsed"),
-    [("120/min", (120, 60)), ("5/s", (5, 1)), ("10/hour", (10, 3600)), ("1/day", (1, 86400))],
+    [
+        ("120/min", (120, 60)),
+        ("5/s", (5, 1)),
+        ("10/hour", (10, 3600)),
+        ("1/day", (1, 86400)),
+        ("30/ Minute", (30, 60)),
+        ("2/seconds", (2, 1)),
+    ],
 )
 def test_parse_rate(rate, parsed):
     assert parse_rate(rate) == parsed
 
 
-@pytest.mark.parametrize("rate", ["fast", "10", "x/min", "10/fortnight", 10, "-1/min"])
+@pytest.mark.parametrize(
+    "rate", ["fast", "10", "x/min", "10/fortnight", "10/month", "10/mins", 10, "-1/min", "5/"]
+)
 def test_parse_rate_refuses_nonsense(rate):
     with pytest.raises(ValueError):
         parse_rate(rate)
@@ -103,7 +112,7 @@ def test_a_bad_rate_is_logged_once_and_the_default_applies(demo, settings, caplo
     messages = [r.getMessage() for r in caplog.records if "API_RATE_PER_ADDRESS" in r.getMessage()]
     assert messages == [
         "personalize: PERSONALIZE_API_RATE_PER_ADDRESS is not a rate (a rate looks like "
-        "'120/min' (s, min, h or day); got 'lots'); using the default '2/min'."
+        "'120/min' (s, min, hour or day); got 'lots'); using the default '2/min'."
     ]
 
 
