@@ -5,6 +5,7 @@ from django.core import signing
 from django.test import Client, override_settings
 
 from personalize.models import Event, Visitor
+from personalize.request_facts import _read_cookie
 from personalize.visitor import COOKIE_SALT
 from tests.conftest import shown
 from tests.factories import SegmentFactory, SlotFactory, VariantFactory, page_rule
@@ -72,6 +73,26 @@ def test_a_validly_signed_but_non_uuid_cookie_is_replaced(browser):
     browser.cookies[COOKIE] = signer.sign("not-a-uuid")
     response = browser.get("/t/slot/")
     assert len(visitor_id(response)) == 32
+
+
+def test_a_returning_browser_cookie_signature_is_checked_once(browser):
+    first = browser.get("/t/slot/")
+    _read_cookie.cache_clear()
+    browser.get("/t/slot/")
+    browser.get("/t/slot/")
+    assert _read_cookie.cache_info().misses == 1
+    assert _read_cookie.cache_info().hits == 1
+    assert Visitor.objects.get().id.hex == visitor_id(first)
+
+
+def test_a_new_secret_key_rejects_cookies_checked_under_the_old_one(browser):
+    first = browser.get("/t/slot/")
+    browser.get("/t/slot/")  # checked, and remembered
+    with override_settings(SECRET_KEY="another-tests-only-secret"):
+        response = browser.get("/t/slot/")
+        assert COOKIE in response.cookies  # a new visitor
+    assert Visitor.objects.count() == 2
+    assert first.cookies[COOKIE].value != response.cookies[COOKIE].value
 
 
 def test_cookie_settings_are_honoured(browser):
