@@ -42,6 +42,8 @@ def day_of(ts: float) -> int:
 
 
 def _int(value, default=0) -> int:
+    if type(value) is int:  # what stored profiles hold
+        return value
     try:
         result = int(value)
     except (TypeError, ValueError, OverflowError):
@@ -50,6 +52,8 @@ def _int(value, default=0) -> int:
 
 
 def _float(value, default=0.0) -> float:
+    if type(value) is float:  # what stored profiles hold
+        return value if math.isfinite(value) else default
     try:
         result = float(value)
     except (TypeError, ValueError, OverflowError):
@@ -72,6 +76,11 @@ def _read_rows(items, *, with_total: bool) -> list[list]:
     and the older one that kept an entry per occurrence (a bare day per page view,
     ``[day, value]`` per event), folding the latter into per-day rows. Anything else is dropped.
     """
+    rows = _current_rows(items, with_total=with_total)
+    return rows if rows is not None else _regroup_rows(items, with_total=with_total)
+
+
+def _regroup_rows(items, *, with_total: bool) -> list[list]:
     by_day: dict[int, list] = {}
     for item in items if isinstance(items, list) else ():
         if with_total and isinstance(item, list) and len(item) == 3:
@@ -91,6 +100,36 @@ def _read_rows(items, *, with_total: bool) -> list[list]:
         row[2] = round(row[2] + total, 4)
     rows = [by_day[day] if with_total else by_day[day][:2] for day in sorted(by_day)]
     _prune(rows)
+    return rows
+
+
+def _current_rows(items, *, with_total: bool) -> list[list] | None:
+    """A copy of ``items`` when they are already what :func:`_read_rows` returns for them
+    (rows of the current shape, one per day in order, within :data:`MAX_DAYS`): the case of
+    every profile this module wrote, checked in one pass instead of regrouped. Else None."""
+    if type(items) is not list:
+        return None
+    width = 3 if with_total else 2
+    rows = []
+    previous = None
+    for item in items:
+        if type(item) is not list or len(item) != width:
+            return None
+        day, count = item[0], item[1]
+        if type(day) is not int or type(count) is not int or count < 1:
+            return None
+        if previous is not None and day <= previous:
+            return None
+        if with_total:
+            total = item[2]
+            if type(total) is not float or not math.isfinite(total):
+                return None
+            rows.append([day, count, round(0.0 + total, 4)])
+        else:
+            rows.append([day, count])
+        previous = day
+    if rows and rows[0][0] <= rows[-1][0] - MAX_DAYS:
+        return None
     return rows
 
 
