@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import json
 import math
+import operator
 from collections.abc import Mapping
 from typing import Any
 
@@ -160,6 +161,15 @@ def _window(rows: list[list], now: float, within_days: int) -> list[list]:
     """The rows of the last ``within_days`` calendar days, today included."""
     since = day_of(now) - within_days
     return [row for row in rows if row[0] > since]
+
+
+def _chars(items) -> int:
+    """The total length of ``items`` (strings or lists)."""
+    return sum(map(len, items))
+
+
+_PAGE_ROWS = operator.itemgetter(2)  # of a page entry: its per-day rows
+_EVENT_ROWS = operator.itemgetter(3)  # of an event entry: its per-day rows
 
 
 def decayed(points: float, since: float, now: float, half_life: float) -> float:
@@ -455,14 +465,20 @@ class Profile:
             mapping.pop(next(iter(mapping)))
 
     def size_bound(self) -> int:
-        """A cheap upper bound of :meth:`serialized_size` (JSON escapes at most 6x a char)."""
+        """A cheap upper bound of :meth:`serialized_size` (JSON escapes at most 6x a char).
+
+        Computed on every save, so the lengths are summed by ``map`` rather than in Python.
+        """
+        pages, events, seen = self.pages, self.events, self.seen
         bound = 400 + 6 * (len(self.landing) + len(self.first_landing))
-        bound += sum(6 * len(path) + 40 + 16 * len(entry[2]) for path, entry in self.pages.items())
-        bound += sum(6 * len(name) + 60 + 30 * len(entry[3]) for name, entry in self.events.items())
-        bound += sum(6 * len(key) + 40 for key in self.intents)
-        bound += sum(6 * len(key) + 40 for key in self.interests)
-        bound += sum(6 * (len(key) + len(value)) + 8 for key, value in self.seen.items())
-        bound += sum(6 * len(slug) + 4 for slug in self.static)
+        bound += 6 * _chars(pages) + 40 * len(pages) + 16 * _chars(map(_PAGE_ROWS, pages.values()))
+        bound += (
+            6 * _chars(events) + 60 * len(events) + 30 * _chars(map(_EVENT_ROWS, events.values()))
+        )
+        bound += 6 * _chars(self.intents) + 40 * len(self.intents)
+        bound += 6 * _chars(self.interests) + 40 * len(self.interests)
+        bound += 6 * (_chars(seen) + _chars(seen.values())) + 8 * len(seen)
+        bound += 6 * _chars(self.static) + 4 * len(self.static)
         for mapping in (self.source, self.first_source, self.traits):
             if mapping:
                 bound += 6 * len(repr(mapping)) + 20

@@ -116,6 +116,19 @@ def test_personalized_pages_are_private_and_vary_on_cookie(browser):
     assert "Cookie" in response.headers["Vary"]
 
 
+def test_private_headers_are_set_on_a_bare_page_and_merged_with_the_views_own(
+    browser, admin_client
+):
+    bare = browser.get("/t/slot/")
+    assert bare.headers["Cache-Control"] == "private"
+    assert bare.headers["Vary"] == "Cookie"
+    merged = browser.get("/t/public-slot/")
+    assert set(merged.headers["Cache-Control"].split(", ")) == {"private", "max-age=600"}
+    assert merged.headers["Vary"] == "Cookie"
+    preview = admin_client.get("/t/slot/?personalize_preview=segment:x")
+    assert preview.headers["Cache-Control"] == "private, no-store"
+
+
 def test_pages_without_personalization_keep_their_headers_for_a_known_visitor(browser):
     browser.get("/t/slot/")  # becomes a known visitor: cookie set
     response = browser.get("/t/plain/")
