@@ -28,17 +28,21 @@ class Decision:
 
 
 def targeting_matches(ctx, variant) -> tuple[bool, str]:
+    """Whether the visitor in ``ctx`` is who ``variant`` targets, and why (in words).
+
+    ``variant`` comes from the snapshot, which attached its ``targeting``: (segment id,
+    segment slug, intent id, intent slug), a slug None when its segment or intent is inactive.
+    """
+    segment_id, segment_slug, intent_id, intent_slug = variant.targeting
     reasons = []
-    if variant.segment_id is not None:
-        slug = getattr(variant, "segment_slug", None)
-        if slug is None or not evaluate_segment(ctx, slug):
-            return False, f'not in segment "{slug or variant.segment_id}"'
-        reasons.append(f'in segment "{slug}"')
-    if variant.intent_id is not None:
-        slug = getattr(variant, "intent_slug", None)
-        if slug is None or not ctx.has_intent(slug):
-            return False, f'no "{slug or variant.intent_id}" intent'
-        reasons.append(f'has intent "{slug}"')
+    if segment_id is not None:
+        if segment_slug is None or not evaluate_segment(ctx, segment_slug):
+            return False, f'not in segment "{segment_slug or segment_id}"'
+        reasons.append(f'in segment "{segment_slug}"')
+    if intent_id is not None:
+        if intent_slug is None or not ctx.has_intent(intent_slug):
+            return False, f'no "{intent_slug or intent_id}" intent'
+        reasons.append(f'has intent "{intent_slug}"')
     return True, " and ".join(reasons)
 
 
@@ -74,7 +78,7 @@ def choose(ctx, slot_key: str, now) -> Decision:
     for priority, variants in slot.groups:
         matched = []
         for variant in variants:
-            if not variant.is_live(now):
+            if variant.scheduled and not variant.is_live(now):
                 candidates.append((variant, False, "not live"))
                 continue
             ok, why = targeting_matches(ctx, variant)
@@ -95,7 +99,7 @@ def choose(ctx, slot_key: str, now) -> Decision:
 def _default(ctx, slot, now):
     """The slot's live default variant for this visitor (picked by weight), or None: looked
     for only when no targeted variant matched or the visitor is in the control group."""
-    defaults = [variant for variant in slot.defaults if variant.is_live(now)]
+    defaults = [v for v in slot.defaults if not v.scheduled or v.is_live(now)]
     return _pick(defaults, ctx.visitor_id, slot.key) if defaults else None
 
 
