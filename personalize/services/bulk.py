@@ -12,6 +12,7 @@ events).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import operator
 import uuid
@@ -101,11 +102,18 @@ def insert_events(events: list[EventRow], *, deduplicate: bool = True) -> set[st
 
 
 def _returning(source_sql: str) -> str:
-    fields = _event_fields()
-    columns = ", ".join(_q(f.column) for f in fields)
-    key = _q(Event._meta.get_field("idempotency_key").column)
+    return _returning_sql(connection.vendor, source_sql)
+
+
+@functools.lru_cache(maxsize=64)
+def _returning_sql(vendor: str, source_sql: str) -> str:
+    """The insert statement, built once per database vendor and shape: quoting its columns
+    (each through the connection proxy) costs more than the rest of a request's insert."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in _event_fields())
+    key = quote(Event._meta.get_field("idempotency_key").column)
     return (
-        f"INSERT INTO {_q(Event._meta.db_table)} ({columns}) {source_sql} "
+        f"INSERT INTO {quote(Event._meta.db_table)} ({columns}) {source_sql} "
         f"ON CONFLICT DO NOTHING RETURNING {key}"
     )
 
@@ -289,27 +297,29 @@ def update_visitors(updates: dict[str, VisitorUpdate]) -> None:
 def _update_generic(updates: dict[str, VisitorUpdate]) -> None:
     """One plain ``UPDATE`` per visitor: counters added in SQL, never read and written back."""
     meta = Visitor._meta
+    quote = connection.ops.quote_name  # once: each use of ``connection`` goes through a proxy
     with connection.cursor() as cursor:
         for vid, update in sorted(updates.items()):
             sets, params = [], []
             for name, value in update.facts.items():
                 field = meta.get_field(name)
-                sets.append(f"{_q(field.column)} = %s")
+                sets.append(f"{quote(field.column)} = %s")
                 params.append(field.get_db_prep_save(value, connection))
             for name, amount in (("page_views", update.page_views), ("visit_count", update.visits)):
                 if amount:
-                    column = _q(meta.get_field(name).column)
+                    column = quote(meta.get_field(name).column)
                     sets.append(f"{column} = {column} + %s")
                     params.append(amount)
             if update.last_seen is not None:
                 field = meta.get_field("last_seen")
-                column = _q(field.column)
+                column = quote(field.column)
                 when = field.get_db_prep_value(update.last_seen, connection)
                 sets.append(f"{column} = CASE WHEN {column} < %s THEN %s ELSE {column} END")
                 params += [when, when]
             params.append(meta.pk.get_db_prep_value(uuid.UUID(vid), connection))
             cursor.execute(
-                f"UPDATE {_q(meta.db_table)} SET {', '.join(sets)} WHERE {_q(meta.pk.column)} = %s",
+                f"UPDATE {quote(meta.db_table)} SET {', '.join(sets)} "
+                f"WHERE {quote(meta.pk.column)} = %s",
                 params,
             )
 
