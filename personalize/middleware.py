@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from personalize.conf import cookie_options, get_setting, is_excluded
+from personalize.models import Event
 from personalize.shared_page import SharedPageVisitor
 from personalize.utils import log_once
 from personalize.visitor import COOKIE_SALT, CurrentVisitor
@@ -22,6 +23,8 @@ PAGE_VIEW_ATTRIBUTE = "personalize_page_view"
 #: on views whose responses a shared cache may serve to everyone: the visitor of such a request
 #: is nobody in particular (default content, nothing tracked, no cookie, headers untouched).
 SHARED_PAGE_ATTRIBUTE = "personalize_shared_page"
+#: The longest referrer an event keeps: what ``Event.referrer`` holds.
+MAX_REFERRER = Event._meta.get_field("referrer").max_length
 
 
 class PersonalizeMiddleware:
@@ -71,10 +74,7 @@ class PersonalizeMiddleware:
         if stored and visitor.set_cookie:
             self.set_visitor_cookie(response, visitor.cookie_value)
         if visitor.used or visitor.set_cookie:
-            patch_cache_control(response, private=True)
-            patch_vary_headers(response, ("Cookie",))
-            if visitor.preview is not None:
-                patch_cache_control(response, no_store=True)
+            make_private(response, no_store=visitor.preview is not None)
 
     @staticmethod
     def set_visitor_cookie(response, value: str) -> None:
@@ -82,6 +82,20 @@ class PersonalizeMiddleware:
         response.set_signed_cookie(
             get_setting("COOKIE_NAME"), value, salt=COOKIE_SALT, **cookie_options()
         )
+
+
+def make_private(response, *, no_store: bool) -> None:
+    """Keep a response for this browser only: ``Cache-Control: private`` (and ``no-store``
+    for a staff preview) and ``Vary: Cookie``. Set outright on a response with neither header
+    (most pages), merged with what the view set otherwise."""
+    if not response.get("Cache-Control") and not response.has_header("Vary"):
+        response.headers["Cache-Control"] = "private, no-store" if no_store else "private"
+        response.headers["Vary"] = "Cookie"
+        return
+    patch_cache_control(response, private=True)
+    patch_vary_headers(response, ("Cookie",))
+    if no_store:
+        patch_cache_control(response, no_store=True)
 
 
 def persist(visitor: CurrentVisitor, events: list[dict], *, deliver: bool = False) -> None:
@@ -128,11 +142,12 @@ def page_view_event(visitor: CurrentVisitor, referrer: str) -> dict:
 def impression_events(visitor: CurrentVisitor) -> list[dict]:
     """``impression`` events for the slots decided so far, each once a visit."""
     events = []
+    profile = visitor.profile
     for decision in visitor.decisions.values():
         if decision.preview:
             continue
         slug = "control" if decision.control else decision.variant_slug
-        if visitor.profile.mark_seen(decision.slot_key, slug):
+        if profile.mark_seen(decision.slot_key, slug):
             events.append(visitor.event_dict("impression", slot=decision.slot_key, variant=slug))
     return events
 
@@ -140,7 +155,4 @@ def impression_events(visitor: CurrentVisitor) -> list[dict]:
 def referrer_for_storage(referrer: str) -> str:
     """A cleaned referrer as events store it: without its query string or fragment (they can
     carry personal data), cut to the length of ``Event.referrer``."""
-    from personalize.models import Event
-
-    longest = Event._meta.get_field("referrer").max_length
-    return referrer.split("?", 1)[0].split("#", 1)[0][:longest]
+    return referrer.split("?", 1)[0].split("#", 1)[0][:MAX_REFERRER]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import json
 import math
+import operator
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,6 +43,8 @@ def day_of(ts: float) -> int:
 
 
 def _int(value, default=0) -> int:
+    if type(value) is int:  # what stored profiles hold
+        return value
     try:
         result = int(value)
     except (TypeError, ValueError, OverflowError):
@@ -50,6 +53,8 @@ def _int(value, default=0) -> int:
 
 
 def _float(value, default=0.0) -> float:
+    if type(value) is float:  # what stored profiles hold
+        return value if math.isfinite(value) else default
     try:
         result = float(value)
     except (TypeError, ValueError, OverflowError):
@@ -72,6 +77,11 @@ def _read_rows(items, *, with_total: bool) -> list[list]:
     and the older one that kept an entry per occurrence (a bare day per page view,
     ``[day, value]`` per event), folding the latter into per-day rows. Anything else is dropped.
     """
+    rows = _current_rows(items, with_total=with_total)
+    return rows if rows is not None else _regroup_rows(items, with_total=with_total)
+
+
+def _regroup_rows(items, *, with_total: bool) -> list[list]:
     by_day: dict[int, list] = {}
     for item in items if isinstance(items, list) else ():
         if with_total and isinstance(item, list) and len(item) == 3:
@@ -91,6 +101,36 @@ def _read_rows(items, *, with_total: bool) -> list[list]:
         row[2] = round(row[2] + total, 4)
     rows = [by_day[day] if with_total else by_day[day][:2] for day in sorted(by_day)]
     _prune(rows)
+    return rows
+
+
+def _current_rows(items, *, with_total: bool) -> list[list] | None:
+    """A copy of ``items`` when they are already what :func:`_read_rows` returns for them
+    (rows of the current shape, one per day in order, within :data:`MAX_DAYS`): the case of
+    every profile this module wrote, checked in one pass instead of regrouped. Else None."""
+    if type(items) is not list:
+        return None
+    width = 3 if with_total else 2
+    rows = []
+    previous = None
+    for item in items:
+        if type(item) is not list or len(item) != width:
+            return None
+        day, count = item[0], item[1]
+        if type(day) is not int or type(count) is not int or count < 1:
+            return None
+        if previous is not None and day <= previous:
+            return None
+        if with_total:
+            total = item[2]
+            if type(total) is not float or not math.isfinite(total):
+                return None
+            rows.append([day, count, round(0.0 + total, 4)])
+        else:
+            rows.append([day, count])
+        previous = day
+    if rows and rows[0][0] <= rows[-1][0] - MAX_DAYS:
+        return None
     return rows
 
 
@@ -121,6 +161,15 @@ def _window(rows: list[list], now: float, within_days: int) -> list[list]:
     """The rows of the last ``within_days`` calendar days, today included."""
     since = day_of(now) - within_days
     return [row for row in rows if row[0] > since]
+
+
+def _chars(items) -> int:
+    """The total length of ``items`` (strings or lists)."""
+    return sum(map(len, items))
+
+
+_PAGE_ROWS = operator.itemgetter(2)  # of a page entry: its per-day rows
+_EVENT_ROWS = operator.itemgetter(3)  # of an event entry: its per-day rows
 
 
 def decayed(points: float, since: float, now: float, half_life: float) -> float:
@@ -416,14 +465,20 @@ class Profile:
             mapping.pop(next(iter(mapping)))
 
     def size_bound(self) -> int:
-        """A cheap upper bound of :meth:`serialized_size` (JSON escapes at most 6x a char)."""
+        """A cheap upper bound of :meth:`serialized_size` (JSON escapes at most 6x a char).
+
+        Computed on every save, so the lengths are summed by ``map`` rather than in Python.
+        """
+        pages, events, seen = self.pages, self.events, self.seen
         bound = 400 + 6 * (len(self.landing) + len(self.first_landing))
-        bound += sum(6 * len(path) + 40 + 16 * len(entry[2]) for path, entry in self.pages.items())
-        bound += sum(6 * len(name) + 60 + 30 * len(entry[3]) for name, entry in self.events.items())
-        bound += sum(6 * len(key) + 40 for key in self.intents)
-        bound += sum(6 * len(key) + 40 for key in self.interests)
-        bound += sum(6 * (len(key) + len(value)) + 8 for key, value in self.seen.items())
-        bound += sum(6 * len(slug) + 4 for slug in self.static)
+        bound += 6 * _chars(pages) + 40 * len(pages) + 16 * _chars(map(_PAGE_ROWS, pages.values()))
+        bound += (
+            6 * _chars(events) + 60 * len(events) + 30 * _chars(map(_EVENT_ROWS, events.values()))
+        )
+        bound += 6 * _chars(self.intents) + 40 * len(self.intents)
+        bound += 6 * _chars(self.interests) + 40 * len(self.interests)
+        bound += 6 * (_chars(seen) + _chars(seen.values())) + 8 * len(seen)
+        bound += 6 * _chars(self.static) + 4 * len(self.static)
         for mapping in (self.source, self.first_source, self.traits):
             if mapping:
                 bound += 6 * len(repr(mapping)) + 20

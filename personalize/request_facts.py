@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import uuid
 
+from django.core.signals import setting_changed
+from django.http import HttpRequest
 from django.utils.functional import cached_property
 
 from personalize.conf import get_setting
@@ -27,7 +29,7 @@ from personalize.tracking.headers import (
     raw_header,
     wsgi_text,
 )
-from personalize.tracking.referrer import Source, classify
+from personalize.tracking.referrer import Source, classify_cached
 from personalize.utils import log_once
 
 COOKIE_SALT = "personalize.visitor"
@@ -90,10 +92,7 @@ class RequestFacts:
         except Exception:
             host = ""
         internal = tuple(get_setting("INTERNAL_HOSTS"))
-        if not query:
-            # Navigation inside the site repeats the same few referrers: remember them.
-            return _classify_without_query(referrer, host, internal)
-        return classify(referrer, query, request_host=host, internal_hosts=internal)
+        return classify_cached(referrer, query, request_host=host, internal_hosts=internal)
 
     @cached_property
     def is_bot(self) -> bool:
@@ -153,16 +152,10 @@ class RequestFacts:
     def _cookie(self) -> tuple[str | None, bool]:
         """(visitor id, linked by an unverified claim) from the signed visitor cookie."""
         name = get_setting("COOKIE_NAME")
-        if name not in self._request.COOKIES:
+        raw = self._request.COOKIES.get(name)
+        if raw is None:
             return None, False
-        try:
-            value = self._request.get_signed_cookie(name, default=None, salt=COOKIE_SALT)
-            if not value:
-                return None, False
-            raw, _, flag = value.partition(":")
-            return uuid.UUID(hex=raw).hex, flag == UNVERIFIED_FLAG
-        except Exception:
-            return None, False  # forged, truncated or malformed: replaced by a fresh id
+        return _read_cookie(name, raw)
 
     @property
     def cookie_id(self) -> str | None:
@@ -181,9 +174,36 @@ class RequestFacts:
     def cookie_value(self) -> str:
         return f"{self.id}:{UNVERIFIED_FLAG}" if self.linked_unverified else self.id
 
-    # -- loading -----------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=4096)
+def _read_cookie(name: str, raw: str) -> tuple[str | None, bool]:
+    """What the raw value of the visitor cookie ``name`` says, remembered (bounded LRU).
+
+    A returning browser sends the same signed value on every request, and checking its
+    signature (an HMAC) is the dearest part of reading it. Forgotten when a setting that
+    signing depends on changes.
+    """
+    jar = HttpRequest()
+    jar.COOKIES[name] = raw
+    try:
+        value = jar.get_signed_cookie(name, default=None, salt=COOKIE_SALT)
+        if not value:
+            return None, False
+        visitor_id, _, flag = value.partition(":")
+        return uuid.UUID(hex=visitor_id).hex, flag == UNVERIFIED_FLAG
+    except Exception:
+        return None, False  # forged, truncated or malformed: replaced by a fresh id
 
 
-@functools.lru_cache(maxsize=2048)
-def _classify_without_query(referrer: str, host: str, internal: tuple[str, ...]) -> Source:
-    return classify(referrer, None, request_host=host, internal_hosts=internal)
+#: The settings a signed cookie's signature depends on.
+SIGNING_SETTINGS = frozenset(
+    {"SECRET_KEY", "SECRET_KEY_FALLBACKS", "SIGNING_BACKEND", "SIGNED_COOKIE_LEGACY_SALT_FALLBACK"}
+)
+
+
+def _forget_cookies(*, setting: str, **kwargs) -> None:
+    if setting in SIGNING_SETTINGS:
+        _read_cookie.cache_clear()
+
+
+setting_changed.connect(_forget_cookies, dispatch_uid="personalize.request_facts.cookies")

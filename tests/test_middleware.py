@@ -5,6 +5,7 @@ from django.core import signing
 from django.test import Client, override_settings
 
 from personalize.models import Event, Visitor
+from personalize.request_facts import _read_cookie
 from personalize.visitor import COOKIE_SALT
 from tests.conftest import shown
 from tests.factories import SegmentFactory, SlotFactory, VariantFactory, page_rule
@@ -74,6 +75,26 @@ def test_a_validly_signed_but_non_uuid_cookie_is_replaced(browser):
     assert len(visitor_id(response)) == 32
 
 
+def test_a_returning_browser_cookie_signature_is_checked_once(browser):
+    first = browser.get("/t/slot/")
+    _read_cookie.cache_clear()
+    browser.get("/t/slot/")
+    browser.get("/t/slot/")
+    assert _read_cookie.cache_info().misses == 1
+    assert _read_cookie.cache_info().hits == 1
+    assert Visitor.objects.get().id.hex == visitor_id(first)
+
+
+def test_a_new_secret_key_rejects_cookies_checked_under_the_old_one(browser):
+    first = browser.get("/t/slot/")
+    browser.get("/t/slot/")  # checked, and remembered
+    with override_settings(SECRET_KEY="another-tests-only-secret"):
+        response = browser.get("/t/slot/")
+        assert COOKIE in response.cookies  # a new visitor
+    assert Visitor.objects.count() == 2
+    assert first.cookies[COOKIE].value != response.cookies[COOKIE].value
+
+
 def test_cookie_settings_are_honoured(browser):
     with override_settings(
         PERSONALIZE_COOKIE_NAME="who",
@@ -93,6 +114,19 @@ def test_personalized_pages_are_private_and_vary_on_cookie(browser):
     assert "private" in cache_control
     assert "public" not in cache_control
     assert "Cookie" in response.headers["Vary"]
+
+
+def test_private_headers_are_set_on_a_bare_page_and_merged_with_the_views_own(
+    browser, admin_client
+):
+    bare = browser.get("/t/slot/")
+    assert bare.headers["Cache-Control"] == "private"
+    assert bare.headers["Vary"] == "Cookie"
+    merged = browser.get("/t/public-slot/")
+    assert set(merged.headers["Cache-Control"].split(", ")) == {"private", "max-age=600"}
+    assert merged.headers["Vary"] == "Cookie"
+    preview = admin_client.get("/t/slot/?personalize_preview=segment:x")
+    assert preview.headers["Cache-Control"] == "private, no-store"
 
 
 def test_pages_without_personalization_keep_their_headers_for_a_known_visitor(browser):

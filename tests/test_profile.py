@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from personalize import profile as profile_module
 from personalize.profile import DAY, MAX_DAYS, Profile, decayed
 
 
@@ -179,3 +180,27 @@ def test_absorb_merges_two_devices():
     assert phone.created == 50
     assert phone.traits == {"first_name": "Jeff"}
     assert phone.event_stats("purchase", 300) == (1, 300)
+
+
+_ROW_VALUES = st.integers(-3, 40) | st.booleans() | st.floats(allow_nan=True) | st.text(max_size=2)
+
+
+@given(
+    rows=st.lists(st.lists(_ROW_VALUES, min_size=1, max_size=4), max_size=8)
+    | st.lists(st.tuples(st.integers(0, 60), st.integers(1, 5)).map(list), max_size=40),
+    totals=st.lists(
+        st.floats(-1e6, 1e6) | st.sampled_from([-0.0, 0.12345, 1e-9]), min_size=1, max_size=40
+    ),
+    with_total=st.booleans(),
+)
+@settings(max_examples=400, deadline=None)
+def test_rows_in_the_current_shape_read_as_the_regrouping_reads_them(rows, totals, with_total):
+    """Stored rows are taken as they are only when regrouping them would give the same rows."""
+    if with_total:
+        rows = [
+            [*row, totals[i % len(totals)]] if len(row) == 2 else row for i, row in enumerate(rows)
+        ]
+    expected = profile_module._regroup_rows(rows, with_total=with_total)
+    read = profile_module._read_rows(rows, with_total=with_total)
+    assert read == expected
+    assert json.dumps(read) == json.dumps(expected)  # -0.0 and 0.0 are equal, not alike

@@ -19,16 +19,15 @@ def evaluate_rule(rule, ctx) -> bool:
             exc_info=True,
         )
         result = False
-    ctx.rule_traces[rule.pk] = result
+    ctx.rule_traces[rule.id] = result  # ``id``, not ``pk``: the same number, read directly
     return result
 
 
 def traced_rule(rule, ctx) -> bool:
     """What ``rule`` answered when its segment was evaluated for ``ctx``; evaluated now if it
     was not (a rule after the one that decided, or a segment set by a preview)."""
-    if rule.pk in ctx.rule_traces:
-        return ctx.rule_traces[rule.pk]
-    return evaluate_rule(rule, ctx)
+    traced = ctx.rule_traces.get(rule.id)
+    return evaluate_rule(rule, ctx) if traced is None else traced
 
 
 def evaluate_segment(ctx, slug: str) -> bool:
@@ -45,10 +44,14 @@ def evaluate_segment(ctx, slug: str) -> bool:
         result = slug in ctx.profile.static
     elif not segment.rules:
         result = False
-    elif segment.match == "any":
-        result = any(evaluate_rule(rule, ctx) for rule in segment.rules)
     else:
-        result = all(evaluate_rule(rule, ctx) for rule in segment.rules)
+        # "all" stops at the first rule that fails, "any" at the first that matches.
+        wanted = segment.match == "any"
+        result = not wanted
+        for rule in segment.rules:
+            if evaluate_rule(rule, ctx) is wanted:
+                result = wanted
+                break
     results[slug] = result
     return result
 

@@ -28,17 +28,21 @@ class Decision:
 
 
 def targeting_matches(ctx, variant) -> tuple[bool, str]:
+    """Whether the visitor in ``ctx`` is who ``variant`` targets, and why (in words).
+
+    ``variant`` comes from the snapshot, which attached its ``targeting``: (segment id,
+    segment slug, intent id, intent slug), a slug None when its segment or intent is inactive.
+    """
+    segment_id, segment_slug, intent_id, intent_slug = variant.targeting
     reasons = []
-    if variant.segment_id is not None:
-        slug = getattr(variant, "segment_slug", None)
-        if slug is None or not evaluate_segment(ctx, slug):
-            return False, f'not in segment "{slug or variant.segment_id}"'
-        reasons.append(f'in segment "{slug}"')
-    if variant.intent_id is not None:
-        slug = getattr(variant, "intent_slug", None)
-        if slug is None or not ctx.has_intent(slug):
-            return False, f'no "{slug or variant.intent_id}" intent'
-        reasons.append(f'has intent "{slug}"')
+    if segment_id is not None:
+        if segment_slug is None or not evaluate_segment(ctx, segment_slug):
+            return False, f'not in segment "{segment_slug or segment_id}"'
+        reasons.append(f'in segment "{segment_slug}"')
+    if intent_id is not None:
+        if intent_slug is None or not ctx.has_intent(intent_slug):
+            return False, f'no "{intent_slug or intent_id}" intent'
+        reasons.append(f'has intent "{intent_slug}"')
     return True, " and ".join(reasons)
 
 
@@ -62,36 +66,41 @@ def choose(ctx, slot_key: str, now) -> Decision:
         return Decision(slot_key, reason="slot not defined yet: template default")
 
     decision = Decision(slot_key)
-    defaults = [variant for variant in slot.defaults if variant.is_live(now)]
-    default = _pick(defaults, ctx.visitor_id, slot_key) if defaults else None
-
     if slot.control_percentage and bucket(ctx.visitor_id, slot_key, CONTROL) * 100 < (
         slot.control_percentage
     ):
-        decision.variant = default
+        decision.variant = _default(ctx, slot, now)
         decision.control = True
         decision.reason = f"control group ({slot.control_percentage}% see the default)"
         return decision
 
+    candidates = decision.candidates
     for priority, variants in slot.groups:
         matched = []
         for variant in variants:
-            if not variant.is_live(now):
-                decision.candidates.append((variant, False, "not live"))
+            if variant.scheduled and not variant.is_live(now):
+                candidates.append((variant, False, "not live"))
                 continue
             ok, why = targeting_matches(ctx, variant)
-            decision.candidates.append((variant, ok, why))
+            candidates.append((variant, ok, why))
             if ok:
                 matched.append(variant)
         if matched:
             decision.variant = _pick(matched, ctx.visitor_id, slot_key)
-            why = next(c[2] for c in decision.candidates if c[0] is decision.variant)
+            why = next(c[2] for c in candidates if c[0] is decision.variant)
             decision.reason = f"priority {priority}: {why}"
             return decision
 
-    decision.variant = default
-    decision.reason = "default variant" if default is not None else "template default"
+    decision.variant = _default(ctx, slot, now)
+    decision.reason = "default variant" if decision.variant is not None else "template default"
     return decision
+
+
+def _default(ctx, slot, now):
+    """The slot's live default variant for this visitor (picked by weight), or None: looked
+    for only when no targeted variant matched or the visitor is in the control group."""
+    defaults = [v for v in slot.defaults if not v.scheduled or v.is_live(now)]
+    return _pick(defaults, ctx.visitor_id, slot.key) if defaults else None
 
 
 def preview_decision(slot, slot_key: str, variant_slug: str) -> Decision | None:

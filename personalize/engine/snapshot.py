@@ -134,6 +134,15 @@ def build_snapshot(version: str) -> Snapshot:
             variant.slot = slot  # avoid a query when templates read variant.slot
             variant.segment_slug = snapshot.segment_slugs.get(variant.segment_id)
             variant.intent_slug = snapshot.intent_slugs.get(variant.intent_id)
+            # Read by selection on every request: plain attributes, not model descriptors.
+            variant.targeting = (
+                variant.segment_id,
+                variant.segment_slug,
+                variant.intent_id,
+                variant.intent_slug,
+            )
+            # Only an active variant with a date window can be out of it.
+            variant.scheduled = variant.starts_at is not None or variant.ends_at is not None
             if variant.status != Variant.Status.ACTIVE:
                 continue  # drafts and paused variants are only shown in previews
             if variant.is_default:

@@ -17,7 +17,7 @@ from personalize.rules.matching import (
     compare_number,
     describe_number,
     describe_text,
-    match_text,
+    text_matcher,
     validate_pattern,
 )
 
@@ -72,11 +72,11 @@ class PageVisitRule(Rule):
     def clean(self):
         validate_pattern(self.path_operator, self.path, field="path")
 
-    def matches_path(self, path: str) -> bool:
-        return match_text(self.path_operator, path, self.path, case_sensitive=True)
-
     def evaluate_condition(self, ctx) -> bool:
-        count = ctx.profile.page_count(self.matches_path, ctx.timestamp, self.within_days)
+        count = 0
+        if ctx.profile.pages:  # one matcher for every path the profile keeps
+            matches = text_matcher(self.path_operator, self.path, True)
+            count = ctx.profile.page_count(matches, ctx.timestamp, self.within_days)
         return compare_number(self.count_operator, count, self.count)
 
     def to_q(self, now):

@@ -141,44 +141,62 @@ def glob_regex(pattern: str) -> str:
 
 
 @functools.lru_cache(maxsize=2048)
-def _compiled(operator: str, pattern: str, case_sensitive: bool):
+def text_matcher(operator: str, pattern: str, case_sensitive: bool = False):
+    """``subject -> bool`` answering :func:`match_text` for one operator and pattern.
+
+    Built once per (operator, pattern, case) and kept: rules and signals compare on every
+    request, often against many subjects (a page rule against every path of a profile), so
+    the operator is dispatched and the pattern compiled here rather than on each comparison.
+    Raises like :func:`match_text` for a pattern or operator it cannot use.
+    """
+    if operator == TextOperator.EXISTS:
+        return _is_present
     flags = 0 if case_sensitive else re.IGNORECASE
     if operator == TextOperator.REGEX:
         validate_regex(pattern)
-        return re.compile(pattern, flags)
+        search = re.compile(pattern, flags).search
+        return lambda subject: subject is not None and search(_subject(subject)) is not None
     if operator == TextOperator.GLOB:
-        return re.compile(glob_regex(pattern), flags | re.DOTALL)
+        fullmatch = re.compile(glob_regex(pattern), flags | re.DOTALL).fullmatch
+        return lambda subject: subject is not None and fullmatch(_subject(subject)) is not None
     if operator == TextOperator.IN:
         items = split_list(pattern)
-        return frozenset(items if case_sensitive else (item.casefold() for item in items))
-    return pattern if case_sensitive else pattern.casefold()
+        expected = frozenset(items if case_sensitive else (item.casefold() for item in items))
+    elif operator in _TEXT_TESTS:
+        expected = pattern if case_sensitive else pattern.casefold()
+    else:
+        raise ValueError(f"Unknown text operator {operator!r}")
+    test = _TEXT_TESTS.get(operator, _is_in)
+    if case_sensitive:
+        return lambda subject: subject is not None and test(_subject(subject), expected)
+    return lambda subject: subject is not None and test(_subject(subject).casefold(), expected)
+
+
+def _subject(value) -> str:
+    return (value if type(value) is str else str(value))[:MAX_SUBJECT]
+
+
+def _is_present(subject) -> bool:
+    return subject is not None and _subject(subject) != ""
+
+
+def _is_in(subject: str, expected: frozenset) -> bool:
+    return subject in expected
+
+
+_TEXT_TESTS = {
+    TextOperator.EQUALS: str.__eq__,
+    TextOperator.CONTAINS: lambda subject, expected: expected in subject,
+    TextOperator.STARTS_WITH: str.startswith,
+    TextOperator.ENDS_WITH: str.endswith,
+}
 
 
 def match_text(operator: str, subject: str | None, pattern: str, *, case_sensitive=False) -> bool:
     """Compare ``subject`` with ``pattern`` under ``operator``; missing subject never matches."""
     if subject is None:
         return False
-    subject = str(subject)[:MAX_SUBJECT]
-    if operator == TextOperator.EXISTS:
-        return subject != ""
-    compiled = _compiled(operator, pattern, case_sensitive)
-    if operator in (TextOperator.REGEX,):
-        return compiled.search(subject) is not None
-    if operator == TextOperator.GLOB:
-        return compiled.fullmatch(subject) is not None
-    if not case_sensitive:
-        subject = subject.casefold()
-    if operator == TextOperator.EQUALS:
-        return subject == compiled
-    if operator == TextOperator.CONTAINS:
-        return compiled in subject
-    if operator == TextOperator.STARTS_WITH:
-        return subject.startswith(compiled)
-    if operator == TextOperator.ENDS_WITH:
-        return subject.endswith(compiled)
-    if operator == TextOperator.IN:
-        return subject in compiled
-    raise ValueError(f"Unknown text operator {operator!r}")
+    return text_matcher(operator, pattern, case_sensitive)(subject)
 
 
 def describe_text(operator: str, pattern: str) -> str:

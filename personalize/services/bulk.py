@@ -12,6 +12,7 @@ events).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import operator
 import uuid
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from personalize.models.visitor import Event, Visitor
 
@@ -74,6 +75,13 @@ def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
+def _database():
+    """The connection ``django.db.connection`` stands for, read once by the functions the
+    database sink runs in every request: each attribute read through that proxy costs a
+    thread-local look-up, and preparing one event's values alone reads dozens."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
 def supports_returning() -> bool:
     if connection.vendor == "postgresql":
         return True
@@ -101,11 +109,18 @@ def insert_events(events: list[EventRow], *, deduplicate: bool = True) -> set[st
 
 
 def _returning(source_sql: str) -> str:
-    fields = _event_fields()
-    columns = ", ".join(_q(f.column) for f in fields)
-    key = _q(Event._meta.get_field("idempotency_key").column)
+    return _returning_sql(connection.vendor, source_sql)
+
+
+@functools.lru_cache(maxsize=64)
+def _returning_sql(vendor: str, source_sql: str) -> str:
+    """The insert statement, built once per database vendor and shape: quoting its columns
+    (each through the connection proxy) costs more than the rest of a request's insert."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in _event_fields())
+    key = quote(Event._meta.get_field("idempotency_key").column)
     return (
-        f"INSERT INTO {_q(Event._meta.db_table)} ({columns}) {source_sql} "
+        f"INSERT INTO {quote(Event._meta.db_table)} ({columns}) {source_sql} "
         f"ON CONFLICT DO NOTHING RETURNING {key}"
     )
 
@@ -181,17 +196,16 @@ def _insert_postgresql_copy(events: list[EventRow]) -> set[str]:
 
 
 def _insert_returning(events: list[EventRow]) -> set[str]:
+    db = _database()
     fields = _event_fields()
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    size = max(1, connection.ops.bulk_batch_size(fields, events))
+    size = max(1, db.ops.bulk_batch_size(fields, events))
     inserted = set()
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         for start in range(0, len(events), size):
             chunk = events[start : start + size]
             params = [
-                f.get_db_prep_save(getattr(event, f.attname), connection)
-                for event in chunk
-                for f in fields
+                f.get_db_prep_save(getattr(event, f.attname), db) for event in chunk for f in fields
             ]
             cursor.execute(_returning(f"VALUES {', '.join([row_sql] * len(chunk))}"), params)
             inserted.update(row[0] for row in cursor.fetchall())
@@ -214,18 +228,21 @@ def _insert_orm(events: list[EventRow], deduplicate: bool) -> set[str]:
 def existing_visitors(ids) -> list[tuple[str, str | None]]:
     """(id, merged into), as hex, of the visitors among ``ids`` (hex) that exist."""
     meta = Visitor._meta
-    if connection.vendor != "postgresql":
+    db = _database()
+    if db.vendor != "postgresql":
         # Plain SQL: this runs in every request with the database sink, where the ORM's own
         # cost would be most of it. UUIDs are stored as 32 hex characters there.
         pk_field = meta.pk
-        params = [pk_field.get_db_prep_value(uuid.UUID(vid), connection) for vid in ids]
+        params = [pk_field.get_db_prep_value(uuid.UUID(vid), db) for vid in ids]
         if not params:
             return []
-        pk, merged = _q(pk_field.column), _q(meta.get_field("merged_into").column)
+        quote = db.ops.quote_name
+        pk, merged = quote(pk_field.column), quote(meta.get_field("merged_into").column)
         marks = ", ".join(["%s"] * len(params))
-        with connection.cursor() as cursor:
+        with db.cursor() as cursor:
             cursor.execute(
-                f"SELECT {pk}, {merged} FROM {_q(meta.db_table)} WHERE {pk} IN ({marks})", params
+                f"SELECT {pk}, {merged} FROM {quote(meta.db_table)} WHERE {pk} IN ({marks})",
+                params,
             )
             rows = cursor.fetchall()
         return [
@@ -289,27 +306,30 @@ def update_visitors(updates: dict[str, VisitorUpdate]) -> None:
 def _update_generic(updates: dict[str, VisitorUpdate]) -> None:
     """One plain ``UPDATE`` per visitor: counters added in SQL, never read and written back."""
     meta = Visitor._meta
-    with connection.cursor() as cursor:
+    db = _database()
+    quote = db.ops.quote_name
+    with db.cursor() as cursor:
         for vid, update in sorted(updates.items()):
             sets, params = [], []
             for name, value in update.facts.items():
                 field = meta.get_field(name)
-                sets.append(f"{_q(field.column)} = %s")
-                params.append(field.get_db_prep_save(value, connection))
+                sets.append(f"{quote(field.column)} = %s")
+                params.append(field.get_db_prep_save(value, db))
             for name, amount in (("page_views", update.page_views), ("visit_count", update.visits)):
                 if amount:
-                    column = _q(meta.get_field(name).column)
+                    column = quote(meta.get_field(name).column)
                     sets.append(f"{column} = {column} + %s")
                     params.append(amount)
             if update.last_seen is not None:
                 field = meta.get_field("last_seen")
-                column = _q(field.column)
-                when = field.get_db_prep_value(update.last_seen, connection)
+                column = quote(field.column)
+                when = field.get_db_prep_value(update.last_seen, db)
                 sets.append(f"{column} = CASE WHEN {column} < %s THEN %s ELSE {column} END")
                 params += [when, when]
-            params.append(meta.pk.get_db_prep_value(uuid.UUID(vid), connection))
+            params.append(meta.pk.get_db_prep_value(uuid.UUID(vid), db))
             cursor.execute(
-                f"UPDATE {_q(meta.db_table)} SET {', '.join(sets)} WHERE {_q(meta.pk.column)} = %s",
+                f"UPDATE {quote(meta.db_table)} SET {', '.join(sets)} "
+                f"WHERE {quote(meta.pk.column)} = %s",
                 params,
             )
 

@@ -99,8 +99,7 @@ class PersonalizeNode(template.Node):
             return self.render_inline(context, None)
         if self.as_var and not variant.template_name:
             return self.render_inline(context, variant)
-        key = str(self.key.resolve(context))
-        return render_variant(variant, key, context.get("request"), context=context)
+        return render_variant(variant, decision.slot_key, context.get("request"), context=context)
 
 
 @register.tag("personalize")

@@ -13,7 +13,7 @@ from personalize.models import (
     TraitRule,
     UTMRule,
 )
-from personalize.rules.matching import validate_pattern
+from personalize.rules.matching import match_text, text_matcher, validate_pattern
 from tests.rules.conftest import form_errors, segment_admin_post
 
 NESTED = "Nested repetition such as (a+)+ can take forever to match; simplify the pattern."
@@ -85,3 +85,40 @@ def test_the_admin_shows_the_error_next_to_the_pattern_field(admin_client, holde
     (formset,) = response.context["inline_admin_formsets"]
     assert formset.formset.errors[0] == {field: [NESTED]}
     assert not segment.rules.exists()
+
+
+@pytest.mark.parametrize(
+    ("operator", "subject", "pattern", "case_sensitive", "expected"),
+    [
+        ("equals", "Spring", "spring", False, True),
+        ("equals", "Spring", "spring", True, False),
+        ("contains", "/golf/clubs/", "CLUBS", False, True),
+        ("starts_with", "/clubs/drivers", "/clubs/", True, True),
+        ("starts_with", "/Clubs/drivers", "/clubs/", True, False),
+        ("ends_with", "promo-2026", "2026", False, True),
+        ("in", "B", "a, b, c", False, True),
+        ("in", "B", "a, b, c", True, False),
+        ("glob", "/clubs/x/y", "/clubs/*", True, True),
+        ("glob", "/balls/", "/clubs/*", True, False),
+        ("regex", "/CLUBS/7", r"^/clubs/\d$", False, True),
+        ("exists", "", "", False, False),
+        ("exists", "x", "", False, True),
+        ("equals", 42, "42", False, True),  # not text: compared as text
+        ("equals", "a" * 600, "a" * 500, True, True),  # subjects are cut to 500 characters
+        ("equals", None, "x", False, False),  # missing never matches
+        ("exists", None, "", False, False),
+    ],
+)
+def test_match_text_by_operator(operator, subject, pattern, case_sensitive, expected):
+    assert match_text(operator, subject, pattern, case_sensitive=case_sensitive) is expected
+    matcher = text_matcher(operator, pattern, case_sensitive)
+    assert matcher(subject) is expected
+    assert text_matcher(operator, pattern, case_sensitive) is matcher  # built once
+
+
+def test_match_text_refuses_an_unknown_operator_only_when_there_is_something_to_compare():
+    assert match_text("sounds_like", None, "x") is False
+    with pytest.raises(ValueError, match="Unknown text operator 'sounds_like'"):
+        match_text("sounds_like", "x", "x")
+    with pytest.raises(ValidationError):
+        match_text("regex", "aaa", "(a+)+$")  # saved before validation existed: still refused

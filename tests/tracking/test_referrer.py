@@ -16,13 +16,16 @@ from personalize.tracking.referrer import (
     CLICK_IDS,
     MAX_CLICK_ID,
     MAX_HOST,
+    MAX_QUERY_SCAN,
     MAX_SOURCE,
     MAX_TERM,
     MAX_UTM_VALUE,
     MEDIUMS,
     UTM_KEYS,
     Source,
+    classification,
     classify,
+    classify_cached,
     parse_campaign,
     referrer_host,
 )
@@ -988,3 +991,46 @@ _JSON = st.recursive(
 )
 def test_from_dict_never_raises(data):
     assert_well_formed(Source.from_dict(data))
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    referrer=_ANY_TEXT | _URLISH,
+    query=_QUERY,
+    extra=st.dictionaries(st.sampled_from(["page", "q", "sort"]), _ANY_TEXT, max_size=3),
+)
+def test_classify_cached_answers_as_classify(referrer, query, extra):
+    query = {**extra, **query}
+    expected = classify(referrer, query, request_host="shop.test", internal_hosts=())
+    cached = classify_cached(referrer, query, request_host="shop.test", internal_hosts=())
+    assert cached == expected
+    # Twice: the second answer comes from the cache.
+    assert classify_cached(referrer, query, request_host="shop.test", internal_hosts=()) == expected
+
+
+def test_classify_cached_is_keyed_by_the_campaign_parameters_only():
+    cache = classification._classify_campaign
+    cache.cache_clear()
+    referrer = "https://www.google.com/search?q=golf"
+    first = classify_cached(
+        referrer, {"utm_campaign": "spring", "page": "1"}, request_host="a.test", internal_hosts=()
+    )
+    again = classify_cached(
+        referrer, {"page": "2", "utm_campaign": "spring"}, request_host="a.test", internal_hosts=()
+    )
+    other = classify_cached(
+        referrer, {"utm_campaign": "autumn"}, request_host="a.test", internal_hosts=()
+    )
+    assert again is first  # other parameters change nothing
+    assert other.utm == {"utm_campaign": "autumn"}
+    assert cache.cache_info().hits == 1
+    assert cache.cache_info().maxsize == 4096  # bounded
+
+
+def test_classify_cached_does_not_cache_a_query_too_long_to_scan():
+    cache = classification._classify_campaign
+    cache.cache_clear()
+    query = {f"p{i}": "x" for i in range(MAX_QUERY_SCAN + 1)} | {"Utm_Source": "google"}
+    result = classify_cached(None, query, request_host="", internal_hosts=())
+    assert result == classify(None, query)
+    assert cache.cache_info().currsize == 0

@@ -19,6 +19,8 @@ from personalize.tracking.headers import raw_header as _header
 
 
 def _purpose_tokens(value: str) -> set[str]:
+    if not value:  # the usual case: no such header
+        return set()
     tokens = set()
     for item in value[:_MAX_HINT_LENGTH].lower().replace(",", ";").split(";"):
         token = item.strip().split("=", 1)[0].strip().strip('"')

@@ -116,7 +116,7 @@ Modules
 # ``__all__`` is the public API. The ``name as name`` imports keep the other names of the former
 # single module (limits, constants, cache helpers, private names tests use) importable here.
 from personalize.tracking.referrer.campaign import parse_campaign
-from personalize.tracking.referrer.classification import classify
+from personalize.tracking.referrer.classification import classify, classify_cached
 from personalize.tracking.referrer.hosts import referrer_host
 from personalize.tracking.referrer.source import EMPTY as EMPTY
 from personalize.tracking.referrer.source import FrozenMapping, Source
@@ -155,6 +155,7 @@ __all__ = [
     "FrozenMapping",
     "Source",
     "classify",
+    "classify_cached",
     "parse_campaign",
     "referrer_host",
 ]

@@ -106,6 +106,24 @@ def parse_campaign(query: object) -> tuple[dict[str, str], dict[str, str]]:
     return utm, clicks
 
 
+def campaign_items(query: Mapping) -> tuple[tuple[str, str], ...] | None:
+    """The parameters of ``query`` that :func:`parse_campaign` reads, in their order.
+
+    Classifying them gives the same source as classifying the whole query, so they can key a
+    cache of classifications. None when there is no such key: too many parameters to scan,
+    or a campaign value that is not text.
+    """
+    if len(query) > MAX_QUERY_SCAN:
+        return None
+    items = []
+    for key, value in query.items():
+        if isinstance(key, str) and len(key) < 32 and key.lower() in _WANTED_KEYS:
+            if not isinstance(value, str):
+                return None
+            items.append((key, value))
+    return tuple(items)
+
+
 def _token(value: str) -> str:
     """utm value normalized for table look-ups: lowercase, spaces/hyphens as underscores."""
     return "_".join(value.lower().replace("-", " ").replace("_", " ").split())

@@ -6,10 +6,16 @@ click ids, internal referrer, referrer tables, nothing usable) and the fields of
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Mapping
 
-from personalize.tracking.referrer.campaign import _source_info, _token, parse_campaign
+from personalize.tracking.referrer.campaign import (
+    _source_info,
+    _token,
+    campaign_items,
+    parse_campaign,
+)
 from personalize.tracking.referrer.hosts import (
     _is_internal,
     _lookup,
@@ -96,6 +102,31 @@ def classify(
     except Exception:
         logger.debug("Traffic source classification failed", exc_info=True)
         return Source()
+
+
+def classify_cached(
+    referrer: str, query: Mapping[str, str], *, request_host: str, internal_hosts: tuple[str, ...]
+) -> Source:
+    """:func:`classify`, remembered (bounded LRU) by referrer, campaign parameters and hosts.
+
+    Visitors repeat the same few referrers (the site's own pages, a search engine) and
+    campaign links, and a :class:`Source` is immutable, so the classification of a request is
+    looked up rather than redone. Only the campaign parameters of ``query`` key the cache:
+    the rest of it never changes the result.
+    """
+    campaign = campaign_items(query)
+    if campaign is None:
+        return classify(referrer, query, request_host=request_host, internal_hosts=internal_hosts)
+    return _classify_campaign(referrer, campaign, request_host, internal_hosts)
+
+
+@functools.lru_cache(maxsize=4096)
+def _classify_campaign(
+    referrer: str, campaign: tuple, request_host: str, internal_hosts: tuple[str, ...]
+) -> Source:
+    return classify(
+        referrer, dict(campaign), request_host=request_host, internal_hosts=internal_hosts
+    )
 
 
 def _classify(

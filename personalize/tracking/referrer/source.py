@@ -45,6 +45,11 @@ class FrozenMapping(Mapping[str, str]):
     def __contains__(self, key: object) -> bool:
         return key in self._data
 
+    def get(self, key: str, default=None):
+        # The dict's own, not Mapping.get's try/except around __getitem__: rules read it
+        # on every request.
+        return self._data.get(key, default)
+
     def __hash__(self) -> int:
         if self._hash is None:
             self._hash = hash(frozenset(self._data.items()))
