@@ -204,3 +204,56 @@ def test_rows_in_the_current_shape_read_as_the_regrouping_reads_them(rows, total
     read = profile_module._read_rows(rows, with_total=with_total)
     assert read == expected
     assert json.dumps(read) == json.dumps(expected)  # -0.0 and 0.0 are equal, not alike
+
+
+_TEXT = st.text(max_size=60) | st.sampled_from(["/clubs/", 'say "hi"', "back\\slash", "😀" * 5])
+_SCALAR = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _TEXT
+)
+
+
+@given(
+    paths=st.lists(_TEXT, max_size=12),
+    names=st.lists(_TEXT, max_size=6),
+    topics=st.lists(_TEXT, max_size=6),
+    seen=st.dictionaries(_TEXT, _TEXT, max_size=6),
+    traits=st.dictionaries(_TEXT, _SCALAR, max_size=6),
+    source=st.dictionaries(_TEXT, _TEXT | st.dictionaries(_TEXT, _TEXT, max_size=3), max_size=6),
+    search=_TEXT,
+)
+@settings(max_examples=300, deadline=None)
+def test_the_size_bound_is_never_below_the_serialized_size(
+    paths, names, topics, seen, traits, source, search
+):
+    """The bound lets compaction skip measuring a profile: it must never be short of it."""
+    profile = Profile.new("a" * 32, 0)
+    for day, path in enumerate(paths):
+        profile.record_page_view(path, day * DAY * 3.5)
+        profile.record_page_view(path, day * DAY * 3.5 + 60)
+    for day, name in enumerate(names):
+        profile.record_event(name, 1234.5678 * day, day * DAY)
+    for topic in topics:
+        profile.add_interest(topic, 1.5, 10 * DAY)
+        profile.add_intent_points(topic, 2.25, 10, 3600, 10 * DAY)
+    for key, value in seen.items():
+        profile.mark_seen(key, value)
+    profile.record_site_search(search)
+    profile.landing = profile.first_landing = paths[0] if paths else search
+    profile.traits = traits
+    profile.source = source
+    profile.first_source = {"utm": source} if source else {}
+    assert profile.size_bound() >= profile.serialized_size()
+
+
+@pytest.mark.parametrize("char", ["😀", '"', "\\", "\x01", "é", "a"])
+def test_the_size_bound_holds_for_text_that_json_escapes(char):
+    profile = Profile.new("a" * 32, 0)
+    for i in range(5):
+        profile.record_page_view(f"/{i}" + char * 198, float(i))
+        profile.mark_seen(f"{i}" + char * 60, char * 64)
+    profile.traits = {"note": char * 400}
+    assert profile.size_bound() >= profile.serialized_size()
