@@ -168,6 +168,10 @@ def _chars(items) -> int:
     return sum(map(len, items))
 
 
+#: How a profile is measured: compact JSON, anything unexpected as its ``str()``.
+_to_json = json.JSONEncoder(separators=(",", ":"), default=str).encode
+
+
 def _plain(text: str) -> bool:
     """Whether JSON writes ``text`` as it is (between quotes, nothing escaped)."""
     return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
@@ -361,7 +365,7 @@ class Profile:
         return profile
 
     def serialized_size(self) -> int:
-        return len(json.dumps(self.to_dict(), separators=(",", ":"), default=str))
+        return len(_to_json(self.to_dict()))
 
     # -- recording ---------------------------------------------------------------------
     def start_visit_if_due(self, now: float) -> bool:
@@ -536,8 +540,11 @@ class Profile:
                 if self.serialized_size() > limit:
                     self.traits = {}
                 break
-            largest.pop(next(iter(largest)))
-            size = self.serialized_size()
+            key = next(iter(largest))
+            entry = largest.pop(key)
+            # What the entry took in the serialized profile, and the comma after it if any:
+            # measured alone rather than serializing the whole profile again.
+            size -= len(_to_json(key)) + 1 + len(_to_json(entry)) + (1 if largest else 0)
 
     # -- merging -----------------------------------------------------------------------
     def absorb(self, other: Profile) -> None:

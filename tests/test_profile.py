@@ -5,6 +5,7 @@ import random
 import string
 
 import pytest
+from django.test import override_settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -257,3 +258,50 @@ def test_the_size_bound_holds_for_text_that_json_escapes(char):
         profile.mark_seen(f"{i}" + char * 60, char * 64)
     profile.traits = {"note": char * 400}
     assert profile.size_bound() >= profile.serialized_size()
+
+
+def _compacted_by_measuring_each_step(profile, limit):
+    """Compaction as specified: drop the least-recent entry of the largest collection and
+    measure the whole profile again, until it fits."""
+    collections = (profile.pages, profile.events, profile.intents, profile.interests, profile.seen)
+    while profile.serialized_size() > limit and any(collections):
+        largest = max(collections, key=len)
+        largest.pop(next(iter(largest)))
+    return profile.to_dict()
+
+
+@given(
+    paths=st.lists(_TEXT, min_size=1, max_size=40),
+    names=st.lists(_TEXT, max_size=20),
+    limit=st.integers(600, 4096),
+)
+@settings(max_examples=200, deadline=None)
+def test_compaction_measures_what_it_drops_exactly(paths, names, limit):
+    def build():
+        profile = Profile.new("a" * 32, 0)
+        for i, path in enumerate(paths):
+            profile.record_page_view(path, i * 40_000.0)
+        for i, name in enumerate(names):
+            profile.record_event(name, 3.75 * i, i * 50_000.0)
+            profile.add_interest(name, 1, i * 50_000.0)
+            profile.mark_seen(name, name[::-1])
+        return profile
+
+    profile = build()
+    with override_settings(PERSONALIZE_PROFILE_MAX_BYTES=limit):
+        profile.compact()
+    expected = _compacted_by_measuring_each_step(build(), limit)
+    if any((expected["pages"], expected["ev"], expected["in"], expected["seen"])):
+        assert profile.to_dict() == expected
+        assert profile.serialized_size() <= limit
+
+
+def test_compaction_counts_the_last_entry_of_a_collection_without_a_comma():
+    profile = Profile.new("a" * 32, 0)
+    profile.first_source = {"medium": "email", "source": "newsletter"}
+    without_pages = profile.serialized_size()
+    profile.record_page_view("/clubs/", 0)
+    with override_settings(PERSONALIZE_PROFILE_MAX_BYTES=without_pages - 1):
+        profile.compact()  # the page goes, and the profile is still one character too long
+    assert profile.pages == {}
+    assert profile.first_source == {}
