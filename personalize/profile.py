@@ -168,6 +168,33 @@ def _chars(items) -> int:
     return sum(map(len, items))
 
 
+#: How a profile is measured: compact JSON, anything unexpected as its ``str()``.
+_to_json = json.JSONEncoder(separators=(",", ":"), default=str).encode
+
+
+def _plain(text: str) -> bool:
+    """Whether JSON writes ``text`` as it is (between quotes, nothing escaped)."""
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+
+
+def _text_bound(texts: tuple[str, ...]) -> int:
+    """An upper bound of the JSON length of the strings ``texts``, quotes included."""
+    joined = "".join(texts)
+    if _plain(joined):  # checked all at once: the usual case
+        return len(joined) + 2 * len(texts)
+    return sum(len(text) if _plain(text) else 12 * len(text) for text in texts) + 2 * len(texts)
+
+
+def _mapping_bound(mapping) -> int:
+    """An upper bound of the JSON length of ``mapping`` (text, numbers, booleans, None and
+    nested mappings), from its ``repr``: as long as JSON's or longer when plain (``': '``
+    for ``':'``, ``True`` for ``true``...) and without infinities (``inf`` for ``Infinity``)."""
+    text = repr(mapping)
+    if _plain(text) and "inf" not in text:
+        return len(text)
+    return 12 * len(text)
+
+
 _PAGE_ROWS = operator.itemgetter(2)  # of a page entry: its per-day rows
 _EVENT_ROWS = operator.itemgetter(3)  # of an event entry: its per-day rows
 
@@ -338,7 +365,7 @@ class Profile:
         return profile
 
     def serialized_size(self) -> int:
-        return len(json.dumps(self.to_dict(), separators=(",", ":"), default=str))
+        return len(_to_json(self.to_dict()))
 
     # -- recording ---------------------------------------------------------------------
     def start_visit_if_due(self, now: float) -> bool:
@@ -465,24 +492,37 @@ class Profile:
             mapping.pop(next(iter(mapping)))
 
     def size_bound(self) -> int:
-        """A cheap upper bound of :meth:`serialized_size` (JSON escapes at most 6x a char).
+        """A cheap upper bound of :meth:`serialized_size`, computed on every save.
 
-        Computed on every save, so the lengths are summed by ``map`` rather than in Python.
+        Text counts as JSON writes it when it is plain (printable ASCII without quotes or
+        backslashes: the usual paths, names and slugs), else 12 characters a character (an
+        astral character becomes two ``\\u`` escapes); numbers count at a fixed width per
+        entry and per-day row. Tight enough that most profiles are never serialized to be
+        measured: only those within reach of the limit are (see :meth:`compact`).
         """
-        pages, events, seen = self.pages, self.events, self.seen
-        bound = 400 + 6 * (len(self.landing) + len(self.first_landing))
-        bound += 6 * _chars(pages) + 40 * len(pages) + 16 * _chars(map(_PAGE_ROWS, pages.values()))
-        bound += (
-            6 * _chars(events) + 60 * len(events) + 30 * _chars(map(_EVENT_ROWS, events.values()))
+        pages, events, intents, interests = self.pages, self.events, self.intents, self.interests
+        seen, static = self.seen, self.static
+        texts = (
+            *(self.id, self.landing, self.first_landing, self.site_search, self.static_version),
+            *pages,
+            *events,
+            *intents,
+            *interests,
+            *seen,
+            *seen.values(),
+            *static,
         )
-        bound += 6 * _chars(self.intents) + 40 * len(self.intents)
-        bound += 6 * _chars(self.interests) + 40 * len(self.interests)
-        bound += 6 * (_chars(seen) + _chars(seen.values())) + 8 * len(seen)
-        bound += 6 * _chars(self.static) + 4 * len(self.static)
-        for mapping in (self.source, self.first_source, self.traits):
-            if mapping:
-                bound += 6 * len(repr(mapping)) + 20
-        return bound
+        bound = 400 + _text_bound(texts)
+        bound += 40 * len(pages) + 16 * _chars(map(_PAGE_ROWS, pages.values()))
+        bound += 60 * len(events) + 30 * _chars(map(_EVENT_ROWS, events.values()))
+        bound += 40 * (len(intents) + len(interests)) + 8 * len(seen) + 4 * len(static)
+        source = _mapping_bound(self.source) + 20 if self.source else 0
+        if self.first_source:  # often the current visit's source again (the first visit's)
+            same = self.first_source == self.source
+            bound += source if same else _mapping_bound(self.first_source) + 20
+        if self.traits:
+            bound += _mapping_bound(self.traits) + 20
+        return bound + source
 
     def compact(self) -> None:
         """Trim least-recent entries until the profile fits PERSONALIZE_PROFILE_MAX_BYTES."""
@@ -500,8 +540,11 @@ class Profile:
                 if self.serialized_size() > limit:
                     self.traits = {}
                 break
-            largest.pop(next(iter(largest)))
-            size = self.serialized_size()
+            key = next(iter(largest))
+            entry = largest.pop(key)
+            # What the entry took in the serialized profile, and the comma after it if any:
+            # measured alone rather than serializing the whole profile again.
+            size -= len(_to_json(key)) + 1 + len(_to_json(entry)) + (1 if largest else 0)
 
     # -- merging -----------------------------------------------------------------------
     def absorb(self, other: Profile) -> None:

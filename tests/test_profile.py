@@ -5,6 +5,7 @@ import random
 import string
 
 import pytest
+from django.test import override_settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -204,3 +205,103 @@ def test_rows_in_the_current_shape_read_as_the_regrouping_reads_them(rows, total
     read = profile_module._read_rows(rows, with_total=with_total)
     assert read == expected
     assert json.dumps(read) == json.dumps(expected)  # -0.0 and 0.0 are equal, not alike
+
+
+_TEXT = st.text(max_size=60) | st.sampled_from(["/clubs/", 'say "hi"', "back\\slash", "😀" * 5])
+_SCALAR = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _TEXT
+)
+
+
+@given(
+    paths=st.lists(_TEXT, max_size=12),
+    names=st.lists(_TEXT, max_size=6),
+    topics=st.lists(_TEXT, max_size=6),
+    seen=st.dictionaries(_TEXT, _TEXT, max_size=6),
+    traits=st.dictionaries(_TEXT, _SCALAR, max_size=6),
+    source=st.dictionaries(_TEXT, _TEXT | st.dictionaries(_TEXT, _TEXT, max_size=3), max_size=6),
+    search=_TEXT,
+)
+@settings(max_examples=300, deadline=None)
+def test_the_size_bound_is_never_below_the_serialized_size(
+    paths, names, topics, seen, traits, source, search
+):
+    """The bound lets compaction skip measuring a profile: it must never be short of it."""
+    profile = Profile.new("a" * 32, 0)
+    for day, path in enumerate(paths):
+        profile.record_page_view(path, day * DAY * 3.5)
+        profile.record_page_view(path, day * DAY * 3.5 + 60)
+    for day, name in enumerate(names):
+        profile.record_event(name, 1234.5678 * day, day * DAY)
+    for topic in topics:
+        profile.add_interest(topic, 1.5, 10 * DAY)
+        profile.add_intent_points(topic, 2.25, 10, 3600, 10 * DAY)
+    for key, value in seen.items():
+        profile.mark_seen(key, value)
+    profile.record_site_search(search)
+    profile.landing = profile.first_landing = paths[0] if paths else search
+    profile.traits = traits
+    profile.source = source
+    profile.first_source = {"utm": source} if source else {}
+    assert profile.size_bound() >= profile.serialized_size()
+
+
+@pytest.mark.parametrize("char", ["😀", '"', "\\", "\x01", "é", "a"])
+def test_the_size_bound_holds_for_text_that_json_escapes(char):
+    profile = Profile.new("a" * 32, 0)
+    for i in range(5):
+        profile.record_page_view(f"/{i}" + char * 198, float(i))
+        profile.mark_seen(f"{i}" + char * 60, char * 64)
+    profile.traits = {"note": char * 400}
+    assert profile.size_bound() >= profile.serialized_size()
+
+
+def _compacted_by_measuring_each_step(profile, limit):
+    """Compaction as specified: drop the least-recent entry of the largest collection and
+    measure the whole profile again, until it fits."""
+    collections = (profile.pages, profile.events, profile.intents, profile.interests, profile.seen)
+    while profile.serialized_size() > limit and any(collections):
+        largest = max(collections, key=len)
+        largest.pop(next(iter(largest)))
+    return profile.to_dict()
+
+
+@given(
+    paths=st.lists(_TEXT, min_size=1, max_size=40),
+    names=st.lists(_TEXT, max_size=20),
+    limit=st.integers(600, 4096),
+)
+@settings(max_examples=200, deadline=None)
+def test_compaction_measures_what_it_drops_exactly(paths, names, limit):
+    def build():
+        profile = Profile.new("a" * 32, 0)
+        for i, path in enumerate(paths):
+            profile.record_page_view(path, i * 40_000.0)
+        for i, name in enumerate(names):
+            profile.record_event(name, 3.75 * i, i * 50_000.0)
+            profile.add_interest(name, 1, i * 50_000.0)
+            profile.mark_seen(name, name[::-1])
+        return profile
+
+    profile = build()
+    with override_settings(PERSONALIZE_PROFILE_MAX_BYTES=limit):
+        profile.compact()
+    expected = _compacted_by_measuring_each_step(build(), limit)
+    if any((expected["pages"], expected["ev"], expected["in"], expected["seen"])):
+        assert profile.to_dict() == expected
+        assert profile.serialized_size() <= limit
+
+
+def test_compaction_counts_the_last_entry_of_a_collection_without_a_comma():
+    profile = Profile.new("a" * 32, 0)
+    profile.first_source = {"medium": "email", "source": "newsletter"}
+    without_pages = profile.serialized_size()
+    profile.record_page_view("/clubs/", 0)
+    with override_settings(PERSONALIZE_PROFILE_MAX_BYTES=without_pages - 1):
+        profile.compact()  # the page goes, and the profile is still one character too long
+    assert profile.pages == {}
+    assert profile.first_source == {}
