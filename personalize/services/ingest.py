@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import CharField
 
 from personalize.models.visitor import Event, Visitor
 from personalize.services import bulk
@@ -44,21 +45,13 @@ from personalize.tracking.headers import clean_text
 
 #: Visitor facts a batch may carry, each cut to its column's length.
 VISITOR_FACTS = {name: Visitor._meta.get_field(name).max_length for name in bulk.FACT_COLUMNS}
-#: Text fields of an event, each cut to its column's length (``name`` first: it is required).
+#: Text fields of an event in :class:`EventRow` order (:func:`_event` passes them to it by
+#: position), each cut to its column's length; ``name`` comes first and is required. The
+#: idempotency key is cut on its own: a missing one is generated, not left empty.
 EVENT_TEXT = {
     name: Event._meta.get_field(name).max_length
-    for name in (
-        "name",
-        "path",
-        "referrer",
-        "medium",
-        "source",
-        "utm_source",
-        "utm_medium",
-        "utm_campaign",
-        "slot",
-        "variant",
-    )
+    for name in EventRow._fields
+    if name != "idempotency_key" and isinstance(Event._meta.get_field(name), CharField)
 }
 MAX_KEY = Event._meta.get_field("idempotency_key").max_length
 MAX_VALUE = Decimal("999999999999.99")
