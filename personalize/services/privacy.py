@@ -80,33 +80,43 @@ def erase_visitor(visitor_id) -> bool:
     Profiles merged into this one are erased with it. Idempotent: erasing again (a retried
     task) finds nothing and returns False. Returns True if anything was stored.
     """
+    return bool(_erase({uuid.UUID(str(visitor_id))}))
+
+
+def erase_visitors(visitors) -> int:
+    """:func:`erase_visitor` for each of ``visitors`` (a queryset or ids); how many were stored.
+
+    A chunk of ids at a time, each chunk one transaction with a fixed number of statements,
+    so erasing a long selection holds neither every id in memory, nor one transaction for all
+    of them, nor runs a transaction per visitor.
+    """
+    return sum(
+        len(_erase({uuid.UUID(str(pk)) for pk in ids})) for ids in pk_chunks(visitors, ERASE_CHUNK)
+    )
+
+
+def _erase(requested: set[uuid.UUID]) -> set[uuid.UUID]:
+    """Erase ``requested`` and the profiles merged into them; those of ``requested`` stored."""
     from personalize.engine.snapshot import bump_membership_version
     from personalize.store import get_store
 
-    vid = uuid.UUID(str(visitor_id))
     with transaction.atomic():
-        # The tombstone first: on PostgreSQL this waits for ingest transactions in flight.
+        # The tombstones first: on PostgreSQL this waits for ingest transactions in flight.
         ErasedVisitor.objects.bulk_create(
-            [ErasedVisitor(id_hash=id_hash(vid))], ignore_conflicts=True
+            [ErasedVisitor(id_hash=id_hash(each)) for each in requested], ignore_conflicts=True
         )
-        ids = with_merged({vid})
+        ids = with_merged(requested)
         ErasedVisitor.objects.bulk_create(
-            [ErasedVisitor(id_hash=id_hash(each)) for each in ids - {vid}], ignore_conflicts=True
+            [ErasedVisitor(id_hash=id_hash(each)) for each in ids - requested],
+            ignore_conflicts=True,
         )
-        found = list(Visitor.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
+        found = set(
+            Visitor.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True)
+        )
         raw_delete(Event.objects.filter(visitor_id__in=ids))
         had_memberships = raw_delete(Membership.objects.filter(visitor_id__in=ids)) > 0
         Visitor.objects.filter(pk__in=ids).delete()
         if had_memberships:
             bump_membership_version()
     get_store().delete(*(each.hex for each in ids))
-    return bool(found)
-
-
-def erase_visitors(visitors) -> int:
-    """:func:`erase_visitor` for each of ``visitors`` (a queryset or ids); how many were stored.
-
-    Read a chunk of ids at a time, so erasing a long selection holds neither every id in
-    memory nor one transaction for all of them.
-    """
-    return sum(erase_visitor(pk) for ids in pk_chunks(visitors, ERASE_CHUNK) for pk in ids)
+    return found & requested

@@ -3,6 +3,8 @@
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from personalize.models import Event, Visitor
 from personalize.services import privacy
@@ -57,3 +59,18 @@ def test_erase_visitors_erases_a_selection_a_chunk_at_a_time(monkeypatch):
     assert list(Visitor.objects.values_list("pk", flat=True)) == [kept.pk]
     assert all(privacy.is_erased(pk) for pk in chosen)
     assert privacy.erase_visitors([uuid.uuid4()]) == 0
+
+
+def test_erase_visitors_spends_the_same_queries_on_a_chunk_of_one_or_of_many():
+    def queries_to_erase(count):
+        for _ in range(count):
+            person = Visitor.objects.create()
+            Visitor.objects.create(merged_into=person)
+            Event.objects.create(visitor=person, name="page_view")
+        with CaptureQueriesContext(connection) as captured:
+            assert privacy.erase_visitors(Visitor.objects.filter(merged_into=None)) == count
+        assert not Visitor.objects.exists()
+        assert not Event.objects.exists()
+        return len(captured)
+
+    assert queries_to_erase(6) == queries_to_erase(1)
