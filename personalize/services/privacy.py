@@ -97,7 +97,6 @@ def erase_visitors(visitors) -> int:
 
 def _erase(requested: set[uuid.UUID]) -> set[uuid.UUID]:
     """Erase ``requested`` and the profiles merged into them; those of ``requested`` stored."""
-    from personalize.engine.snapshot import bump_membership_version
     from personalize.store import get_store
 
     with transaction.atomic():
@@ -113,10 +112,24 @@ def _erase(requested: set[uuid.UUID]) -> set[uuid.UUID]:
         found = set(
             Visitor.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True)
         )
-        raw_delete(Event.objects.filter(visitor_id__in=ids))
-        had_memberships = raw_delete(Membership.objects.filter(visitor_id__in=ids)) > 0
-        Visitor.objects.filter(pk__in=ids).delete()
-        if had_memberships:
-            bump_membership_version()
+        delete_visitors(ids)
     get_store().delete(*(each.hex for each in ids))
     return found & requested
+
+
+def delete_visitors(ids) -> None:
+    """Delete the visitors ``ids`` with their events and memberships: what erasure and the
+    retention purge both remove. Profiles merged into one of them are detached (``SET_NULL``).
+
+    Call it in a transaction, and forget the cached profiles after it commits: forgotten
+    earlier, a request could cache a profile again from rows not yet deleted.
+    Events and memberships go in one statement each, not through ``QuerySet.delete()``,
+    which would load every row to send its delete signals.
+    """
+    from personalize.engine.snapshot import bump_membership_version
+
+    raw_delete(Event.objects.filter(visitor_id__in=ids))
+    had_memberships = raw_delete(Membership.objects.filter(visitor_id__in=ids)) > 0
+    Visitor.objects.filter(pk__in=ids).delete()
+    if had_memberships:
+        bump_membership_version()

@@ -26,12 +26,12 @@ from personalize.conf import get_setting
 from personalize.models import (
     ErasedVisitor,
     Event,
-    Membership,
     SegmentDailyStat,
     VariantDailyStat,
     Visitor,
 )
-from personalize.services.sql import delete_in_chunks, pk_chunks, raw_delete
+from personalize.services import privacy
+from personalize.services.sql import delete_in_chunks, pk_chunks
 from personalize.store import get_store
 
 
@@ -65,10 +65,7 @@ def purge(now: dt.datetime | None = None) -> PurgeResult:
     idle = Visitor.objects.filter(last_seen__lt=cutoff)
     for ids in pk_chunks(idle.anonymous(), chunk):
         with transaction.atomic():
-            raw_delete(Event.objects.filter(visitor_id__in=ids))
-            raw_delete(Membership.objects.filter(visitor_id__in=ids))
-            Visitor.objects.filter(merged_into_id__in=ids).update(merged_into=None)
-            Visitor.objects.filter(pk__in=ids).delete()
+            privacy.delete_visitors(ids)
         store.delete(*(pk.hex for pk in ids))
         result.visitors += len(ids)
     for ids in pk_chunks(idle.identified().exclude(profile={}), chunk):

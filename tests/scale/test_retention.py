@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import caches
 from django.utils import timezone
 
+from personalize.engine.snapshot import MEMBERSHIP_VERSION_KEY
 from personalize.models import (
     ErasedVisitor,
     Event,
@@ -103,3 +104,22 @@ def test_purged_profiles_leave_the_cache_one_delete_many_per_chunk(
     assert sorted(len(keys) for keys in calls) == [1, 1, 2]  # two chunks of idle ones, the customer
     assert {key for keys in calls for key in keys} == {profile_key(vid.hex) for vid in purged}
     assert [vid for vid in everyone if cache.get(profile_key(vid.hex)) is not None] == [regular]
+
+
+def test_a_purged_visitor_detaches_merged_profiles_and_announces_its_memberships(
+    time_machine, settings, django_capture_on_commit_callbacks
+):
+    settings.PERSONALIZE_RETENTION_DAYS = 30
+    time_machine.move_to(START, tick=False)
+    idle, recent = uuid.uuid4(), uuid.uuid4()
+    ingest([batch(idle, event())])
+    segment = Segment.objects.create(name="L", slug="l", kind="static")
+    Membership.objects.create(segment=segment, visitor_id=idle)
+    time_machine.move_to(START + dt.timedelta(days=31), tick=False)
+    ingest([batch(recent, event(ts=timezone.now().timestamp()))])
+    Visitor.objects.filter(pk=recent).update(merged_into=idle)
+    version = caches["default"].get(MEMBERSHIP_VERSION_KEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert retention.purge().visitors == 1
+    assert Visitor.objects.get().merged_into is None  # the recent profile stays, on its own
+    assert caches["default"].get(MEMBERSHIP_VERSION_KEY) != version  # profiles re-read theirs
