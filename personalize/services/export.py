@@ -22,7 +22,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from personalize.models import ExportAudit, Membership, Segment, Visitor
-from personalize.services.segments import SegmentNotStatic
+from personalize.services.segments import ensure_static
 from personalize.services.sql import pk_chunks
 
 #: The permission to take a segment's member list out of the site ("Can export segment
@@ -44,17 +44,9 @@ def neutralize(value):
     return value
 
 
-def _ensure_static(segment: Segment) -> None:
-    if not segment.is_static:
-        raise SegmentNotStatic(
-            f'Segment "{segment.slug}" is dynamic: it has no member list to export. '
-            "Make it static and rebuild it first."
-        )
-
-
 def members(segment: Segment, *, chunk: int = CHUNK) -> Iterator[dict]:
     """The members of ``segment``, ordered by id, one dict each."""
-    _ensure_static(segment)
+    ensure_static(segment)
     listed = Visitor.objects.filter(memberships__segment=segment)
     fields = ("email", "first_seen", "last_seen", "visit_count", "country", "traits")
     for rows in pk_chunks(listed, chunk, fields=fields):
@@ -91,7 +83,7 @@ def _cell(value):
 
 def iter_csv(segment: Segment) -> Iterator[str]:
     """The CSV export, a line at a time: fixed columns, then one column per trait."""
-    _ensure_static(segment)
+    ensure_static(segment)
     traits = trait_columns(segment)
     header = list(FIXED_COLUMNS) + [
         f"trait_{key}" if key in FIXED_COLUMNS else key for key in traits
@@ -116,7 +108,7 @@ def iter_csv(segment: Segment) -> Iterator[str]:
 
 def iter_json(segment: Segment) -> Iterator[str]:
     """The JSON export: ``{"segment": ..., "exported_at": ..., "members": [...]}``."""
-    _ensure_static(segment)
+    ensure_static(segment)
     head = {"segment": segment.slug, "name": segment.name, "exported_at": timezone.now()}
     yield json.dumps(head, cls=DjangoJSONEncoder)[:-1] + ', "members": ['
     first = True

@@ -47,6 +47,15 @@ class SegmentNotStatic(ValueError):
     """Only static segments have a list of members to rebuild or export."""
 
 
+def ensure_static(segment: Segment) -> None:
+    """Raise :class:`SegmentNotStatic` for a dynamic segment (before a rebuild or an export)."""
+    if not segment.is_static:
+        raise SegmentNotStatic(
+            f'Segment "{segment.slug}" is dynamic: it is evaluated live and has no member '
+            "list. Make it static to rebuild or export it."
+        )
+
+
 @dataclass
 class CompiledSegment:
     """A segment split into what SQL decides and what Python evaluates.
@@ -188,11 +197,7 @@ def rebuild_segment(segment_id: int, *, now: dt.datetime | None = None) -> Rebui
     now = now or dt.datetime.now(dt.UTC)
     with transaction.atomic():
         segment = Segment.objects.select_for_update().get(pk=segment_id)
-        if not segment.is_static:
-            raise SegmentNotStatic(
-                f'Segment "{segment.slug}" is dynamic: it is evaluated live and has no member '
-                "list. Make it static to rebuild or export it."
-            )
+        ensure_static(segment)
         snapshot = offline_snapshot()
         compiled = compile_segment(segment, now, prepare_rules(segment.rules.all(), snapshot))
         result = RebuildResult(segment_id=segment.pk, in_sql=compiled.in_sql)

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 
 from personalize.models import ExportAudit, Membership, Segment, Visitor
 from personalize.services import export
+from personalize.services.segments import SegmentNotStatic
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,7 @@ def test_export_is_paginated(segment, django_assert_num_queries):
 
 def test_dynamic_segments_cannot_be_exported(db):
     dynamic = Segment.objects.create(name="Live", slug="live")
-    with pytest.raises(export.SegmentNotStatic):
+    with pytest.raises(SegmentNotStatic):
         list(export.iter_csv(dynamic))
     with pytest.raises(CommandError, match="dynamic"):
         call_command("personalize_export_segment", "live")
