@@ -74,10 +74,24 @@ def with_merged(ids: set[uuid.UUID]) -> set[uuid.UUID]:
     return ids
 
 
+def person_of(ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """``ids``, the profiles they were merged into, however far up, and every profile merged
+    into those: all the stored pieces of the people ``ids`` belong to."""
+    ids = set(ids)
+    frontier = set(ids)
+    while frontier:
+        merged_into = Visitor.objects.filter(pk__in=frontier, merged_into__isnull=False)
+        frontier = set(merged_into.values_list("merged_into_id", flat=True)) - ids
+        ids |= frontier
+    return with_merged(ids)
+
+
 def erase_visitor(visitor_id) -> bool:
     """Delete a visitor's profile, events, memberships and cached state; leave a tombstone.
 
-    Profiles merged into this one are erased with it. Idempotent: erasing again (a retried
+    The whole person goes: given a browser's id that was merged into another profile, that
+    profile and every other browser merged into it are erased too (:func:`person_of`), whoever
+    asks (the admin, the command, the task or the visitor). Idempotent: erasing again (a retried
     task) finds nothing and returns False. Returns True if anything was stored.
     """
     return bool(_erase({uuid.UUID(str(visitor_id))}))
@@ -96,7 +110,7 @@ def erase_visitors(visitors) -> int:
 
 
 def _erase(requested: set[uuid.UUID]) -> set[uuid.UUID]:
-    """Erase ``requested`` and the profiles merged into them; those of ``requested`` stored."""
+    """Erase the people ``requested`` belong to; returns the ids of ``requested`` stored."""
     from personalize.store import get_store
 
     with transaction.atomic():
@@ -104,7 +118,7 @@ def _erase(requested: set[uuid.UUID]) -> set[uuid.UUID]:
         ErasedVisitor.objects.bulk_create(
             [ErasedVisitor(id_hash=id_hash(each)) for each in requested], ignore_conflicts=True
         )
-        ids = with_merged(requested)
+        ids = person_of(requested)
         ErasedVisitor.objects.bulk_create(
             [ErasedVisitor(id_hash=id_hash(each)) for each in ids - requested],
             ignore_conflicts=True,

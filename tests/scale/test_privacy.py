@@ -58,6 +58,19 @@ def test_merged_profiles_are_erased_with_it():
     assert not Visitor.objects.exists()
 
 
+@pytest.mark.parametrize("given", ["phone", "tablet_of_phone"])
+def test_erasing_a_merged_browser_erases_the_whole_person(given):
+    person, phone, tablet, stranger = (uuid.uuid4() for _ in range(4))
+    for vid in (person, phone, tablet, stranger):
+        _stored(vid)
+    Visitor.objects.filter(pk=phone).update(merged_into=person)
+    Visitor.objects.filter(pk=tablet).update(merged_into=phone)  # merged before phone was
+    assert privacy.erase_visitor(phone if given == "phone" else tablet) is True
+    assert list(Visitor.objects.values_list("pk", flat=True)) == [stranger]
+    assert all(privacy.is_erased(v) for v in (person, phone, tablet))
+    assert not privacy.is_erased(stranger)
+
+
 def test_erasing_twice_is_harmless():
     vid = uuid.uuid4()
     _stored(vid)
