@@ -11,7 +11,7 @@ from personalize.api.serializers.visitor import DecisionQuerySerializer, Decisio
 from personalize.api.views.common import current_snapshot, error_responses, visitor_of
 from personalize.conf import is_excluded
 from personalize.engine.selection import CONTROL, DEFAULT, Decision
-from personalize.middleware import impression_events, page_view_event, referrer_for_storage
+from personalize.middleware import impression_events, page_view_event
 from personalize.rendering import cta_href, render_variant
 from personalize.utils import log_once
 
@@ -146,7 +146,6 @@ class DecisionView(VisitorAPIView):
             body["unknown_slots"] = unknown
         if visitor.tracking and visitor.loaded:  # the middleware hands these to the sink
             if counted and visitor.page_recorded:
-                referrer = referrer_for_storage(visitor.referrer)
-                visitor.events.append(page_view_event(visitor, referrer))
+                visitor.events.append(page_view_event(visitor))
             visitor.events.extend(impression_events(visitor))
         return Response(body)
