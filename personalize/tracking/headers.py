@@ -41,6 +41,8 @@ def clean_referrer(value) -> str:
 
 def wsgi_text(value: str) -> str:
     """Header values arrive as latin-1 decoded bytes (PEP 3333); recover UTF-8 when valid."""
+    if value.isascii():  # most headers: nothing to recover
+        return value
     try:
         return value.encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
