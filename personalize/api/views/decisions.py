@@ -66,7 +66,11 @@ class DecisionView(VisitorAPIView):
     (client-side slots) and for headless front-ends."""
 
     def records(self, request) -> bool:
-        """``track=1`` counts a page view: only the site's own pages may ask for that."""
+        """``track=1`` counts a page view: only the site's own pages may ask for that.
+
+        A plain read records impressions too, but nothing a page elsewhere could abuse: each
+        is recorded once a visit and only marks the slot as shown, which changes no later
+        decision, so it is left open to clients that send no provenance headers."""
         return request.query_params.get("track") in serializers.BooleanField.TRUE_VALUES
 
     @extend_schema(
