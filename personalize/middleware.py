@@ -68,8 +68,7 @@ class PersonalizeMiddleware:
         if stored and pending:
             events = visitor.events
             if is_page and visitor.page_recorded:
-                page_view = page_view_event(visitor, referrer_for_storage(visitor.referrer))
-                events = [page_view, *events, *impression_events(visitor)]
+                events = [page_view_event(visitor), *events, *impression_events(visitor)]
             persist(visitor, events)
         if stored and visitor.set_cookie:
             self.set_visitor_cookie(response, visitor.cookie_value)
@@ -132,10 +131,11 @@ def persist(visitor: CurrentVisitor, events: list[dict], *, deliver: bool = Fals
     visitor.explicit = False
 
 
-def page_view_event(visitor: CurrentVisitor, referrer: str) -> dict:
-    """The ``page_view`` event of a recorded page view (``referrer`` as stored)."""
+def page_view_event(visitor: CurrentVisitor) -> dict:
+    """The ``page_view`` event of a recorded page view, from the visitor's referrer."""
     if visitor.new_visit and not visitor.is_new:
         visitor.set_cookie = True  # refresh the cookie's expiry once a visit
+    referrer = referrer_for_storage(visitor.referrer)
     return visitor.event_dict("page_view", referrer=referrer, new_visit=visitor.new_visit)
 
 

@@ -21,13 +21,11 @@ from personalize.tracking import consent
 from personalize.tracking.devices import Device, detect_device, is_bot, is_prefetch
 from personalize.tracking.geo import Geo, resolve_geo
 from personalize.tracking.headers import (
+    MAX_REFERRER,
     clean_query,
-    clean_referrer,
     clean_text,
     meta_text,
     parse_accept_language,
-    raw_header,
-    wsgi_text,
 )
 from personalize.tracking.referrer import Source, classify_cached
 from personalize.utils import log_once
@@ -78,8 +76,8 @@ class RequestFacts:
 
     @cached_property
     def referrer(self) -> str:
-        """The ``Referer`` header, cut and cleaned by ``clean_referrer``."""
-        return clean_referrer(wsgi_text(raw_header(self._meta, "HTTP_REFERER")))
+        """The ``Referer`` header, cleaned and cut as ``clean_referrer`` does for the script's."""
+        return meta_text(self._meta, "HTTP_REFERER", MAX_REFERRER)
 
     @cached_property
     def request_source(self) -> Source:

@@ -33,7 +33,7 @@ from personalize.api.pages import clean_path
 from personalize.api.permissions import origin_allowed, origin_of
 from personalize.api.serializers.visitor import REJECTED
 from personalize.conf import get_setting
-from personalize.middleware import page_view_event, persist, referrer_for_storage
+from personalize.middleware import page_view_event, persist
 from personalize.models import Event
 from personalize.sinks import SinkUnavailable, get_sink
 from personalize.utils import log_once
@@ -166,7 +166,7 @@ def record_events(request, visitor, events: list[dict]) -> IntakeResult:
         if name == Event.PAGE_VIEW:
             if not visitor.page_recorded:  # recording it failed (and was logged)
                 continue
-            data = page_view_event(visitor, referrer_for_storage(visitor.referrer))
+            data = page_view_event(visitor)
             data.update(fields)
             visitor.events.append(data)
         elif name == Event.IMPRESSION:

@@ -41,6 +41,8 @@ def clean_referrer(value) -> str:
 
 def wsgi_text(value: str) -> str:
     """Header values arrive as latin-1 decoded bytes (PEP 3333); recover UTF-8 when valid."""
+    if value.isascii():  # most headers: nothing to recover
+        return value
     try:
         return value.encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
@@ -91,11 +93,10 @@ def parse_accept_language(header: str | None) -> tuple[str, ...]:
     return tuple(tag for _q, _p, tag in sorted(weighted))
 
 
-def meta_text(meta: Mapping[str, str], key: str, limit: int) -> str:
-    value = meta.get(key)
-    if not value:
-        return ""
-    return clean_text(wsgi_text(value), limit)
+def meta_text(meta: Mapping, key: str, limit: int) -> str:
+    """Header ``key`` of a META-like mapping as printable text, UTF-8 recovered, cut to
+    ``limit`` characters ("" when absent)."""
+    return clean_text(wsgi_text(raw_header(meta, key)), limit)
 
 
 def raw_header(meta: Mapping, key: str) -> str:

@@ -11,7 +11,7 @@ from personalize.api.serializers.visitor import DecisionQuerySerializer, Decisio
 from personalize.api.views.common import current_snapshot, error_responses, visitor_of
 from personalize.conf import is_excluded
 from personalize.engine.selection import CONTROL, DEFAULT, Decision
-from personalize.middleware import impression_events, page_view_event, referrer_for_storage
+from personalize.middleware import impression_events, page_view_event
 from personalize.rendering import cta_href, render_variant
 from personalize.utils import log_once
 
@@ -66,7 +66,11 @@ class DecisionView(VisitorAPIView):
     (client-side slots) and for headless front-ends."""
 
     def records(self, request) -> bool:
-        """``track=1`` counts a page view: only the site's own pages may ask for that."""
+        """``track=1`` counts a page view: only the site's own pages may ask for that.
+
+        A plain read records impressions too, but nothing a page elsewhere could abuse: each
+        is recorded once a visit and only marks the slot as shown, which changes no later
+        decision, so it is left open to clients that send no provenance headers."""
         return request.query_params.get("track") in serializers.BooleanField.TRUE_VALUES
 
     @extend_schema(
@@ -146,7 +150,6 @@ class DecisionView(VisitorAPIView):
             body["unknown_slots"] = unknown
         if visitor.tracking and visitor.loaded:  # the middleware hands these to the sink
             if counted and visitor.page_recorded:
-                referrer = referrer_for_storage(visitor.referrer)
-                visitor.events.append(page_view_event(visitor, referrer))
+                visitor.events.append(page_view_event(visitor))
             visitor.events.extend(impression_events(visitor))
         return Response(body)

@@ -12,6 +12,7 @@ from functools import lru_cache
 from itertools import islice
 from typing import NamedTuple
 
+from personalize.tracking.headers import wsgi_text
 from personalize.tracking.referrer.tables import (
     _ANDROID,
     _BRANDS,
@@ -26,7 +27,7 @@ from personalize.tracking.referrer.tables import (
     MAX_REFERRER_LENGTH,
     _Entry,
 )
-from personalize.tracking.referrer.text import _TEXT_TABLE, _URL_TABLE, _recover_utf8
+from personalize.tracking.referrer.text import _TEXT_TABLE, _URL_TABLE
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +195,7 @@ def _parse_referrer(referrer: object) -> _Referrer | None:
         referrer = bytes(referrer[:MAX_REFERRER_LENGTH]).decode("utf-8", "replace")
     if not isinstance(referrer, str):
         return None
-    text = _recover_utf8(referrer[:MAX_REFERRER_LENGTH]).translate(_URL_TABLE).strip()
+    text = wsgi_text(referrer[:MAX_REFERRER_LENGTH]).translate(_URL_TABLE).strip()
     if not text:
         return None
 

@@ -49,16 +49,6 @@ def _clean_str(value: object, cap: int, *, lower: bool = False) -> str:
     return _clean(value, cap, lower=lower) if isinstance(value, str) else ""
 
 
-def _recover_utf8(text: str) -> str:
-    """WSGI hands header bytes over as latin-1; undo that when the bytes are valid UTF-8."""
-    if text.isascii():
-        return text
-    try:
-        return text.encode("latin-1").decode("utf-8")
-    except UnicodeError:
-        return text
-
-
 def _decode_component(raw: str, charsets: tuple[str, ...]) -> str:
     try:
         data = unquote_to_bytes(raw.replace("+", " "))
