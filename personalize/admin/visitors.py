@@ -58,7 +58,7 @@ class VisitorAdmin(ReadOnlyAdmin):
     def get_deleted_objects(self, objs, request):
         """What the erasure removes, counted (a page listing every event would not load)."""
         selected = list(objs)
-        ids = privacy.with_merged({visitor.pk for visitor in selected})
+        ids = privacy.person_of({visitor.pk for visitor in selected})
         name = capfirst(self.opts.verbose_name)
         counts = {
             self.opts.verbose_name_plural: len(ids),
