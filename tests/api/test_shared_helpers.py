@@ -43,10 +43,18 @@ def test_excluded_paths_are_the_same_for_pages_and_the_api(demo, browser, settin
     browser.page("/members/")  # the middleware skips it: no visitor
     assert visitor_id(browser) is None
     response = browser.beacon(
-        "/personalize/api/events/", {"events": [{"name": "page_view", "path": "/members/x/"}]}
+        "/personalize/api/events/",
+        {
+            "events": [
+                {"id": "p", "name": "page_view", "path": "/members/x/"},
+                {"id": "s", "name": "signup"},
+            ]
+        },
     )
-    assert response.status_code == 400
-    assert "PERSONALIZE_EXCLUDED_PATHS" in str(response.json()["fields"])
+    assert response.status_code == 202  # the page view is set aside, the rest is kept
+    assert response.json()["accepted"] == 1
+    assert "PERSONALIZE_EXCLUDED_PATHS" in str(response.json()["rejected"]["0"]["path"])
+    assert list(Event.objects.values_list("name", flat=True)) == ["signup"]
     browser.get(
         "/personalize/api/decisions/",
         {"slots": "home-hero", "path": "/members/x/", "track": "1"},

@@ -31,7 +31,8 @@ ALLOWED = {
     CLICK: {"path", "slot", "variant", "properties"},
 }
 CUSTOM_ALLOWED = {"path", "slot", "variant", "value", "properties"}
-#: Set on a valid event of a slot or variant that no longer exists: its messages per field.
+#: Set on a valid event the site does not keep (a slot or variant that no longer exists, a
+#: page view of an excluded path): its messages per field.
 REJECTED = "rejected"
 
 
@@ -234,9 +235,11 @@ class ClientEventSerializer(StrictMixin, serializers.Serializer):
         if "path" in attrs:
             attrs["path"], attrs["query"] = clean_path(attrs["path"])
             if name == PAGE_VIEW and is_excluded(attrs["path"]):
-                raise serializers.ValidationError(
-                    {"path": [_("This path is not tracked (PERSONALIZE_EXCLUDED_PATHS).")]}
-                )
+                # Well formed, just not kept: set aside like a stale slot's event, so the
+                # clicks sent with it are not lost.
+                attrs[REJECTED] = {
+                    "path": [_("This path is not tracked (PERSONALIZE_EXCLUDED_PATHS).")]
+                }
         if "slot" in attrs or "variant" in attrs:
             self._validate_slot(attrs)
         if "properties" in attrs:
