@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from personalize.tracking.headers import MAX_REFERRER
+
 SEARCH = "search"
 SOCIAL = "social"
 EMAIL = "email"
@@ -21,8 +23,9 @@ CHATBOT = "chatbot"
 
 MEDIUMS = (SEARCH, SOCIAL, EMAIL, PAID, REFERRAL, DIRECT, CHATBOT)
 
-#: Characters of the referrer that are looked at; the rest is ignored.
-MAX_REFERRER_LENGTH = 2000
+#: Characters of the referrer that are looked at; the rest is ignored (as much as a request's
+#: referrer keeps).
+MAX_REFERRER_LENGTH = MAX_REFERRER
 #: Characters of a raw query string (when ``query`` is a ``str``) that are looked at.
 MAX_QUERY_STRING_LENGTH = 8000
 #: Caps of the string fields of :class:`Source`.
