@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from personalize.conf import get_setting
 from personalize.models.segment import Segment
-from personalize.profile import MAX_DAYS
+from personalize.profile import DAY, MAX_DAYS
 from personalize.rules.base import Rule
 from personalize.rules.matching import (
     NumberOperator,
@@ -40,9 +40,6 @@ def window_words(days: int | None) -> str:
     if not days:
         return ""
     return " in the last day" if days == 1 else f" in the last {days} days"
-
-
-DAY = 86400
 
 
 def times(count) -> str:

@@ -34,6 +34,7 @@ from django.db.models import (
 from django.db.models import lookups as lk
 from django.db.models.functions import Cast, Coalesce, Left, Right, StrIndex
 
+from personalize.profile import DAY, day_of
 from personalize.rules.matching import (
     NUMBER_TEXT,
     NumberOperator,
@@ -43,7 +44,6 @@ from personalize.rules.matching import (
     to_number,
 )
 
-DAY = 86400
 _TEXT_LOOKUPS = {  # operator -> (case-sensitive lookup, case-insensitive lookup)
     TextOperator.EQUALS: (lk.Exact, lk.IExact),
     TextOperator.CONTAINS: (lk.Contains, lk.IContains),
@@ -70,7 +70,7 @@ def window_start(now: dt.datetime, within_days: int | None) -> dt.datetime | Non
     :meth:`personalize.profile.Profile.page_count` (days after ``today - within_days``)."""
     if not within_days:
         return None
-    since_day = int(now.timestamp() // DAY) - int(within_days) + 1
+    since_day = day_of(now.timestamp()) - int(within_days) + 1
     return dt.datetime.fromtimestamp(since_day * DAY, dt.UTC)
 
 
