@@ -29,6 +29,7 @@ from personalize.request_facts import COOKIE_SALT as COOKIE_SALT
 from personalize.request_facts import MAX_PATH as MAX_PATH
 from personalize.request_facts import RequestFacts
 from personalize.rules.matching import topic_slug
+from personalize.services import slots
 from personalize.tracking.headers import clean_text
 from personalize.tracking.referrer import Source
 from personalize.utils import log_once
@@ -281,9 +282,7 @@ class CurrentVisitor(RequestFacts):
         self.decisions[slot_key] = decision
         snapshot = self._ctx.snapshot if self._ctx is not None else None
         if snapshot is not None:  # (definitions that could not be loaded tell nothing)
-            from personalize.services.slots import register_unknown_slot
-
-            register_unknown_slot(slot_key, snapshot=snapshot)
+            slots.register_unknown_slot(slot_key, snapshot=snapshot)
         return decision
 
     def explain(self, slot_key: str) -> dict:
