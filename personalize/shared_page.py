@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from personalize.engine.selection import Decision
+from personalize.services import slots
 from personalize.visitor import CurrentVisitor
 
 
@@ -21,9 +22,7 @@ class SharedPageVisitor(CurrentVisitor):
     def decide(self, slot_key: str) -> Decision:
         decision = self.decisions.get(slot_key)
         if decision is None:
-            from personalize.services.slots import register_unknown_slot
-
-            register_unknown_slot(slot_key)
+            slots.register_unknown_slot(slot_key)
             decision = Decision(slot_key, reason="page shared by everyone: default content")
             self.decisions[slot_key] = decision
         return decision

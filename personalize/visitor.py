@@ -4,8 +4,7 @@ Nothing is parsed or read until something asks: request facts (source, device, g
 use, the profile (one cache read) on the first personalization question or, for tracked page
 views, when the response is on its way out. Every answer is memoized for the request.
 
-:class:`~personalize.preview.Preview` and the user helpers of :mod:`personalize.engine.users`
-(``user_groups``, ``user_facts``, ``facts_for_user``...) can be imported from here too.
+:class:`~personalize.preview.Preview` can be imported from here too.
 """
 
 from __future__ import annotations
@@ -21,21 +20,16 @@ from personalize.engine.context import Context
 from personalize.engine.evaluate import evaluate_segment, matching_segments
 from personalize.engine.selection import Decision, choose, preview_decision
 from personalize.engine.snapshot import get_snapshot
-from personalize.engine.users import USER_GROUPS_TTL as USER_GROUPS_TTL
-from personalize.engine.users import facts_for_user as facts_for_user
-from personalize.engine.users import forget_user_groups as forget_user_groups
-from personalize.engine.users import groups_key as groups_key
 from personalize.engine.users import user_facts
-from personalize.engine.users import user_groups as user_groups
 from personalize.models import Event
 from personalize.preview import Preview
 from personalize.profile import MAX_PATH as PROFILE_PATH
 from personalize.profile import Profile
 from personalize.request_facts import COOKIE_SALT as COOKIE_SALT
 from personalize.request_facts import MAX_PATH as MAX_PATH
-from personalize.request_facts import UNVERIFIED_FLAG as UNVERIFIED_FLAG
 from personalize.request_facts import RequestFacts
 from personalize.rules.matching import topic_slug
+from personalize.services import slots
 from personalize.tracking.headers import clean_text
 from personalize.tracking.referrer import Source
 from personalize.utils import log_once
@@ -288,9 +282,7 @@ class CurrentVisitor(RequestFacts):
         self.decisions[slot_key] = decision
         snapshot = self._ctx.snapshot if self._ctx is not None else None
         if snapshot is not None:  # (definitions that could not be loaded tell nothing)
-            from personalize.services.slots import register_unknown_slot
-
-            register_unknown_slot(slot_key, snapshot=snapshot)
+            slots.register_unknown_slot(slot_key, snapshot=snapshot)
         return decision
 
     def explain(self, slot_key: str) -> dict:

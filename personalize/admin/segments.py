@@ -12,6 +12,7 @@ from personalize.admin.preview import preview_link
 from personalize.admin.segment_actions import export_csv, export_json, rebuild_now
 from personalize.models import Rule, Segment
 from personalize.models.segment import NO_RULES
+from personalize.rules.base import prefetch_rules
 from personalize.services import export
 
 
@@ -57,8 +58,11 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
         (_("History"), {"classes": ("collapse",), "fields": ("created_at", "updated_at")}),
     )
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_rule_relations()
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        # The page's rules and what they refer to, loaded at once for "rules_in_words".
+        prefetch_rules(changelist.result_list)
+        return changelist
 
     def has_export_permission(self, request) -> bool:
         """May take member lists out of the site (the export actions)."""

@@ -58,10 +58,11 @@ def explain(visitor, slot_key: str) -> dict:
             "matched": matched,
             "why": why,
         }
-        if getattr(variant, "segment_slug", None):
-            entry["segment"] = explain_segment(ctx, variant.segment_slug)
-        if getattr(variant, "intent_slug", None):
-            entry["intent"] = explain_intent(ctx, variant.intent_slug)
+        _segment_id, segment_slug, _intent_id, intent_slug = variant.targeting
+        if segment_slug:
+            entry["segment"] = explain_segment(ctx, segment_slug)
+        if intent_slug:
+            entry["intent"] = explain_intent(ctx, intent_slug)
         candidates.append(entry)
     return {
         "slot": slot_key,

@@ -132,14 +132,12 @@ def build_snapshot(version: str) -> Snapshot:
         variants = variants_by_slot.get(slot.pk, [])
         for variant in variants:
             variant.slot = slot  # avoid a query when templates read variant.slot
-            variant.segment_slug = snapshot.segment_slugs.get(variant.segment_id)
-            variant.intent_slug = snapshot.intent_slugs.get(variant.intent_id)
-            # Read by selection on every request: plain attributes, not model descriptors.
+            # Read by selection on every request: plain values, not model descriptors.
             variant.targeting = (
                 variant.segment_id,
-                variant.segment_slug,
+                snapshot.segment_slugs.get(variant.segment_id),
                 variant.intent_id,
-                variant.intent_slug,
+                snapshot.intent_slugs.get(variant.intent_id),
             )
             # Only an active variant with a date window can be out of it.
             variant.scheduled = variant.starts_at is not None or variant.ends_at is not None

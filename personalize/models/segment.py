@@ -11,35 +11,6 @@ NO_RULES = _("No rules: nobody matches.")
 
 
 class SegmentQuerySet(models.QuerySet):
-    _rule_relations = False
-
-    def prefetch_rule_relations(self):
-        """Segments with their rules and what the rules refer to (another segment, an
-        intent...), loaded in a fixed number of queries however many segments and rules there
-        are: for listings that show :meth:`Segment.describe_rules`."""
-        clone = self.prefetch_related("rules")
-        clone._rule_relations = True
-        return clone
-
-    def _clone(self):
-        clone = super()._clone()
-        clone._rule_relations = self._rule_relations
-        return clone
-
-    def _fetch_all(self):
-        fetched = self._result_cache is not None
-        super()._fetch_all()  # the rules come with the segments (prefetch_related)
-        if (
-            self._rule_relations
-            and not fetched
-            and self._iterable_class is models.query.ModelIterable
-        ):
-            from personalize.rules.base import prefetch_relations
-
-            prefetch_relations(
-                rule for segment in self._result_cache for rule in segment.rules.all()
-            )
-
     def active(self):
         return self.filter(is_active=True)
 

@@ -47,6 +47,16 @@ def prefetch_relations(rules) -> None:
             models.prefetch_related_objects(group, *names)
 
 
+def prefetch_rules(segments) -> list:
+    """``segments`` as a list, each with its rules and what the rules refer to loaded, in a
+    fixed number of queries however many segments and rules there are: for listings that show
+    :meth:`Segment.describe_rules`, called on the page they show."""
+    segments = list(segments)
+    models.prefetch_related_objects(segments, "rules")
+    prefetch_relations(rule for segment in segments for rule in segment.rules.all())
+    return segments
+
+
 class Rule(PolymorphicModel):
     segment = models.ForeignKey(
         Segment, on_delete=models.CASCADE, related_name="rules", verbose_name=_("segment")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from personalize.conf import get_setting
 from personalize.models.segment import Segment
-from personalize.profile import MAX_DAYS
+from personalize.profile import DAY, MAX_DAYS
 from personalize.rules.base import Rule
 from personalize.rules.matching import (
     NumberOperator,
@@ -40,10 +40,6 @@ def window_words(days: int | None) -> str:
     if not days:
         return ""
     return " in the last day" if days == 1 else f" in the last {days} days"
-
-
-LOOKUPS = {"gte": "gte", "gt": "gt", "lte": "lte", "lt": "lt", "eq": "exact"}
-DAY = 86400
 
 
 def times(count) -> str:
@@ -118,7 +114,9 @@ class VisitCountRule(Rule):
         return compare_number(self.operator, ctx.profile.visit_count, self.count)
 
     def to_q(self, now):
-        return models.Q(**{f"visit_count__{LOOKUPS[self.operator]}": self.count})
+        from personalize.rules import sql
+
+        return sql.compare_q(models.F("visit_count"), self.operator, self.count)
 
     def describe_condition(self) -> str:
         noun = "visit" if self.count == 1 else "visits"

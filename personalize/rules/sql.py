@@ -34,6 +34,7 @@ from django.db.models import (
 from django.db.models import lookups as lk
 from django.db.models.functions import Cast, Coalesce, Left, Right, StrIndex
 
+from personalize.profile import DAY, day_of
 from personalize.rules.matching import (
     NUMBER_TEXT,
     NumberOperator,
@@ -43,7 +44,6 @@ from personalize.rules.matching import (
     to_number,
 )
 
-DAY = 86400
 _TEXT_LOOKUPS = {  # operator -> (case-sensitive lookup, case-insensitive lookup)
     TextOperator.EQUALS: (lk.Exact, lk.IExact),
     TextOperator.CONTAINS: (lk.Contains, lk.IContains),
@@ -70,7 +70,7 @@ def window_start(now: dt.datetime, within_days: int | None) -> dt.datetime | Non
     :meth:`personalize.profile.Profile.page_count` (days after ``today - within_days``)."""
     if not within_days:
         return None
-    since_day = int(now.timestamp() // DAY) - int(within_days) + 1
+    since_day = day_of(now.timestamp()) - int(within_days) + 1
     return dt.datetime.fromtimestamp(since_day * DAY, dt.UTC)
 
 
@@ -117,7 +117,7 @@ def number_q(expression, operator: str, expected) -> Q:
             lk.LessThan(expression, expected + 1e-9)
         )
     else:
-        compared = _compare(expression, operator, expected)
+        compared = compare_q(expression, operator, expected)
     return Q(lk.IsNull(expression, False)) & compared
 
 
@@ -227,13 +227,13 @@ def count_q(name: str, operator: str, expected, *, since=None, where: Q | None =
         return Q(Exists(Event.objects.filter(condition, visitor_id=OuterRef("pk"))))
     # Compared as floats: an editor's "at least 1.5 times" must not round to 1.
     count = _per_visitor(condition, Cast(Count("pk"), FloatField()), FloatField())
-    return _compare(Coalesce(count, Value(0.0)), operator, float(expected))
+    return compare_q(Coalesce(count, Value(0.0)), operator, float(expected))
 
 
 def sum_q(name: str, operator: str, expected, *, since=None) -> Q:
     """Visitors whose ``name`` event values add up to a total that compares (no event: 0)."""
     total = _per_visitor(_events(name, since, None), _float_sum(), FloatField())
-    return _compare(Coalesce(total, Value(0.0)), operator, float(expected))
+    return compare_q(Coalesce(total, Value(0.0)), operator, float(expected))
 
 
 def average_q(name: str, operator: str, expected, *, since=None) -> Q:
@@ -243,7 +243,7 @@ def average_q(name: str, operator: str, expected, *, since=None) -> Q:
     # A visitor without the event has no average (NULL): compared as -inf never matches,
     # and negating it matches, like the Python evaluation.
     has_value = Q(lk.IsNull(value, False))
-    return has_value & _compare(Coalesce(value, Value(0.0)), operator, float(expected))
+    return has_value & compare_q(Coalesce(value, Value(0.0)), operator, float(expected))
 
 
 def _float_sum():
@@ -264,7 +264,8 @@ def _per_visitor(events: Q, measure, output_field):
     return Subquery(grouped, output_field=output_field)
 
 
-def _compare(expression, operator: str, expected) -> Q:
+def compare_q(expression, operator: str, expected) -> Q:
+    """``expression`` compared to ``expected`` by a :class:`NumberOperator`, exactly."""
     lookup = {
         NumberOperator.GTE: lk.GreaterThanOrEqual,
         NumberOperator.GT: lk.GreaterThan,

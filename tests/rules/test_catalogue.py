@@ -6,6 +6,7 @@ import personalize.models
 import personalize.rules
 from personalize.engine.evaluate import evaluate_rule
 from personalize.models import Rule, Segment
+from personalize.rules.base import prefetch_rules
 from tests.rules.conftest import make_ctx
 
 CATALOGUE = {
@@ -216,14 +217,14 @@ def test_listing_segments_with_their_rules_in_words_costs_a_fixed_number_of_quer
     django_assert_num_queries,
 ):
     _segments_with_rules_of_every_relation(1)
-    list(Segment.objects.prefetch_rule_relations())  # warm: rule content types are cached
+    prefetch_rules(Segment.objects.all())  # warm: rule content types are cached
     # segments, rules, one query per rule type (4), other segments, intents
     for count in (2, 12):
         _segments_with_rules_of_every_relation(count)
         with django_assert_num_queries(8):
             described = {
                 segment.slug: segment.describe_rules()
-                for segment in Segment.objects.prefetch_rule_relations()
+                for segment in prefetch_rules(Segment.objects.all())
             }
     assert described["s12-0"] == [
         'Is a member of segment "Target 12"',
@@ -233,3 +234,19 @@ def test_listing_segments_with_their_rules_in_words_costs_a_fixed_number_of_quer
     ]
     assert described["target-2"] == []
     assert Segment.objects.get(slug="target-2").describe() == "No rules: nobody matches."
+
+
+@pytest.mark.django_db
+def test_the_admin_list_words_any_number_of_segments_in_the_same_queries(admin_client):
+    """The staff API's list and detail are held to the same in tests/api/test_staff.py."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for count in (1, 2, 12):
+        _segments_with_rules_of_every_relation(count)
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get("/admin/personalize/segment/")
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[1] == counts[2]  # the first request warmed the rule content types

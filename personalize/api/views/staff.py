@@ -18,6 +18,7 @@ from personalize.api.serializers.definitions import (
 )
 from personalize.api.views.common import error_responses
 from personalize.models import Intent, Segment, Slot, Variant
+from personalize.rules.base import prefetch_rules
 
 ID = re.compile(r"^[0-9]{1,18}$")
 ERRORS = error_responses(400, 401, 403, 404, 409, 413, 415)
@@ -66,9 +67,17 @@ class DefinitionViewSet(StaffAPIMixin, viewsets.ModelViewSet):
 class SegmentViewSet(DefinitionViewSet):
     """Segments with their rules (``type``-tagged, one shape per rule type)."""
 
-    queryset = Segment.objects.prefetch_rule_relations().order_by("name", "pk")
+    queryset = Segment.objects.order_by("name", "pk")
     serializer_class = SegmentSerializer
     lookup_field = "slug"
+
+    # The rules of the segments shown and what the rules refer to, loaded at once.
+    def paginate_queryset(self, queryset):
+        return prefetch_rules(super().paginate_queryset(queryset))
+
+    def get_object(self):
+        (segment,) = prefetch_rules([super().get_object()])
+        return segment
 
 
 @crud_schema("intent", IntentSerializer)
