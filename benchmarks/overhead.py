@@ -127,6 +127,39 @@ def _returning_visitor(handler) -> str:
     raise RuntimeError("the first request did not set the visitor cookie")
 
 
+def _rich_visitor(handler, cookie: str) -> str:
+    """A second returning visitor whose stored profile is as large as profiles get (close to
+    ``PERSONALIZE_PROFILE_MAX_BYTES``): every kept page, event, topic and signal slot in use,
+    traits and a campaign source. Returns its cookie."""
+    from personalize.conf import get_setting
+    from personalize.profile import MAX_EVENTS, MAX_PAGES, MAX_SIGNALS, MAX_TOPICS
+    from personalize.request_facts import _read_cookie
+    from personalize.store import get_store
+
+    cookie = _returning_visitor(handler)
+    visitor_id = _read_cookie(*cookie.split("=", 1))[0]
+    store = get_store()
+    profile = store.load(visitor_id, with_memberships=False)
+    now = time.time()
+    for day in range(30, 0, -1):  # a month of browsing: per-day rows in every entry
+        ts = now - day * 86400
+        for i in range(MAX_PAGES):
+            profile.record_page_view(f"/catalogue/category-{i % 7}/product-{i}/", ts)
+        for i in range(MAX_EVENTS):
+            profile.record_event(f"event-{i}", 19.99 if i % 2 else None, ts)
+    for i in range(MAX_TOPICS):
+        profile.add_interest(f"topic-{i}", 1.0, now)
+    for i in range(MAX_SIGNALS):
+        profile.add_intent_points(str(1000 + i), 1.0, 0, 86400, now)
+    profile.traits = {"first_name": "Jeff", "plan": "gold", "handicap": 28}
+    profile.record_page_view("/page/", now)
+    store.save(profile)  # compacts to the limit
+    size = profile.serialized_size()
+    limit = get_setting("PROFILE_MAX_BYTES")
+    assert size > limit * 0.8, f"the rich profile has only {size} bytes"
+    return cookie, size
+
+
 def _per_request(handler, environ, count: int) -> float:
     start = time.perf_counter()
     for _ in range(count):
@@ -162,14 +195,21 @@ def measure(segment_count: int, options) -> dict:
     html, _headers = _call(full, environ)
     personalized = html.count('data-personalize-variant="v')
     total_queries, other_queries = _queries(full, environ)
-    floors, fulls = [], []
+    rich_cookie, rich_size = _rich_visitor(full, cookie)
+    rich_environ = _environ(rich_cookie)
+    for _ in range(20):
+        _call(full, rich_environ)
+    floors, fulls, richs = [], [], []
     for _ in range(options["rounds"]):
         floors.append(_per_request(floor, environ, options["requests"]))
         fulls.append(_per_request(full, environ, options["requests"]))
+        richs.append(_per_request(full, rich_environ, options["requests"]))
     return {
         "segments": segment_count,
         "floor": statistics.median(floors),
         "full": statistics.median(fulls),
+        "rich": statistics.median(richs),
+        "rich_size": rich_size,
         "personalized_slots": personalized,
         "queries": total_queries,
         "evaluation_queries": other_queries,
@@ -190,6 +230,10 @@ def report(options, sink: str) -> None:
             f"(target <= 2.00x); {result['personalized_slots']}/10 slots personalized; "
             f"{result['queries']} queries per request, {result['evaluation_queries']} for "
             "evaluation and rendering (target 0)"
+        )
+        print(
+            f"{'':>5}   a visitor with a {result['rich_size']:,}-byte profile: "
+            f"{result['rich'] * 1e3:.3f} ms -> {result['rich'] / result['floor']:.2f}x the floor"
         )
     small, large = results
     print(
