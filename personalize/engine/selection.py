@@ -47,7 +47,7 @@ class Decision:
         self.preview = preview
         self._reason = reason
         self._candidates = candidates
-        self._examined = None  # [(variant, outcome)] recorded by choose()
+        self._examined = None  # (slot, [outcome of each variant examined]) from choose()
         self._priority = None  # the priority of the targeted variant chosen
 
     def __repr__(self) -> str:
@@ -74,10 +74,13 @@ class Decision:
     def candidates(self) -> list:
         """``(variant, matched, why)`` for each variant examined, in order."""
         if self._candidates is None:
-            self._candidates = [
-                (variant, outcome == _MATCHED, _why(variant, outcome))
-                for variant, outcome in self._examined or ()
-            ]
+            candidates = []
+            if self._examined is not None:
+                slot, outcomes = self._examined
+                examined = (variant for _priority, group in slot.groups for variant in group)
+                for variant, outcome in zip(examined, outcomes, strict=False):
+                    candidates.append((variant, outcome == _MATCHED, _why(variant, outcome)))
+            self._candidates = candidates
         return self._candidates
 
     @candidates.setter
@@ -151,7 +154,7 @@ def choose(ctx, slot_key: str, now) -> Decision:
             control=True,
         )
 
-    examined = []
+    outcomes = []  # of each variant examined, in order: words only if someone asks
     for priority, variants in slot.groups:
         matched = []
         for variant in variants:
@@ -161,26 +164,31 @@ def choose(ctx, slot_key: str, now) -> Decision:
                 outcome = _targeting(ctx, variant)
                 if outcome == _MATCHED:
                     matched.append(variant)
-            examined.append((variant, outcome))
+            outcomes.append(outcome)
         if matched:
-            decision = Decision(slot_key, _pick(matched, ctx.visitor_id, slot_key), reason=None)
+            chosen = matched[0] if len(matched) == 1 else _pick(matched, ctx.visitor_id, slot_key)
+            decision = Decision(slot_key, chosen, None)
             decision._priority = priority
-            decision._examined = examined
+            decision._examined = (slot, outcomes)
             return decision
 
     variant = _default(ctx, slot, now)
     decision = Decision(
-        slot_key, variant, reason="default variant" if variant is not None else "template default"
+        slot_key, variant, "default variant" if variant is not None else "template default"
     )
-    decision._examined = examined
+    decision._examined = (slot, outcomes)
     return decision
 
 
 def _default(ctx, slot, now):
     """The slot's live default variant for this visitor (picked by weight), or None: looked
     for only when no targeted variant matched or the visitor is in the control group."""
-    defaults = [v for v in slot.defaults if not v.scheduled or v.is_live(now)]
-    return _pick(defaults, ctx.visitor_id, slot.key) if defaults else None
+    defaults = slot.defaults
+    if not slot.defaults_always_live:
+        defaults = [v for v in defaults if not v.scheduled or v.is_live(now)]
+    if len(defaults) < 2:
+        return defaults[0] if defaults else None
+    return _pick(defaults, ctx.visitor_id, slot.key)
 
 
 def preview_decision(slot, slot_key: str, variant_slug: str) -> Decision | None:

@@ -58,6 +58,11 @@ class CompiledSlot:
     groups: list[tuple[int, list]]
     defaults: list
     variants: dict[str, object] = field(default_factory=dict)
+    # no default has a date window: all of ``defaults`` are live at any time
+    defaults_always_live: bool = field(init=False)
+
+    def __post_init__(self):
+        self.defaults_always_live = not any(variant.scheduled for variant in self.defaults)
 
 
 @dataclass(slots=True)
