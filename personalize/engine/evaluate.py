@@ -37,11 +37,13 @@ def traced_rule(rule, ctx) -> bool:
 def evaluate_segment(ctx, slug: str) -> bool:
     """Whether the visitor in ``ctx`` is a member of segment ``slug`` (memoized)."""
     results = ctx.segment_results
-    if slug in results:
-        return results[slug]
+    result = results.get(slug)
+    if result is not None:
+        return result
     # While this segment is being evaluated, a SegmentRule that loops back to it sees False.
     results[slug] = False
-    segment = ctx.snapshot.segments.get(slug) if ctx.snapshot is not None else None
+    snapshot = ctx.snapshot
+    segment = snapshot.segments.get(slug) if snapshot is not None else None
     if segment is None:
         result = False
     elif segment.is_static:
