@@ -107,11 +107,7 @@ class Context:
     @property
     def source(self) -> Source:
         """The current visit's traffic source."""
-        data = self.profile.source
-        cached = self._sources.get("visit")  # ``_parsed`` written out: rules read it often
-        if cached is not None and cached[0] is data:
-            return cached[1]
-        return self._parsed("visit", data)
+        return self._parsed("visit", self.profile.source)
 
     @property
     def first_source(self) -> Source:
