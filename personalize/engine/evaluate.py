@@ -11,16 +11,20 @@ def evaluate_rule(rule, ctx) -> bool:
     try:
         result = bool(rule.evaluate(ctx))
     except Exception:
-        log_once(
-            ("rule", rule.pk),
-            "personalize: rule %s (%s) failed to evaluate; it counts as not matching.",
-            rule.pk,
-            type(rule).__name__,
-            exc_info=True,
-        )
+        _failed(rule)
         result = False
     ctx.rule_traces[rule.id] = result  # ``id``, not ``pk``: the same number, read directly
     return result
+
+
+def _failed(rule) -> None:
+    log_once(
+        ("rule", rule.pk),
+        "personalize: rule %s (%s) failed to evaluate; it counts as not matching.",
+        rule.pk,
+        type(rule).__name__,
+        exc_info=True,
+    )
 
 
 def traced_rule(rule, ctx) -> bool:
@@ -33,23 +37,33 @@ def traced_rule(rule, ctx) -> bool:
 def evaluate_segment(ctx, slug: str) -> bool:
     """Whether the visitor in ``ctx`` is a member of segment ``slug`` (memoized)."""
     results = ctx.segment_results
-    if slug in results:
-        return results[slug]
+    result = results.get(slug)
+    if result is not None:
+        return result
     # While this segment is being evaluated, a SegmentRule that loops back to it sees False.
     results[slug] = False
-    segment = ctx.snapshot.segments.get(slug) if ctx.snapshot is not None else None
+    snapshot = ctx.snapshot
+    segment = snapshot.segments.get(slug) if snapshot is not None else None
     if segment is None:
         result = False
     elif segment.is_static:
         result = slug in ctx.profile.static
-    elif not segment.rules:
-        result = False
     else:
-        # "all" stops at the first rule that fails, "any" at the first that matches.
-        wanted = segment.match == "any"
-        result = not wanted
-        for rule in segment.rules:
-            if evaluate_rule(rule, ctx) is wanted:
+        # The rules as the snapshot compiled them (see ``compile_checks``), each answer
+        # recorded like ``evaluate_rule`` does: "all" stops at the first rule that fails,
+        # "any" at the first that matches; no rules at all matches nobody.
+        checks = segment.checks
+        wanted = segment.match_any
+        result = not wanted if checks else False
+        traces = ctx.rule_traces
+        for rule_id, condition, negate, rule in checks:
+            try:
+                matched = bool(condition(ctx) != negate)
+            except Exception:
+                _failed(rule)
+                matched = False
+            traces[rule_id] = matched
+            if matched is wanted:
                 result = wanted
                 break
     results[slug] = result

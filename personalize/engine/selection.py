@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from personalize.engine.evaluate import evaluate_segment
 from personalize.utils import bucket
 
@@ -11,39 +9,120 @@ DEFAULT = "default"
 CONTROL = "control"
 
 
-@dataclass(slots=True)
-class Decision:
-    """The outcome of choosing a slot's variant, with the reason (for ``explain``)."""
+# What examining a variant found; a decision keeps them and puts them in words only when asked.
+_NOT_LIVE, _NOT_IN_SEGMENT, _NO_INTENT, _MATCHED = range(4)
 
-    slot_key: str
-    variant: object | None = None  # a Variant, or None for the template's inline default
-    reason: str = "no variant matched"
-    control: bool = False
-    preview: bool = False
-    candidates: list = field(default_factory=list)  # (variant, matched, why) examined
+
+class Decision:
+    """The outcome of choosing a slot's variant, with the reason (for ``explain``).
+
+    ``reason`` and ``candidates`` (``(variant, matched, why)`` for each variant examined) are
+    put in words when first read: :func:`choose` records only what it found, so a page that
+    never asks why pays nothing for the words.
+    """
+
+    __slots__ = (
+        "_candidates",
+        "_examined",
+        "_priority",
+        "_reason",
+        "control",
+        "preview",
+        "slot_key",
+        "variant",
+    )
+
+    def __init__(
+        self,
+        slot_key: str,
+        variant=None,  # a Variant, or None for the template's inline default
+        reason: str = "no variant matched",
+        control: bool = False,
+        preview: bool = False,
+        candidates: list | None = None,
+    ):
+        self.slot_key = slot_key
+        self.variant = variant
+        self.control = control
+        self.preview = preview
+        self._reason = reason
+        self._candidates = candidates
+        self._examined = None  # (slot, [outcome of each variant examined]) from choose()
+        self._priority = None  # the priority of the targeted variant chosen
+
+    def __repr__(self) -> str:
+        return (
+            f"Decision(slot_key={self.slot_key!r}, variant={self.variant!r}, "
+            f"reason={self.reason!r}, control={self.control!r}, preview={self.preview!r})"
+        )
 
     @property
     def variant_slug(self) -> str:
         return self.variant.slug if self.variant is not None else DEFAULT
 
+    @property
+    def reason(self) -> str:
+        if self._reason is None:
+            self._reason = f"priority {self._priority}: {_why(self.variant, _MATCHED)}"
+        return self._reason
 
-def targeting_matches(ctx, variant) -> tuple[bool, str]:
-    """Whether the visitor in ``ctx`` is who ``variant`` targets, and why (in words).
+    @reason.setter
+    def reason(self, value: str) -> None:
+        self._reason = value
+
+    @property
+    def candidates(self) -> list:
+        """``(variant, matched, why)`` for each variant examined, in order."""
+        if self._candidates is None:
+            candidates = []
+            if self._examined is not None:
+                slot, outcomes = self._examined
+                examined = (variant for _priority, group in slot.groups for variant in group)
+                for variant, outcome in zip(examined, outcomes, strict=False):
+                    candidates.append((variant, outcome == _MATCHED, _why(variant, outcome)))
+            self._candidates = candidates
+        return self._candidates
+
+    @candidates.setter
+    def candidates(self, value: list) -> None:
+        self._candidates = value
+
+
+def _targeting(ctx, variant) -> int:
+    """Whether the visitor in ``ctx`` is who ``variant`` targets: ``_MATCHED``, or why not.
 
     ``variant`` comes from the snapshot, which attached its ``targeting``: (segment id,
     segment slug, intent id, intent slug), a slug None when its segment or intent is inactive.
     """
     segment_id, segment_slug, intent_id, intent_slug = variant.targeting
+    if segment_id is not None and (segment_slug is None or not evaluate_segment(ctx, segment_slug)):
+        return _NOT_IN_SEGMENT
+    if intent_id is not None and (intent_slug is None or not ctx.has_intent(intent_slug)):
+        return _NO_INTENT
+    return _MATCHED
+
+
+def _why(variant, outcome: int) -> str:
+    """What examining ``variant`` found, in words."""
+    if outcome == _NOT_LIVE:
+        return "not live"
+    segment_id, segment_slug, intent_id, intent_slug = variant.targeting
+    if outcome == _NOT_IN_SEGMENT:
+        return f'not in segment "{segment_slug or segment_id}"'
+    if outcome == _NO_INTENT:
+        return f'no "{intent_slug or intent_id}" intent'
     reasons = []
     if segment_id is not None:
-        if segment_slug is None or not evaluate_segment(ctx, segment_slug):
-            return False, f'not in segment "{segment_slug or segment_id}"'
         reasons.append(f'in segment "{segment_slug}"')
     if intent_id is not None:
-        if intent_slug is None or not ctx.has_intent(intent_slug):
-            return False, f'no "{intent_slug or intent_id}" intent'
         reasons.append(f'has intent "{intent_slug}"')
-    return True, " and ".join(reasons)
+    return " and ".join(reasons)
+
+
+def targeting_matches(ctx, variant) -> tuple[bool, str]:
+    """Whether the visitor in ``ctx`` is who ``variant`` targets, and why (in words)."""
+    outcome = _targeting(ctx, variant)
+    return outcome == _MATCHED, _why(variant, outcome)
 
 
 def _pick(variants, visitor_id: str, slot_key: str):
@@ -65,42 +144,51 @@ def choose(ctx, slot_key: str, now) -> Decision:
     if slot is None:
         return Decision(slot_key, reason="slot not defined yet: template default")
 
-    decision = Decision(slot_key)
     if slot.control_percentage and bucket(ctx.visitor_id, slot_key, CONTROL) * 100 < (
         slot.control_percentage
     ):
-        decision.variant = _default(ctx, slot, now)
-        decision.control = True
-        decision.reason = f"control group ({slot.control_percentage}% see the default)"
-        return decision
+        return Decision(
+            slot_key,
+            _default(ctx, slot, now),
+            reason=f"control group ({slot.control_percentage}% see the default)",
+            control=True,
+        )
 
-    candidates = decision.candidates
+    outcomes = []  # of each variant examined, in order: words only if someone asks
     for priority, variants in slot.groups:
         matched = []
         for variant in variants:
             if variant.scheduled and not variant.is_live(now):
-                candidates.append((variant, False, "not live"))
-                continue
-            ok, why = targeting_matches(ctx, variant)
-            candidates.append((variant, ok, why))
-            if ok:
-                matched.append(variant)
+                outcome = _NOT_LIVE
+            else:
+                outcome = _targeting(ctx, variant)
+                if outcome == _MATCHED:
+                    matched.append(variant)
+            outcomes.append(outcome)
         if matched:
-            decision.variant = _pick(matched, ctx.visitor_id, slot_key)
-            why = next(c[2] for c in candidates if c[0] is decision.variant)
-            decision.reason = f"priority {priority}: {why}"
+            chosen = matched[0] if len(matched) == 1 else _pick(matched, ctx.visitor_id, slot_key)
+            decision = Decision(slot_key, chosen, None)
+            decision._priority = priority
+            decision._examined = (slot, outcomes)
             return decision
 
-    decision.variant = _default(ctx, slot, now)
-    decision.reason = "default variant" if decision.variant is not None else "template default"
+    variant = _default(ctx, slot, now)
+    decision = Decision(
+        slot_key, variant, "default variant" if variant is not None else "template default"
+    )
+    decision._examined = (slot, outcomes)
     return decision
 
 
 def _default(ctx, slot, now):
     """The slot's live default variant for this visitor (picked by weight), or None: looked
     for only when no targeted variant matched or the visitor is in the control group."""
-    defaults = [v for v in slot.defaults if not v.scheduled or v.is_live(now)]
-    return _pick(defaults, ctx.visitor_id, slot.key) if defaults else None
+    defaults = slot.defaults
+    if not slot.defaults_always_live:
+        defaults = [v for v in defaults if not v.scheduled or v.is_live(now)]
+    if len(defaults) < 2:
+        return defaults[0] if defaults else None
+    return _pick(defaults, ctx.visitor_id, slot.key)
 
 
 def preview_decision(slot, slot_key: str, variant_slug: str) -> Decision | None:

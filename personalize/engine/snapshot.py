@@ -27,12 +27,26 @@ MEMBERSHIP_VERSION_KEY = "personalize:membership-version"
 
 @dataclass(slots=True)
 class CompiledSegment:
+    """A segment as evaluated on every request.
+
+    ``checks`` holds one ``(rule id, condition, negate, rule)`` per rule, in order, compiled
+    once per snapshot by :func:`compile_checks` (``condition(ctx) != negate`` is what the rule
+    answers); ``rules`` are the rules themselves, for explanations and descriptions.
+    """
+
     id: int
     slug: str
     name: str
     match: str
     is_static: bool
     rules: list
+    checks: tuple | None = None
+    match_any: bool = field(init=False)
+
+    def __post_init__(self):
+        self.match_any = self.match == "any"
+        if self.checks is None:
+            self.checks = compile_checks(self.rules)
 
 
 @dataclass(slots=True)
@@ -44,6 +58,11 @@ class CompiledSlot:
     groups: list[tuple[int, list]]
     defaults: list
     variants: dict[str, object] = field(default_factory=dict)
+    # no default has a date window: all of ``defaults`` are live at any time
+    defaults_always_live: bool = field(init=False)
+
+    def __post_init__(self):
+        self.defaults_always_live = not any(variant.scheduled for variant in self.defaults)
 
 
 @dataclass(slots=True)
@@ -69,13 +88,46 @@ class Snapshot:
     has_static_segments: bool = False
 
 
-def prepare_rules(rules, snapshot) -> list:
+def _never(ctx) -> bool:
+    """The condition of a rule that could not be prepared: it matches nobody."""
+    return False
+
+
+def compile_checks(rules, unprepared=frozenset()) -> tuple:
+    """``(rule id, condition, negate, rule)`` for each of ``rules`` (prepared for their
+    snapshot), in order: what segment evaluation runs. A rule in ``unprepared`` (the ids
+    :func:`prepare_rules` reported) or whose ``condition()`` raises never matches, negated or
+    not; the latter is logged once."""
+    from personalize.rules.base import compile_check
+
+    checks = []
+    for rule in rules:
+        condition, negate = _never, False
+        if rule.id not in unprepared:
+            try:
+                condition, negate = compile_check(rule)
+            except Exception:
+                log_once(
+                    ("prepare", rule.pk),
+                    "personalize: rule %s (%s) of segment %s cannot be prepared; "
+                    "it will not match.",
+                    rule.pk,
+                    type(rule).__name__,
+                    rule.segment_id,
+                    exc_info=True,
+                )
+        checks.append((rule.id, condition, negate, rule))
+    return tuple(checks)
+
+
+def prepare_rules(rules, snapshot, *, unprepared: set | None = None) -> list:
     """Load ``rules`` (a queryset of :class:`~personalize.models.Rule`) ready to evaluate.
 
     Each rule comes as its own type (one query per rule type), in the segment's order, with the
     objects its foreign keys point to already fetched (``describe()`` then needs no query), and
     prepared against ``snapshot`` (its segment and intent slugs; None outside a snapshot). A rule
-    that cannot be prepared is logged once and kept: it will not match.
+    that cannot be prepared is logged once and kept: it will not match (its id is added to
+    ``unprepared`` when given).
     """
     from personalize.rules.base import prefetch_relations
 
@@ -93,6 +145,8 @@ def prepare_rules(rules, snapshot) -> list:
                 rule.segment_id,
                 exc_info=True,
             )
+            if unprepared is not None:
+                unprepared.add(rule.id)
     return loaded
 
 
@@ -160,16 +214,20 @@ def build_snapshot(version: str) -> Snapshot:
 
     # Rules last: preparing them reads the segment and intent slugs gathered above.
     rules_by_segment = defaultdict(list)
-    for rule in prepare_rules(Rule.objects.filter(segment__is_active=True), snapshot):
+    unprepared: set[int] = set()
+    rules = Rule.objects.filter(segment__is_active=True)
+    for rule in prepare_rules(rules, snapshot, unprepared=unprepared):
         rules_by_segment[rule.segment_id].append(rule)
     for segment in segments:
+        rules = rules_by_segment.get(segment.pk, [])
         snapshot.segments[segment.slug] = CompiledSegment(
             id=segment.pk,
             slug=segment.slug,
             name=segment.name,
             match=segment.match,
             is_static=segment.is_static,
-            rules=rules_by_segment.get(segment.pk, []),
+            rules=rules,
+            checks=compile_checks(rules, unprepared),
         )
     snapshot.has_static_segments = any(s.is_static for s in snapshot.segments.values())
     return snapshot

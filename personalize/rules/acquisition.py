@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from personalize.models.segment import Segment
 from personalize.rules.base import Rule
-from personalize.rules.matching import TextOperator, describe_text, match_text, validate_pattern
+from personalize.rules.matching import (
+    TextOperator,
+    describe_text,
+    match_text,
+    usable_text_matcher,
+    validate_pattern,
+)
 from personalize.tracking.referrer import MEDIUMS
 
 
@@ -42,6 +50,10 @@ class SourceMixin:
 
     def source_of(self, ctx):
         return ctx.first_source if self.scope == Scope.FIRST_VISIT else ctx.source
+
+    def source_getter(self):
+        """:meth:`source_of` with the scope resolved: ``ctx -> Source``."""
+        return attrgetter("first_source" if self.scope == Scope.FIRST_VISIT else "source")
 
     def scope_words(self) -> str:
         return " on their first visit" if self.scope == Scope.FIRST_VISIT else ""
@@ -97,6 +109,24 @@ class ReferrerRule(SourceMixin, Rule):
                 return host == self.host or host.endswith("." + self.host)
             return host == self.host
         return True
+
+    def compile_condition(self):
+        source_of = self.source_getter()
+        medium, source_name, host = self.medium, self.source_name, self.host
+        suffix = "." + host if self.host_operator == self.HostOperator.ENDS_WITH else None
+
+        def condition(ctx) -> bool:
+            source = source_of(ctx)
+            if medium and source.medium != medium:
+                return False
+            if source_name and source.source != source_name:
+                return False
+            if host:
+                referrer = source.referrer_host
+                return referrer == host or (suffix is not None and referrer.endswith(suffix))
+            return True
+
+        return condition
 
     def to_q(self, now):
         """Medium and source of the latest (or first) stored page view; a host is not stored
@@ -158,6 +188,13 @@ class UTMRule(SourceMixin, Rule):
     def evaluate_condition(self, ctx) -> bool:
         return match_text(self.operator, self.source_of(ctx).utm.get(self.parameter), self.value)
 
+    def compile_condition(self):
+        source_of, parameter = self.source_getter(), self.parameter
+        matches = usable_text_matcher(self.operator, self.value)
+        if matches is None:
+            return self.evaluate_condition
+        return lambda ctx: matches(source_of(ctx).utm.get(parameter))
+
     #: Parameters stored on every event, hence usable in SQL.
     STORED_PARAMETERS = (Parameter.SOURCE, Parameter.MEDIUM, Parameter.CAMPAIGN)
 
@@ -201,6 +238,12 @@ class QueryParamRule(Rule):
 
     def evaluate_condition(self, ctx) -> bool:
         return match_text(self.operator, ctx.query.get(self.parameter), self.value)
+
+    def compile_condition(self):
+        parameter, matches = self.parameter, usable_text_matcher(self.operator, self.value)
+        if matches is None:
+            return self.evaluate_condition
+        return lambda ctx: matches(ctx.query.get(parameter))
 
     def to_q(self, now):
         """Nobody: the query string is a fact of the current request, and stored visitors have

@@ -10,16 +10,19 @@ A rule type is a model that subclasses :class:`Rule` and implements:
     The condition in plain words, e.g. "arrived from a search engine".
 
 and may implement ``prepare_for(snapshot)`` (pre-compute once per snapshot of definitions;
-call ``super().prepare_for(snapshot)``), ``clean()`` (validation with field errors) and
+call ``super().prepare_for(snapshot)``), ``compile_condition()`` (a faster stand-in for
+``evaluate_condition``, built once per snapshot), ``clean()`` (validation with field errors) and
 ``to_q(now)`` (a ``Q`` over ``Visitor`` for static segments and size estimates; ``None`` when
 the rule can only be evaluated in Python).
 
-Callers use :meth:`~Rule.evaluate` (``negate`` applied) and :meth:`~Rule.describe`.
+Callers use :meth:`~Rule.evaluate` (``negate`` applied) and :meth:`~Rule.describe`; the
+snapshot compiles each rule once with :func:`compile_check` for segment evaluation.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -55,6 +58,34 @@ def prefetch_rules(segments) -> list:
     models.prefetch_related_objects(segments, "rules")
     prefetch_relations(rule for segment in segments for rule in segment.rules.all())
     return segments
+
+
+def _defined_in(klass: type, name: str) -> type | None:
+    """The class of ``klass``'s MRO whose body defines ``name``."""
+    for base in klass.__mro__:
+        if name in base.__dict__:
+            return base
+    return None
+
+
+def compile_check(rule) -> tuple[Callable[[object], object], bool]:
+    """``(condition, negate)`` for the hot path: ``condition(ctx) != negate``, made a bool,
+    answers like ``rule.evaluate(ctx)`` for contexts over the snapshot ``rule`` was prepared
+    for. Called once per snapshot, after ``prepare_for``; may raise like ``compile_condition()``.
+
+    A rule type that overrides :meth:`Rule.evaluate` itself (the time rules: an unknown time
+    zone matches nobody, negated or not) keeps its ``evaluate``; a subclass that overrides
+    ``evaluate_condition`` below the class that defines ``compile_condition`` keeps that override.
+    """
+    klass = type(rule)
+    if klass.evaluate is not Rule.evaluate:
+        return rule.evaluate, False
+    condition_class = _defined_in(klass, "compile_condition")
+    if condition_class is not Rule:
+        mro = klass.__mro__
+        if mro.index(_defined_in(klass, "evaluate_condition")) < mro.index(condition_class):
+            return rule.evaluate_condition, rule.negate
+    return rule.compile_condition(), rule.negate
 
 
 class Rule(PolymorphicModel):
@@ -94,6 +125,19 @@ class Rule(PolymorphicModel):
         :meth:`evaluate` calls it for a rule that was not prepared for the context's snapshot.
         Overrides call ``super().prepare_for(snapshot)`` first."""
         self._prepared_for = snapshot
+
+    def compile_condition(self) -> Callable[[object], object]:
+        """``ctx -> bool``: :meth:`evaluate_condition` (``negate`` ignored) as segment evaluation
+        calls it on every request. Called once per snapshot, after :meth:`prepare_for`; the
+        callable answers for contexts over that snapshot.
+
+        The default is the bound :meth:`evaluate_condition`. A rule type may return a closure
+        over its prepared values instead (a text matcher built once, a scope resolved once): it
+        must answer exactly as :meth:`evaluate_condition` does, which stays the reference
+        (``evaluate`` and explanations of rules not yet evaluated use it). A subclass that
+        overrides ``evaluate_condition`` below the class defining ``compile_condition`` gets the
+        default, so the stand-in never hides its override."""
+        return self.evaluate_condition
 
     def to_q(self, now):
         """A ``Q`` over :class:`~personalize.models.Visitor`, or None if not expressible."""

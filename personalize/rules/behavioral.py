@@ -17,7 +17,9 @@ from personalize.rules.matching import (
     compare_number,
     describe_number,
     describe_text,
+    number_matcher,
     text_matcher,
+    usable_text_matcher,
     validate_pattern,
 )
 
@@ -74,6 +76,24 @@ class PageVisitRule(Rule):
             matches = text_matcher(self.path_operator, self.path, True)
             count = ctx.profile.page_count(matches, ctx.timestamp, self.within_days)
         return compare_number(self.count_operator, count, self.count)
+
+    def compile_condition(self):
+        matches = usable_text_matcher(self.path_operator, self.path, True)
+        try:
+            enough = number_matcher(self.count_operator, self.count)
+        except ValueError:
+            enough = None
+        if matches is None or enough is None:
+            return self.evaluate_condition
+        within_days = self.within_days
+
+        def condition(ctx) -> bool:
+            profile = ctx.profile
+            if not profile.pages:
+                return enough(0)
+            return enough(profile.page_count(matches, ctx.timestamp, within_days))
+
+        return condition
 
     def to_q(self, now):
         """Page views whose path matches, counted in the Event table (regex: not pushed down)."""

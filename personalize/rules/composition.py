@@ -15,6 +15,10 @@ from personalize.rules.matching import NumberOperator, compare_number, describe_
 from personalize.utils import bucket
 
 
+def _nobody(ctx) -> bool:
+    return False
+
+
 def segment_dependencies(segment_id: int) -> set[int]:
     """Ids of the segments that ``segment_id`` refers to through SegmentRules, transitively."""
     seen: set[int] = set()
@@ -67,6 +71,14 @@ class SegmentRule(Rule):
         if slug is None:
             return False
         return ctx.in_segment(slug)
+
+    def compile_condition(self):
+        from personalize.engine.evaluate import evaluate_segment
+
+        slug = self._other_slug
+        if slug is None:
+            return _nobody
+        return lambda ctx: evaluate_segment(ctx, slug)
 
     def to_q(self, now):
         """Membership rows when the other segment is static; its own rules when it is dynamic

@@ -9,6 +9,7 @@ saved (length, syntax, nested quantifiers) and only ever run on input truncated 
 from __future__ import annotations
 
 import functools
+import operator as _operator
 import re
 
 from django.core.exceptions import ValidationError
@@ -166,10 +167,57 @@ def text_matcher(operator: str, pattern: str, case_sensitive: bool = False):
         expected = pattern if case_sensitive else pattern.casefold()
     else:
         raise ValueError(f"Unknown text operator {operator!r}")
-    test = _TEXT_TESTS.get(operator, _is_in)
+    # ``_subject`` written out, and "is" / "is one of" as plain operators: these run for every
+    # rule and every subject on every request.
     if case_sensitive:
-        return lambda subject: subject is not None and test(_subject(subject), expected)
-    return lambda subject: subject is not None and test(_subject(subject).casefold(), expected)
+        if operator == TextOperator.EQUALS:
+            return lambda subject: (
+                subject is not None
+                and ((subject if type(subject) is str else str(subject))[:MAX_SUBJECT] == expected)
+            )
+        if operator == TextOperator.IN:
+            return lambda subject: (
+                subject is not None
+                and ((subject if type(subject) is str else str(subject))[:MAX_SUBJECT] in expected)
+            )
+        test = _TEXT_TESTS[operator]
+        return lambda subject: (
+            subject is not None
+            and test((subject if type(subject) is str else str(subject))[:MAX_SUBJECT], expected)
+        )
+    if operator == TextOperator.EQUALS:
+        return lambda subject: (
+            subject is not None
+            and (
+                (subject if type(subject) is str else str(subject))[:MAX_SUBJECT].casefold()
+                == expected
+            )
+        )
+    if operator == TextOperator.IN:
+        return lambda subject: (
+            subject is not None
+            and (
+                (subject if type(subject) is str else str(subject))[:MAX_SUBJECT].casefold()
+                in expected
+            )
+        )
+    test = _TEXT_TESTS[operator]
+    return lambda subject: (
+        subject is not None
+        and test(
+            (subject if type(subject) is str else str(subject))[:MAX_SUBJECT].casefold(), expected
+        )
+    )
+
+
+def usable_text_matcher(operator: str, pattern: str, case_sensitive: bool = False):
+    """:func:`text_matcher`, or None when it cannot use ``operator`` and ``pattern`` (an invalid
+    pattern stored around validation): a rule then keeps its ``evaluate_condition``, which
+    answers False for a missing subject and raises (is logged, does not match) for another."""
+    try:
+        return text_matcher(operator, pattern, case_sensitive)
+    except Exception:
+        return None
 
 
 def _subject(value) -> str:
@@ -178,10 +226,6 @@ def _subject(value) -> str:
 
 def _is_present(subject) -> bool:
     return subject is not None and _subject(subject) != ""
-
-
-def _is_in(subject: str, expected: frozenset) -> bool:
-    return subject in expected
 
 
 _TEXT_TESTS = {
@@ -244,6 +288,34 @@ def compare_number(operator: str, actual, expected) -> bool:
     if operator == NumberOperator.EQ:
         return abs(actual - expected) < 1e-9
     raise ValueError(f"Unknown number operator {operator!r}")
+
+
+def number_matcher(operator: str, expected):
+    """``actual -> bool`` answering :func:`compare_number` for ``operator`` and ``expected``,
+    where ``actual`` is already a number (an int or a float, not a bool): for rules that compare
+    a count on every request. Raises like :func:`compare_number` for an unknown operator."""
+    expected = to_number(expected)
+    if expected is None:
+        return _nothing
+    if operator not in _NUMBER_TESTS:
+        raise ValueError(f"Unknown number operator {operator!r}")
+    if operator == NumberOperator.EQ:
+        return lambda actual: abs(actual - expected) < 1e-9
+    # ``expected <= actual`` is ``actual >= expected``: the comparison, bound in C.
+    return functools.partial(_REVERSED[operator], expected)
+
+
+def _nothing(_value) -> bool:
+    return False
+
+
+_REVERSED = {
+    NumberOperator.GTE: _operator.le,
+    NumberOperator.GT: _operator.lt,
+    NumberOperator.LTE: _operator.ge,
+    NumberOperator.LT: _operator.gt,
+}
+_NUMBER_TESTS = {*_REVERSED, NumberOperator.EQ}
 
 
 def describe_number(operator: str, expected) -> str:

@@ -39,6 +39,10 @@ class DeviceRule(Rule):
     def evaluate_condition(self, ctx) -> bool:
         return ctx.device.type in self.device_types
 
+    def compile_condition(self):
+        device_types = self.device_types
+        return lambda ctx: ctx.device.type in device_types
+
     def to_q(self, now):
         return models.Q(device_type__in=self.device_types)
 

@@ -9,7 +9,7 @@ from personalize.engine.context import Context
 from personalize.engine.evaluate import evaluate_segment
 from personalize.engine.explain import explain_intent, explain_segment
 from personalize.engine.snapshot import get_snapshot
-from personalize.models import IntentRule, UTMRule
+from personalize.models import IntentRule, Rule, UTMRule
 from personalize.profile import Profile
 from tests.factories import IntentFactory, SegmentFactory, SignalFactory
 
@@ -78,7 +78,6 @@ def test_explanations_report_the_traces_of_the_evaluation(monkeypatch):
     segment = SegmentFactory(slug="spring-or-sale", match="any")
     first = UTMRule.objects.create(segment=segment, parameter="utm_campaign", value="spring")
     second = UTMRule.objects.create(segment=segment, parameter="utm_campaign", value="sale")
-    ctx = ctx_for(utm={"utm_campaign": "spring"})
     evaluations = []
     real = UTMRule.evaluate_condition
 
@@ -87,6 +86,9 @@ def test_explanations_report_the_traces_of_the_evaluation(monkeypatch):
         return real(self, context)
 
     monkeypatch.setattr(UTMRule, "evaluate_condition", counted)
+    # segments run what the snapshot compiled: here the (counted) evaluate_condition itself
+    monkeypatch.setattr(UTMRule, "compile_condition", Rule.compile_condition)
+    ctx = ctx_for(utm={"utm_campaign": "spring"})
     assert evaluate_segment(ctx, "spring-or-sale")
     assert ctx.rule_traces == {first.pk: True}  # "any": the first match decided
     explanation = explain_segment(ctx, "spring-or-sale")

@@ -9,7 +9,7 @@ from django.utils import timezone
 from personalize.engine.context import Context
 from personalize.engine.selection import choose
 from personalize.engine.snapshot import get_snapshot
-from personalize.models import UTMRule, Variant
+from personalize.models import Rule, UTMRule, Variant
 from personalize.profile import Profile
 from tests.factories import (
     IntentFactory,
@@ -155,6 +155,8 @@ def test_a_rule_that_raises_counts_as_not_matching_and_is_logged_once(caplog, mo
         raise ZeroDivisionError
 
     monkeypatch.setattr(UTMRule, "evaluate_condition", explode)
+    # segments run what the snapshot compiled: here the exploding evaluate_condition itself
+    monkeypatch.setattr(UTMRule, "compile_condition", Rule.compile_condition)
     for _ in range(3):
         assert choose(ctx_for(utm={"utm_campaign": "spring"}), "hero", NOW).variant is None
     assert caplog.text.count("failed to evaluate") == 1
