@@ -10,8 +10,10 @@ from __future__ import annotations
 import functools
 import uuid
 
+from django.conf import settings
 from django.core.signals import setting_changed
 from django.http import HttpRequest
+from django.http.request import split_domain_port, validate_host
 from django.utils.functional import cached_property
 
 from personalize.conf import get_setting
@@ -86,7 +88,7 @@ class RequestFacts:
 
     def _classify(self, referrer: str, query: dict[str, str]) -> Source:
         try:
-            host = self._request.get_host()
+            host = request_host(self._request)
         except Exception:
             host = ""
         internal = tuple(get_setting("INTERNAL_HOSTS"))
@@ -171,6 +173,38 @@ class RequestFacts:
     @property
     def cookie_value(self) -> str:
         return f"{self.id}:{UNVERIFIED_FLAG}" if self.linked_unverified else self.id
+
+
+#: Longer hosts never name this site for referrer classification (see ``referrer.hosts``).
+MAX_HOST = 300
+
+
+def request_host(request) -> str:
+    """``request.get_host()``, or "" for a host ``ALLOWED_HOSTS`` refuses (never raises) and
+    for one longer than :data:`MAX_HOST` (it could not match a referrer anyway).
+
+    The check of a host against ``ALLOWED_HOSTS`` is remembered by value: a site is reached
+    under a few hosts, and a forged ``Host`` header is checked like any other. Requests whose
+    class has its own ``get_host`` ask it.
+    """
+    if getattr(type(request), "get_host", None) is not HttpRequest.get_host:
+        try:
+            return request.get_host()
+        except Exception:  # DisallowedHost
+            return ""
+    host = request._get_raw_host()  # what get_host() checks, unchecked
+    if not isinstance(host, str) or len(host) > MAX_HOST:
+        return ""
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:  # as get_host() does
+        allowed = (".localhost", "127.0.0.1", "[::1]")
+    return _allowed_host(host, tuple(allowed))
+
+
+@functools.lru_cache(maxsize=256)
+def _allowed_host(host: str, allowed_hosts: tuple[str, ...]) -> str:
+    domain, _port = split_domain_port(host)
+    return host if domain and validate_host(domain, allowed_hosts) else ""
 
 
 @functools.lru_cache(maxsize=4096)
