@@ -133,3 +133,79 @@ def test_a_forged_host_does_not_make_its_referrer_internal(rf):
     assert visitor.request_source.medium == "referral"
     visitor, _ctx = load(rf, HTTP_HOST="fairway.test", HTTP_REFERER="http://fairway.test/a/")
     assert visitor.request_source.is_internal
+
+
+QUERY_STRINGS = [
+    "",
+    "utm_campaign=spring",
+    "q=golf+clubs&q=irons&page=2",
+    "a=%E2%82%AC&b=%ff%fe&c=\xe9t\xe9",
+    "x=%00%01\x7f&y=%E2%80%AE&=empty&flag",
+    "&".join(f"k{i}=v{i}" for i in range(80)),
+    "a=" + "z" * 1990,
+    "a=" + "z" * 3000,
+    "utm_source=%3Cscript%3E;utm_medium=;",
+]
+
+
+@pytest.mark.parametrize("query_string", QUERY_STRINGS)
+@pytest.mark.parametrize("max_fields", [1000, 10])
+def test_the_query_is_what_the_parsed_get_gives(rf, settings, query_string, max_fields):
+    from personalize.tracking.headers import clean_query
+
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = max_fields
+    request = rf.get("/")
+    request.environ["QUERY_STRING"] = query_string
+    query = CurrentVisitor(request).query
+    try:
+        expected = clean_query(request.GET)
+    except Exception:  # TooManyFieldsSent
+        expected = {}
+    assert query == expected
+    query["mine"] = "changed"  # each request has its own copy
+    assert "mine" not in CurrentVisitor(rf.get("/", QUERY_STRING=query_string)).query
+
+
+def test_a_query_parsed_before_the_visitor_reads_it_is_the_one_read(rf):
+    from django.http import QueryDict
+
+    request = rf.get("/?a=1")
+    request.GET = QueryDict("b=2")
+    assert CurrentVisitor(request).query == {"b": "2"}
+
+
+def test_the_query_follows_the_request_encoding(rf):
+    request = rf.get("/")
+    request.environ["QUERY_STRING"] = "a=%E9t%E9"
+    assert CurrentVisitor(request).query == {"a": "\ufffdt\ufffd"}
+    request = rf.get("/")
+    request.environ["QUERY_STRING"] = "a=%E9t%E9"
+    request.encoding = "latin-1"
+    assert CurrentVisitor(request).query == {"a": "\xe9t\xe9"}
+
+
+@pytest.mark.parametrize(
+    "query_string",
+    [
+        "personalize_preview=x",
+        "a=1&personalize%5Fpreview=x",
+        "personalize%5fpreview=x",
+        "a=personalize_preview",
+    ],
+)
+def test_a_preview_parameter_is_found_however_it_is_written(rf, query_string):
+    request = rf.get("/")
+    request.environ["QUERY_STRING"] = query_string
+    request.user = None  # not staff: the preview is refused after the parameter is read
+    visitor = CurrentVisitor(request)
+    assert visitor.preview is None
+    # The parameter was looked for in the parsed query whenever it might be there.
+    assert "GET" in request.__dict__
+
+
+def test_no_preview_parameter_is_told_without_parsing_the_query(rf):
+    request = rf.get("/?utm_campaign=spring")
+    visitor = CurrentVisitor(request)
+    assert visitor.preview is None
+    assert visitor.query == {"utm_campaign": "spring"}
+    assert "GET" not in request.__dict__
