@@ -382,19 +382,23 @@ def source_for_profile(source: Source) -> dict:
 
 
 @functools.lru_cache(maxsize=1024)
-def _kept_source(source: Source) -> Source:
-    """How the profile's copy of ``source`` reads back (``Source.from_dict`` of
-    :func:`source_for_profile`), remembered by value (bounded LRU): sources are immutable and
-    a site's visitors arrive from a few of them."""
-    return Source.from_dict(source_for_profile(source))
+def _kept_source(source: Source) -> tuple[dict, Source]:
+    """What a profile keeps of ``source`` (:func:`source_for_profile`) and how that reads back
+    (``Source.from_dict`` of it), remembered by value (bounded LRU): sources are immutable
+    and a site's visitors arrive from a few of them. The dict is a template: never handed
+    out, only copied."""
+    data = source_for_profile(source)
+    return data, Source.from_dict(data)
 
 
 def _set_source(ctx: Context, source: Source) -> None:
     """Make ``source`` the profile's current source, and tell ``ctx`` how it reads back so
     that ``ctx.source`` need not parse the dict just written."""
-    data = source_for_profile(source)
+    template, kept = _kept_source(source)
+    # The profile's own copy (nested mappings too: the utm parameters).
+    data = {key: dict(value) if type(value) is dict else value for key, value in template.items()}
     ctx.profile.source = data
-    ctx.remember_source(data, _kept_source(source))
+    ctx.remember_source(data, kept)
 
 
 __all__ = ["CurrentVisitor", "Preview"]

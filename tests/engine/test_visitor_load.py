@@ -209,3 +209,14 @@ def test_no_preview_parameter_is_told_without_parsing_the_query(rf):
     assert visitor.preview is None
     assert visitor.query == {"utm_campaign": "spring"}
     assert "GET" not in request.__dict__
+
+
+def test_visitors_from_the_same_source_do_not_share_its_dict(rf):
+    _visitor, first = load(rf, "/page/?utm_campaign=spring")
+    _visitor, second = load(rf, "/page/?utm_campaign=spring")
+    assert first.profile.source == second.profile.source
+    first.profile.source["utm"]["utm_campaign"] = "changed"
+    first.profile.source["medium"] = "changed"
+    assert second.profile.source["utm"] == {"utm_campaign": "spring"}
+    _visitor, third = load(rf, "/page/?utm_campaign=spring")
+    assert third.profile.source == second.profile.source
