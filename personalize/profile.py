@@ -70,6 +70,59 @@ def _dict(value) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+# Stored collections, read by the functions below: each entry of the wrong shape is dropped.
+# An empty collection (the usual case for most of them) is answered without a comprehension.
+
+
+def _read_pages(value) -> dict[str, list]:
+    pages = _dict(value)
+    if not pages:
+        return {}
+    return {
+        _str(path): [_int(entry[0]), _int(entry[1]), _read_rows(entry[2], with_total=False)]
+        for path, entry in pages.items()
+        if isinstance(entry, list) and len(entry) == 3
+    }
+
+
+def _read_events(value) -> dict[str, list]:
+    events = _dict(value)
+    if not events:
+        return {}
+    return {
+        _str(name, MAX_NAME): [
+            _int(entry[0]),
+            _float(entry[1]),
+            _int(entry[2]),
+            _read_rows(entry[3], with_total=True),
+        ]
+        for name, entry in events.items()
+        if isinstance(entry, list) and len(entry) == 4
+    }
+
+
+def _read_points(value) -> dict[str, list]:
+    """Intent signal or interest points: ``key -> [points, ts]``."""
+    points = _dict(value)
+    if not points:
+        return {}
+    return {
+        _str(key, MAX_NAME): [_float(entry[0]), _int(entry[1])]
+        for key, entry in points.items()
+        if isinstance(entry, list) and len(entry) == 2
+    }
+
+
+def _text_map(value, limit: int) -> dict[str, str]:
+    """A stored ``str -> str`` mapping, keys and values cut to ``limit``, anything that is not
+    text read as ""."""
+    mapping = _dict(value)
+    for key, text in mapping.items():
+        if type(key) is not str or type(text) is not str or len(key) > limit or len(text) > limit:
+            return {_str(k, limit): _str(v, limit) for k, v in mapping.items()}
+    return dict(mapping)  # what this module writes: nothing to cut or drop
+
+
 def _read_rows(items, *, with_total: bool) -> list[list]:
     """Per-day rows from storage, sorted by day, at most :data:`MAX_DAYS` of them.
 
@@ -321,46 +374,19 @@ class Profile:
         profile.source = _dict(data.get("src"))
         profile.first_source = _dict(data.get("fsrc"))
         profile.site_search = _str(data.get("q"), MAX_SEARCH)
-        profile.pages = {
-            _str(path): [
-                _int(entry[0]),
-                _int(entry[1]),
-                _read_rows(entry[2], with_total=False),
-            ]
-            for path, entry in _dict(data.get("pages")).items()
-            if isinstance(entry, list) and len(entry) == 3
-        }
-        profile.events = {
-            _str(name, MAX_NAME): [
-                _int(entry[0]),
-                _float(entry[1]),
-                _int(entry[2]),
-                _read_rows(entry[3], with_total=True),
-            ]
-            for name, entry in _dict(data.get("ev")).items()
-            if isinstance(entry, list) and len(entry) == 4
-        }
-        profile.intents = {
-            _str(key, MAX_NAME): [_float(entry[0]), _int(entry[1])]
-            for key, entry in _dict(data.get("it")).items()
-            if isinstance(entry, list) and len(entry) == 2
-        }
-        profile.interests = {
-            _str(key, MAX_NAME): [_float(entry[0]), _int(entry[1])]
-            for key, entry in _dict(data.get("in")).items()
-            if isinstance(entry, list) and len(entry) == 2
-        }
+        profile.pages = _read_pages(data.get("pages"))
+        profile.events = _read_events(data.get("ev"))
+        profile.intents = _read_points(data.get("it"))
+        profile.interests = _read_points(data.get("in"))
         profile.traits = _dict(data.get("tr"))
         user_id = data.get("u")
         profile.user_id = user_id if isinstance(user_id, int) else None
         static = data.get("st")
         profile.static = (
-            [s for s in static if isinstance(s, str)] if isinstance(static, list) else []
+            [s for s in static if isinstance(s, str)] if isinstance(static, list) and static else []
         )
         profile.static_version = _str(data.get("stv"), 64)
-        profile.seen = {
-            _str(k, MAX_NAME): _str(v, MAX_NAME) for k, v in _dict(data.get("seen")).items()
-        }
+        profile.seen = _text_map(data.get("seen"), MAX_NAME)
         profile.synced = _int(data.get("sy"))
         return profile
 

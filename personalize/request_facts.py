@@ -10,8 +10,11 @@ from __future__ import annotations
 import functools
 import uuid
 
+from django.conf import settings
+from django.core.handlers.wsgi import WSGIRequest
 from django.core.signals import setting_changed
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
+from django.http.request import split_domain_port, validate_host
 from django.utils.functional import cached_property
 
 from personalize.conf import get_setting
@@ -54,8 +57,13 @@ class RequestFacts:
     @cached_property
     def query(self) -> dict[str, str]:
         try:
-            return clean_query(self._request.GET)
-        except Exception:
+            query_string = unparsed_query_string(self._request)
+            if query_string is None:
+                return clean_query(self._request.GET)
+            if not query_string:
+                return {}
+            return dict(_clean_query_string(query_string, *_query_settings(self._request)))
+        except Exception:  # e.g. Django's TooManyFieldsSent
             return {}
 
     @cached_property
@@ -86,7 +94,7 @@ class RequestFacts:
 
     def _classify(self, referrer: str, query: dict[str, str]) -> Source:
         try:
-            host = self._request.get_host()
+            host = request_host(self._request)
         except Exception:
             host = ""
         internal = tuple(get_setting("INTERNAL_HOSTS"))
@@ -98,8 +106,12 @@ class RequestFacts:
 
     @cached_property
     def preview(self) -> Preview | None:
+        name = get_setting("PREVIEW_PARAM")
+        query_string = unparsed_query_string(self._request)
+        if query_string is not None and not _may_name(query_string, name):
+            return None  # (without parsing the query string only to find it absent)
         try:
-            raw = self._request.GET.get(get_setting("PREVIEW_PARAM"))
+            raw = self._request.GET.get(name)
         except Exception:  # e.g. Django's TooManyFieldsSent
             return None
         if not raw:
@@ -171,6 +183,77 @@ class RequestFacts:
     @property
     def cookie_value(self) -> str:
         return f"{self.id}:{UNVERIFIED_FLAG}" if self.linked_unverified else self.id
+
+
+#: Longest query string whose cleaned parameters are remembered (see :func:`unparsed_query_string`).
+MAX_QUERY_STRING = 2000
+
+
+def unparsed_query_string(request) -> str | None:
+    """The query string ``request.GET`` is to be parsed from, while it is not parsed yet.
+
+    Only for Django's own ``WSGIRequest`` (whose ``GET`` is parsed on first use from
+    ``QUERY_STRING``), and at most :data:`MAX_QUERY_STRING` characters; else None: ask
+    ``request.GET``. Lets the visitor read the parameters without parsing them for each
+    request when the view never does.
+    """
+    if type(request) is not WSGIRequest or "GET" in request.__dict__:
+        return None
+    value = request.environ.get("QUERY_STRING", "")
+    return value if isinstance(value, str) and len(value) <= MAX_QUERY_STRING else None
+
+
+def _query_settings(request) -> tuple:
+    """What parsing a query string depends on besides the string (see ``QueryDict``)."""
+    return request.encoding, settings.DEFAULT_CHARSET, settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+
+
+@functools.lru_cache(maxsize=512)
+def _clean_query_string(query_string: str, encoding, _charset, _max_fields) -> dict[str, str]:
+    """``clean_query(request.GET)`` for a request whose ``GET`` would be parsed from
+    ``query_string`` (as ``WSGIRequest.GET`` does), remembered by value (bounded LRU; the
+    settings ``QueryDict`` reads are part of the key). Callers copy the result."""
+    return clean_query(QueryDict(query_string.encode("iso-8859-1"), encoding=encoding))
+
+
+def _may_name(query_string: str, name) -> bool:
+    """Whether parameter ``name`` may be in ``query_string``: False only when it surely is
+    not (a plain ASCII name that appears nowhere, and nothing percent-encoded)."""
+    if not (isinstance(name, str) and name.isascii() and name.replace("_", "").isalnum()):
+        return True
+    return name in query_string or "%" in query_string
+
+
+#: Longer hosts never name this site for referrer classification (see ``referrer.hosts``).
+MAX_HOST = 300
+
+
+def request_host(request) -> str:
+    """``request.get_host()``, or "" for a host ``ALLOWED_HOSTS`` refuses (never raises) and
+    for one longer than :data:`MAX_HOST` (it could not match a referrer anyway).
+
+    The check of a host against ``ALLOWED_HOSTS`` is remembered by value: a site is reached
+    under a few hosts, and a forged ``Host`` header is checked like any other. Requests whose
+    class has its own ``get_host`` ask it.
+    """
+    if getattr(type(request), "get_host", None) is not HttpRequest.get_host:
+        try:
+            return request.get_host()
+        except Exception:  # DisallowedHost
+            return ""
+    host = request._get_raw_host()  # what get_host() checks, unchecked
+    if not isinstance(host, str) or len(host) > MAX_HOST:
+        return ""
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:  # as get_host() does
+        allowed = (".localhost", "127.0.0.1", "[::1]")
+    return _allowed_host(host, tuple(allowed))
+
+
+@functools.lru_cache(maxsize=256)
+def _allowed_host(host: str, allowed_hosts: tuple[str, ...]) -> str:
+    domain, _port = split_domain_port(host)
+    return host if domain and validate_host(domain, allowed_hosts) else ""
 
 
 @functools.lru_cache(maxsize=4096)

@@ -33,11 +33,12 @@ class ProfileStore:
 
     def load(self, visitor_id: str, *, with_memberships: bool) -> Profile | None:
         """The stored profile of ``visitor_id`` or None if we know nothing about it."""
-        keys = [profile_key(visitor_id)]
-        if with_memberships:
-            keys.append(MEMBERSHIP_VERSION_KEY)
+        key = profile_key(visitor_id)
         try:
-            found = self.cache.get_many(keys)
+            if with_memberships:
+                found = self.cache.get_many([key, MEMBERSHIP_VERSION_KEY])
+            else:
+                found = {key: self.cache.get(key)}
         except Exception:
             log_once(
                 "store-read",
@@ -45,7 +46,7 @@ class ProfileStore:
                 exc_info=True,
             )
             found = {}
-        data = found.get(keys[0])
+        data = found.get(key)
         profile = (
             Profile.from_dict(data, visitor_id) if data is not None else self._from_db(visitor_id)
         )

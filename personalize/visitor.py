@@ -9,6 +9,7 @@ views, when the response is on its way out. Every answer is memoized for the req
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from django.utils import timezone
@@ -150,20 +151,18 @@ class CurrentVisitor(RequestFacts):
         arrival = campaign or (not source.is_internal and source.medium != "direct")
         if not self.is_page_request:
             if not profile.source:
-                profile.source = source_for_profile(source)
+                _set_source(ctx, source)
             return
         now = ctx.timestamp
         new_visit = profile.start_visit_if_due(now)
         if new_visit:
-            profile.source = source_for_profile(
-                source if campaign or not source.is_internal else Source()
-            )
+            _set_source(ctx, source if campaign or not source.is_internal else Source())
             profile.landing = self.path[:PROFILE_PATH]
             if profile.visit_count == 1:
                 profile.first_source = profile.source
                 profile.first_landing = profile.landing
         elif arrival:
-            profile.source = source_for_profile(source)
+            _set_source(ctx, source)
         profile.record_page_view(self.path, now)
         search_param = get_setting("SITE_SEARCH_PARAM")
         if search_param and self.query.get(search_param):
@@ -380,6 +379,26 @@ def source_for_profile(source: Source) -> dict:
     data = source.as_dict()
     data.pop("click_ids", None)
     return data
+
+
+@functools.lru_cache(maxsize=1024)
+def _kept_source(source: Source) -> tuple[dict, Source]:
+    """What a profile keeps of ``source`` (:func:`source_for_profile`) and how that reads back
+    (``Source.from_dict`` of it), remembered by value (bounded LRU): sources are immutable
+    and a site's visitors arrive from a few of them. The dict is a template: never handed
+    out, only copied."""
+    data = source_for_profile(source)
+    return data, Source.from_dict(data)
+
+
+def _set_source(ctx: Context, source: Source) -> None:
+    """Make ``source`` the profile's current source, and tell ``ctx`` how it reads back so
+    that ``ctx.source`` need not parse the dict just written."""
+    template, kept = _kept_source(source)
+    # The profile's own copy (nested mappings too: the utm parameters).
+    data = {key: dict(value) if type(value) is dict else value for key, value in template.items()}
+    ctx.profile.source = data
+    ctx.remember_source(data, kept)
 
 
 __all__ = ["CurrentVisitor", "Preview"]

@@ -305,3 +305,24 @@ def test_compaction_counts_the_last_entry_of_a_collection_without_a_comma():
         profile.compact()  # the page goes, and the profile is still one character too long
     assert profile.pages == {}
     assert profile.first_source == {}
+
+
+def test_malformed_collections_are_cut_or_dropped_entry_by_entry():
+    data = {
+        "seen": {"slot": "v1", "s" * 80: "v" * 80, "other": 3, 4: "x"},
+        "st": "static-as-text",
+        "pages": {"/a/": [2, 100, [[1, 2]]], "/bad/": "x", "/short/": [1, 2]},
+        "it": {"7": [3.5, 100], "8": [1]},
+        "in": {},
+        "ev": [],
+    }
+    profile = Profile.from_dict(data, "a" * 32)
+    assert profile.seen == {"slot": "v1", "s" * 64: "v" * 64, "other": "", "": "x"}
+    assert profile.static == []
+    assert profile.pages == {"/a/": [2, 100, [[1, 2]]]}
+    assert profile.intents == {"7": [3.5, 100]}
+    assert profile.interests == profile.events == {}
+    stored = {"seen": {"slot": "v1"}}
+    profile = Profile.from_dict(stored, "a" * 32)
+    profile.mark_seen("slot-2", "v2")
+    assert stored["seen"] == {"slot": "v1"}  # the profile has its own copy

@@ -104,6 +104,11 @@ class Context:
             self._sources[name] = cached
         return cached[1]
 
+    def remember_source(self, data: dict, source: Source) -> None:
+        """Note that the profile's source dict ``data`` reads as ``source``: what
+        ``Source.from_dict(data)`` returns, already at hand where the dict was just written."""
+        self._sources["visit"] = (data, source)
+
     @property
     def source(self) -> Source:
         """The current visit's traffic source."""

@@ -25,7 +25,9 @@ def clean_text(value, limit: int) -> str:
         else:
             return ""
     # Look at a bounded prefix only: the rest would be cut anyway.
-    value = _UNSAFE.sub("", value[: limit * 2 + 16])
+    value = value[: limit * 2 + 16]
+    if not (value.isascii() and value.isprintable()):  # printable ASCII has nothing unsafe
+        value = _UNSAFE.sub("", value)
     return value.strip()[:limit]
 
 

@@ -29,9 +29,15 @@ def _purpose_tokens(value: str) -> set[str]:
     return tokens
 
 
+#: The headers that can mark a request as speculative.
+_PURPOSE_HEADERS = ("HTTP_SEC_PURPOSE", "HTTP_PURPOSE", "HTTP_X_PURPOSE", "HTTP_X_MOZ")
+
+
 def is_prefetch(meta: Mapping[str, Any]) -> bool:
     """True for a speculative request (prefetch *or* prerender) that may never be shown."""
     try:
+        if not any(map(meta.__contains__, _PURPOSE_HEADERS)):
+            return False  # the usual request: none of the headers at all
         if "prefetch" in _purpose_tokens(_header(meta, "HTTP_SEC_PURPOSE")):
             return True
         for key in ("HTTP_PURPOSE", "HTTP_X_PURPOSE"):

@@ -121,27 +121,30 @@ class Source:
             medium = data.get("medium")
             utm_in = data.get("utm")
             clicks_in = data.get("click_ids")
-            utm: dict[str, str] = {}
-            if isinstance(utm_in, Mapping):
-                for key in UTM_KEYS:
-                    value = _clean_str(utm_in.get(key), MAX_UTM_VALUE)
-                    if value:
-                        utm[key] = value
-            clicks: dict[str, str] = {}
-            if isinstance(clicks_in, Mapping):
-                for name in CLICK_IDS:
-                    value = _clean_str(clicks_in.get(name), MAX_CLICK_ID)
-                    if value:
-                        clicks[name] = value
             return cls(
                 medium=medium if isinstance(medium, str) and medium in MEDIUMS else DIRECT,
                 source=_clean_str(data.get("source"), MAX_SOURCE, lower=True),
                 term=_clean_str(data.get("term"), MAX_TERM, lower=True),
                 referrer_host=_clean_str(data.get("referrer_host"), MAX_HOST, lower=True),
-                utm=utm,
-                click_ids=clicks,
+                utm=_read_mapping(utm_in, UTM_KEYS, MAX_UTM_VALUE),
+                click_ids=_read_mapping(clicks_in, CLICK_IDS, MAX_CLICK_ID),
                 is_internal=data.get("is_internal") is True,
             )
         except Exception:
             logger.debug("Unreadable stored traffic source", exc_info=True)
             return cls()
+
+
+def _read_mapping(data: object, keys: Iterable[str], cap: int) -> FrozenMapping:
+    """The ``keys`` of a stored mapping (in the order of ``keys``) with non-empty text values,
+    cleaned and cut to ``cap``; anything else is dropped."""
+    if not isinstance(data, Mapping) or not data:
+        return EMPTY
+    found = {}
+    for key in keys:
+        value = data.get(key)
+        if value is not None:  # (most keys are absent: nothing to clean)
+            value = _clean_str(value, cap)
+            if value:
+                found[key] = value
+    return FrozenMapping(found) if found else EMPTY

@@ -38,7 +38,11 @@ def _clean(value: object, cap: int, *, lower: bool = False) -> str:
     elif not isinstance(value, str):
         return ""
     # Bounded work: only a prefix can survive the cap anyway.
-    text = " ".join(value[: cap * 4 + 64].translate(_TEXT_TABLE).split())
+    text = value[: cap * 4 + 64]
+    if not (text.isascii() and text.isprintable()):
+        # Printable ASCII (the usual text) has nothing the table removes or replaces.
+        text = text.translate(_TEXT_TABLE)
+    text = " ".join(text.split())
     if lower:
         text = text.lower()
     return text[:cap].rstrip()
