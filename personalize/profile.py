@@ -12,6 +12,12 @@ with activity and none older than :data:`MAX_DAYS` days: a visitor who views a p
 times today adds one row, not a thousand entries. Windows longer than that are not kept; rules
 accept at most :data:`MAX_DAYS` days (whole-history totals are kept separately, unbounded in
 value but not in size).
+
+Stored, an entry's rows are one string (``"20415:3,20416:1"``; ``"day:count:total"`` for
+events) that is read into rows only when a question or a write needs that entry: a request
+reads and writes the rows of the page it shows, not those of every page the visitor has seen,
+and strings cost the cache and the size check far less than hundreds of small lists. Profiles
+that stored rows as lists are read as well.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import bisect
 import json
 import math
 import operator
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -79,7 +86,7 @@ def _read_pages(value) -> dict[str, list]:
     if not pages:
         return {}
     return {
-        _str(path): [_int(entry[0]), _int(entry[1]), _read_rows(entry[2], with_total=False)]
+        _str(path): [_int(entry[0]), _int(entry[1]), _stored_rows(entry[2], with_total=False)]
         for path, entry in pages.items()
         if isinstance(entry, list) and len(entry) == 3
     }
@@ -94,7 +101,7 @@ def _read_events(value) -> dict[str, list]:
             _int(entry[0]),
             _float(entry[1]),
             _int(entry[2]),
-            _read_rows(entry[3], with_total=True),
+            _stored_rows(entry[3], with_total=True),
         ]
         for name, entry in events.items()
         if isinstance(entry, list) and len(entry) == 4
@@ -121,6 +128,59 @@ def _text_map(value, limit: int) -> dict[str, str]:
         if type(key) is not str or type(text) is not str or len(key) > limit or len(text) > limit:
             return {_str(k, limit): _str(v, limit) for k, v in mapping.items()}
     return dict(mapping)  # what this module writes: nothing to cut or drop
+
+
+#: The longest packed string of rows read from storage: MAX_DAYS rows of generous width.
+MAX_PACKED = MAX_DAYS * 64
+#: What packed rows are made of: digits, signs, points, exponents and the separators.
+_PACKED = re.compile(r"[0-9.:,eE+-]*").fullmatch
+
+
+def _pack_rows(rows: list[list]) -> str:
+    """``[[day, count(, total)], ...]`` as stored: ``"day:count(:total),..."``."""
+    return ",".join([":".join(map(str, row)) for row in rows])
+
+
+def _unpack_rows(text: str, *, with_total: bool) -> list[list]:
+    """The rows of a packed string, checked like rows stored as lists; nothing when it does not
+    read as rows of the right width."""
+    if not text:
+        return []
+    rows = []
+    try:
+        for part in text.split(","):
+            if with_total:
+                day, count, total = part.split(":")
+                rows.append([int(day), int(count), float(total)])
+            else:
+                day, count = part.split(":")
+                rows.append([int(day), int(count)])
+    except ValueError:
+        return []
+    return _read_rows(rows, with_total=with_total)
+
+
+def _stored_rows(value, *, with_total: bool):
+    """An entry's rows as read from storage: a packed string is kept as it is, to be read when
+    needed (:func:`_entry_rows`), when it is made of what packing writes and not too long;
+    rows stored as lists are read now."""
+    if type(value) is str:
+        return value if len(value) <= MAX_PACKED and _PACKED(value) else ""
+    return _read_rows(value, with_total=with_total)
+
+
+def _entry_rows(entry: list, index: int, *, with_total: bool) -> list[list]:
+    """The rows at ``entry[index]``, read from their packed string the first time."""
+    rows = entry[index]
+    if type(rows) is not list:
+        rows = entry[index] = _unpack_rows(rows, with_total=with_total)
+    return rows
+
+
+def _packed_bound(items, row_width: int) -> int:
+    """An upper bound of the JSON length of entries' rows: a packed string as it is (nothing in
+    it is escaped) with its quotes, rows still as lists at ``row_width`` characters a row."""
+    return sum(len(rows) + 2 if type(rows) is str else row_width * len(rows) + 2 for rows in items)
 
 
 def _read_rows(items, *, with_total: bool) -> list[list]:
@@ -214,11 +274,6 @@ def _window(rows: list[list], now: float, within_days: int) -> list[list]:
     """The rows of the last ``within_days`` calendar days, today included."""
     since = day_of(now) - within_days
     return [row for row in rows if row[0] > since]
-
-
-def _chars(items) -> int:
-    """The total length of ``items`` (strings or lists)."""
-    return sum(map(len, items))
 
 
 #: How a profile is measured: compact JSON, anything unexpected as its ``str()``.
@@ -330,8 +385,16 @@ class Profile:
 
     # -- serialization -----------------------------------------------------------------
     def to_dict(self) -> dict:
+        """The profile as stored (JSON-able); per-day rows read during this request are packed
+        back into their strings."""
+        for entry in self.pages.values():
+            if type(entry[2]) is list:
+                entry[2] = _pack_rows(entry[2])
+        for entry in self.events.values():
+            if type(entry[3]) is list:
+                entry[3] = _pack_rows(entry[3])
         data = {
-            "v": 1,
+            "v": 2,
             "id": self.id,
             "c": self.created,
             "ls": self.last_seen,
@@ -414,7 +477,7 @@ class Profile:
         entry = self.pages.pop(path, None) or [0, 0, []]
         entry[0] += 1
         entry[1] = ts
-        _add_to_day(entry[2], day_of(now))
+        _add_to_day(_entry_rows(entry, 2, with_total=False), day_of(now))
         self.pages[path] = entry  # re-inserted last: dict order is recency order
         self.page_views += 1
         self.last_seen = ts
@@ -434,7 +497,9 @@ class Profile:
         if value is not None:
             entry[1] = round(entry[1] + value, 4)
         entry[2] = int(now)
-        _add_to_day(entry[3], day_of(now), value if value is not None else 0.0)
+        _add_to_day(
+            _entry_rows(entry, 3, with_total=True), day_of(now), value if value is not None else 0.0
+        )
         self.events[name] = entry
         self.dirty = True
         self._trim(self.events, MAX_EVENTS)
@@ -487,17 +552,28 @@ class Profile:
         return True
 
     # -- queries -------------------------------------------------------------------------
+    def page_rows(self, path: str) -> list[list]:
+        """The per-day rows ``[[day, views], ...]`` of page ``path`` (empty if never seen)."""
+        entry = self.pages.get(path)
+        return _entry_rows(entry, 2, with_total=False) if entry else []
+
+    def event_rows(self, name: str) -> list[list]:
+        """The per-day rows ``[[day, count, total], ...]`` of event ``name``."""
+        entry = self.events.get(name)
+        return _entry_rows(entry, 3, with_total=True) if entry else []
+
     def page_count(self, matches, now: float, within_days: int | None = None) -> int:
         """Views of the pages whose path satisfies ``matches(path)``: all of them, or those of
         the last ``within_days`` calendar days (today included; at most :data:`MAX_DAYS`)."""
         total = 0
-        for path, (count, _last, rows) in self.pages.items():
+        for path, entry in self.pages.items():
             if not matches(path):
                 continue
             if within_days:
+                rows = _entry_rows(entry, 2, with_total=False)
                 total += sum(views for _day, views in _window(rows, now, within_days))
             else:
-                total += count
+                total += entry[0]
         return total
 
     def event_stats(self, name: str, now: float, within_days: int | None = None):
@@ -508,7 +584,7 @@ class Profile:
             return 0, 0.0
         if not within_days:
             return entry[0], entry[1]
-        recent = _window(entry[3], now, within_days)
+        recent = _window(_entry_rows(entry, 3, with_total=True), now, within_days)
         return sum(row[1] for row in recent), round(sum(row[2] for row in recent), 4)
 
     # -- bounding ------------------------------------------------------------------------
@@ -522,9 +598,10 @@ class Profile:
 
         Text counts as JSON writes it when it is plain (printable ASCII without quotes or
         backslashes: the usual paths, names and slugs), else 12 characters a character (an
-        astral character becomes two ``\\u`` escapes); numbers count at a fixed width per
-        entry and per-day row. Tight enough that most profiles are never serialized to be
-        measured: only those within reach of the limit are (see :meth:`compact`).
+        astral character becomes two ``\\u`` escapes); packed per-day rows count as they are;
+        other numbers count at a fixed width per entry and per-day row. Tight enough that most
+        profiles are never serialized to be measured: only those within reach of the limit are
+        (see :meth:`compact`).
         """
         pages, events, intents, interests = self.pages, self.events, self.intents, self.interests
         seen, static = self.seen, self.static
@@ -539,8 +616,8 @@ class Profile:
             *static,
         )
         bound = 400 + _text_bound(texts)
-        bound += 40 * len(pages) + 16 * _chars(map(_PAGE_ROWS, pages.values()))
-        bound += 60 * len(events) + 30 * _chars(map(_EVENT_ROWS, events.values()))
+        bound += 40 * len(pages) + _packed_bound(map(_PAGE_ROWS, pages.values()), 16)
+        bound += 60 * len(events) + _packed_bound(map(_EVENT_ROWS, events.values()), 30)
         bound += 40 * (len(intents) + len(interests)) + 8 * len(seen) + 4 * len(static)
         source = _mapping_bound(self.source) + 20 if self.source else 0
         if self.first_source:  # often the current visit's source again (the first visit's)
@@ -591,20 +668,28 @@ class Profile:
         self.first_landing = older.first_landing or newer.first_landing
         self.first_source = dict(older.first_source or newer.first_source)
         self.last_seen = max(self.last_seen, other.last_seen)
-        for path, (count, last, rows) in other.pages.items():
+        for path, entry in other.pages.items():
             mine = self.pages.get(path) or [0, 0, []]
-            self.pages[path] = [
-                mine[0] + count,
-                max(mine[1], last),
-                _read_rows(mine[2] + rows, with_total=False),
+            rows = [
+                *_entry_rows(mine, 2, with_total=False),
+                *_entry_rows(entry, 2, with_total=False),
             ]
-        for name, (count, total, last, rows) in other.events.items():
+            self.pages[path] = [
+                mine[0] + entry[0],
+                max(mine[1], entry[1]),
+                _read_rows(rows, with_total=False),
+            ]
+        for name, entry in other.events.items():
             mine = self.events.get(name) or [0, 0.0, 0, []]
+            rows = [
+                *_entry_rows(mine, 3, with_total=True),
+                *_entry_rows(entry, 3, with_total=True),
+            ]
             self.events[name] = [
-                mine[0] + count,
-                round(mine[1] + total, 4),
-                max(mine[2], last),
-                _read_rows(mine[3] + rows, with_total=True),
+                mine[0] + entry[0],
+                round(mine[1] + entry[1], 4),
+                max(mine[2], entry[2]),
+                _read_rows(rows, with_total=True),
             ]
         for store_name in ("intents", "interests"):
             mine, theirs = getattr(self, store_name), getattr(other, store_name)

@@ -116,7 +116,71 @@ def test_profiles_stored_with_one_entry_per_occurrence_still_read():
     assert profile.page_count(lambda path: True, 10 * DAY, within_days=2) == 3
     assert profile.event_stats("purchase", 10 * DAY, within_days=5) == (2, 500.0)
     profile.record_page_view("/clubs/", 10 * DAY + 5)
-    assert profile.to_dict()["pages"]["/clubs/"][2] == [[8, 1], [9, 2], [10, 2]]
+    assert profile.to_dict()["pages"]["/clubs/"][2] == "8:1,9:2,10:2"
+
+
+def test_stored_rows_are_packed_and_read_only_when_needed():
+    profile = Profile.new("a" * 32, 0)
+    for day in range(3):
+        profile.record_page_view("/clubs/", day * DAY)
+        profile.record_page_view("/deals/", day * DAY)
+        profile.record_event("purchase", 19.99, day * DAY)
+    stored = json.loads(json.dumps(profile.to_dict()))
+    assert stored["v"] == 2
+    assert stored["pages"]["/clubs/"] == [3, 2 * DAY, "0:1,1:1,2:1"]
+    assert stored["ev"]["purchase"] == [3, 59.97, 2 * DAY, "0:1:19.99,1:1:19.99,2:1:19.99"]
+
+    again = Profile.from_dict(stored, "a" * 32)
+    assert again.pages["/deals/"][2] == "0:1,1:1,2:1"  # not read yet
+    again.record_page_view("/clubs/", 2 * DAY + 60)
+    assert again.pages["/clubs/"][2] == [[0, 1], [1, 1], [2, 2]]  # read to be written
+    assert again.pages["/deals/"][2] == "0:1,1:1,2:1"  # untouched
+    assert again.page_count(lambda path: True, 2 * DAY, within_days=1) == 3
+    assert again.event_stats("purchase", 2 * DAY, within_days=2) == (2, 39.98)
+    assert again.page_rows("/deals/") == [[0, 1], [1, 1], [2, 1]]
+    assert again.event_rows("purchase")[-1] == [2, 1, 19.99]
+    assert again.page_rows("/missing/") == again.event_rows("missing") == []
+    assert again.to_dict()["pages"]["/clubs/"][2] == "0:1,1:1,2:2"
+
+
+@pytest.mark.parametrize(
+    "packed",
+    [
+        "x",  # not what packing writes
+        "1:2:3",  # too wide for a page
+        "1",  # too narrow
+        "5:0",  # a day without views
+        "1e999:1",  # not a day
+        "2:1,1:1",  # out of order: regrouped
+        "1:1,1:1",  # the same day twice: regrouped
+        "1:" + "9" * 5000,  # too long
+        "",
+        "\u0000",
+        '1:1"',
+    ],
+)
+def test_packed_rows_that_do_not_read_are_dropped_not_fatal(packed):
+    stored = {
+        "pages": {"/clubs/": [2, 10 * DAY, packed]},
+        "ev": {"purchase": [1, 5.0, 10 * DAY, packed], "refund": [1, 5.0, 10 * DAY, "1:1:nan"]},
+    }
+    profile = Profile.from_dict(stored, "a" * 32)
+    assert profile.size_bound() >= profile.serialized_size()
+    profile = Profile.from_dict(stored, "a" * 32)
+    rows = profile.page_rows("/clubs/")
+    assert all(isinstance(day, int) and count >= 1 for day, count in rows)
+    assert [day for day, _count in rows] == sorted({day for day, _count in rows})
+    assert profile.page_count(lambda path: True, 10 * DAY) == 2  # the whole-history count stays
+    assert profile.event_stats("purchase", 10 * DAY, within_days=MAX_DAYS)[0] >= 0
+    assert profile.event_rows("refund") == []
+    profile.record_page_view("/clubs/", 10 * DAY)
+    profile.record_event("purchase", 1, 10 * DAY)
+    Profile.from_dict(json.loads(json.dumps(profile.to_dict())), "a" * 32)
+
+
+def test_out_of_order_packed_rows_are_regrouped():
+    profile = Profile.from_dict({"pages": {"/clubs/": [3, 0, "2:1,1:1,1:1"]}}, "a" * 32)
+    assert profile.page_rows("/clubs/") == [[1, 2], [2, 1]]
 
 
 def test_a_page_viewed_every_minute_for_a_year_stays_small():
@@ -248,6 +312,9 @@ def test_the_size_bound_is_never_below_the_serialized_size(
     profile.source = source
     profile.first_source = {"utm": source} if source else {}
     assert profile.size_bound() >= profile.serialized_size()
+    # and once stored and read back, per-day rows packed
+    again = Profile.from_dict(json.loads(profile_module._to_json(profile.to_dict())), "a" * 32)
+    assert again.size_bound() >= again.serialized_size()
 
 
 @pytest.mark.parametrize("char", ["😀", '"', "\\", "\x01", "é", "a"])
