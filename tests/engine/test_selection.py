@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from personalize.engine.context import Context
-from personalize.engine.selection import choose
+from personalize.engine.selection import choose, targeting_matches
 from personalize.engine.snapshot import get_snapshot
-from personalize.models import Rule, UTMRule, Variant
+from personalize.models import Rule, Segment, UTMRule, Variant
 from personalize.profile import Profile
 from tests.factories import (
     IntentFactory,
@@ -186,3 +186,49 @@ def test_decisions_use_the_request_time_for_windows(rf, time_machine):
     VariantFactory(slot=slot, slug="later", starts_at=starts)
     assert choose(ctx_for(now=timezone.now()), "hero", timezone.now()).variant is None
     assert choose(ctx_for(), "hero", starts + dt.timedelta(seconds=1)).variant_slug == "later"
+
+
+def test_reasons_and_candidates_are_put_in_words_when_read():
+    intent = IntentFactory(slug="deals", threshold=5)
+    slot = SlotFactory(key="hero")
+    VariantFactory(
+        slot=slot,
+        slug="later",
+        priority=9,
+        segment=utm_segment("s", "spring"),
+        starts_at=NOW + dt.timedelta(days=1),
+    )
+    VariantFactory(slot=slot, slug="autumn", priority=9, segment=utm_segment("a", "autumn"))
+    VariantFactory(slot=slot, slug="keen", priority=5, intent=intent)
+    VariantFactory(slot=slot, slug="spring", priority=5, segment=SegmentFactory(slug="s2"))
+    UTMRule.objects.create(
+        segment=Segment.objects.get(slug="s2"), parameter="utm_campaign", value="spring"
+    )
+    VariantFactory(slot=slot, slug="never", priority=1, segment=utm_segment("n", "never"))
+    decision = choose(ctx_for(utm={"utm_campaign": "spring"}), "hero", NOW)
+    assert decision.variant_slug == "spring"
+    assert decision.reason == 'priority 5: in segment "s2"'
+    assert [(v.slug, matched, why) for v, matched, why in decision.candidates] == [
+        ("later", False, "not live"),
+        ("autumn", False, 'not in segment "a"'),
+        ("keen", False, 'no "deals" intent'),
+        ("spring", True, 'in segment "s2"'),
+    ]
+    assert targeting_matches(ctx_for(), decision.variant) == (False, 'not in segment "s2"')
+
+    fallback = choose(ctx_for(utm={"utm_campaign": "winter"}), "hero", NOW)
+    assert fallback.variant is None
+    assert fallback.reason == "template default"
+    assert [why for _v, _m, why in fallback.candidates][-1] == 'not in segment "n"'
+    assert len(fallback.candidates) == 5
+
+
+def test_a_scheduled_default_is_shown_only_in_its_window():
+    slot = SlotFactory(key="hero")
+    VariantFactory(slot=slot, slug="seasonal", ends_at=NOW)
+    assert choose(ctx_for(), "hero", NOW).variant is None
+    VariantFactory(slot=slot, slug="house")
+    assert choose(ctx_for(), "hero", NOW).variant_slug == "house"
+    early = NOW - dt.timedelta(days=1)
+    picks = {choose(ctx_for(f"{i:032x}", now=early), "hero", early).variant_slug for i in range(40)}
+    assert picks == {"seasonal", "house"}

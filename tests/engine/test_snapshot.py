@@ -117,3 +117,43 @@ def test_a_rule_that_cannot_be_prepared_is_logged_and_kept(composed, monkeypatch
     assert len(rules) == 3
     assert "(DeviceRule) of segment" in caplog.text
     assert rules[1]._intent_slug == "keen"  # the others are prepared all the same
+
+
+@pytest.mark.parametrize("broken", ["prepare_for", "compile_condition"])
+def test_a_rule_that_cannot_be_prepared_never_matches_and_is_logged_once(
+    broken, monkeypatch, caplog
+):
+    from personalize.engine.context import Context
+    from personalize.engine.evaluate import evaluate_segment
+    from personalize.models import DeviceRule
+    from personalize.profile import Profile
+
+    def fail(self, *args):
+        raise ValueError("cannot prepare")
+
+    monkeypatch.setattr(DeviceRule, broken, fail)
+    anyone = SegmentFactory(slug="anyone", match="any")
+    rule = DeviceRule.objects.create(segment=anyone, device_types=["mobile"], negate=True)
+    for _ in range(3):
+        ctx = Context(Profile.new("a" * 32, 0), snapshot=get_snapshot())
+        assert evaluate_segment(ctx, "anyone") is False  # negated or not
+        assert ctx.rule_traces == {rule.pk: False}
+    snapshot.reset()
+    get_snapshot()
+    assert caplog.text.count("cannot be prepared") == 1
+    assert "failed to evaluate" not in caplog.text
+
+
+def test_segments_compile_their_rules_in_order_with_negate():
+    from personalize.models import DeviceRule, VisitCountRule
+
+    segment = SegmentFactory(slug="mixed")
+    second = VisitCountRule.objects.create(segment=segment, count=2, sort_order=2, negate=True)
+    first = DeviceRule.objects.create(segment=segment, device_types=["mobile"], sort_order=1)
+    compiled = get_snapshot().segments["mixed"]
+    assert [(rule_id, negate) for rule_id, _c, negate, _r in compiled.checks] == [
+        (first.pk, False),
+        (second.pk, True),
+    ]
+    assert [rule for *_rest, rule in compiled.checks] == compiled.rules
+    assert compiled.match_any is False

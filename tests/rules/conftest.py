@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from personalize.engine.context import Context
 from personalize.profile import Profile
+from personalize.rules.base import compile_check
 
 NOW = dt.datetime(2025, 6, 11, 12, 0, tzinfo=dt.UTC)  # a Wednesday
 VISITOR_ID = "0123456789abcdef0123456789abcdef"
@@ -42,12 +43,22 @@ def model_errors(rule) -> dict:
     return {}
 
 
+def compiled(rule, ctx) -> bool:
+    """What segment evaluation answers for ``rule``: its check as a snapshot compiles it."""
+    rule.prepare_for(ctx.snapshot)
+    condition, negate = compile_check(rule)
+    return bool(condition(ctx) != negate)
+
+
 def both(rule, ctx) -> tuple[bool, bool]:
-    """(result, result with negate ticked): a rule and its negation always disagree."""
+    """(result, result with negate ticked): a rule and its negation always disagree; segment
+    evaluation (the compiled check) answers the same."""
     rule.negate = False
     plain = rule.evaluate(ctx)
+    assert compiled(rule, ctx) == plain
     rule.negate = True
     negated = rule.evaluate(ctx)
+    assert compiled(rule, ctx) == negated
     rule.negate = False
     return plain, negated
 
