@@ -130,6 +130,21 @@ def get_setting(name: str) -> Any:
     return value
 
 
+_django_values: dict[str, Any] = {}
+
+
+def django_setting(name: str) -> Any:
+    """Django's own ``settings.<name>``, remembered like :func:`get_setting`: each read of
+    ``django.conf.settings`` goes through its lazy proxy, dear on the hot path."""
+    try:
+        return _django_values[name]
+    except KeyError:
+        pass
+    value = getattr(settings, name)
+    _django_values[name] = value
+    return value
+
+
 _parsed: dict[str, Any] = {}
 _generation = [0]
 
@@ -156,11 +171,13 @@ def clear_cache() -> None:
     _generation[0] += 1
     _values.clear()
     _parsed.clear()
+    _django_values.clear()
 
 
 def _forget(*, setting: str, **kwargs) -> None:
     if setting.startswith(PREFIX) or setting in ("SESSION_COOKIE_SECURE", "TIME_ZONE"):
         clear_cache()
+    _django_values.pop(setting, None)
 
 
 setting_changed.connect(_forget, dispatch_uid="personalize.conf.setting_changed")

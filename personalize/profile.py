@@ -258,16 +258,19 @@ def _prune(rows: list[list]) -> None:
 def _add_to_day(rows: list[list], day: int, total: float | None = None) -> None:
     """Count one occurrence on ``day`` (adding ``total`` to its sum for event rows), then drop
     the rows that fell out of the last :data:`MAX_DAYS` days."""
-    index = bisect.bisect_left(rows, day, key=lambda row: row[0])
-    if index < len(rows) and rows[index][0] == day:
-        row = rows[index]
+    if rows and rows[-1][0] == day:
+        row = rows[-1]  # the latest day's (today's, usually): nothing to insert or drop
     else:
-        row = [day, 0] if total is None else [day, 0, 0.0]
-        rows.insert(index, row)
+        index = bisect.bisect_left(rows, day, key=lambda row: row[0])
+        if index < len(rows) and rows[index][0] == day:
+            row = rows[index]
+        else:
+            row = [day, 0] if total is None else [day, 0, 0.0]
+            rows.insert(index, row)
+        _prune(rows)
     row[1] += 1
     if total is not None:
         row[2] = round(row[2] + total, 4)
-    _prune(rows)
 
 
 def _window(rows: list[list], now: float, within_days: int) -> list[list]:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import functools
 import uuid
 
-from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest
 from django.core.signals import setting_changed
 from django.http import HttpRequest, QueryDict
 from django.http.request import split_domain_port, validate_host
 from django.utils.functional import cached_property
 
-from personalize.conf import get_setting
+from personalize.conf import django_setting, get_setting
 from personalize.models import Event
 from personalize.preview import Preview
 from personalize.tracking import consent
@@ -205,7 +204,11 @@ def unparsed_query_string(request) -> str | None:
 
 def _query_settings(request) -> tuple:
     """What parsing a query string depends on besides the string (see ``QueryDict``)."""
-    return request.encoding, settings.DEFAULT_CHARSET, settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    return (
+        request.encoding,
+        django_setting("DEFAULT_CHARSET"),
+        django_setting("DATA_UPLOAD_MAX_NUMBER_FIELDS"),
+    )
 
 
 @functools.lru_cache(maxsize=512)
@@ -244,8 +247,8 @@ def request_host(request) -> str:
     host = request._get_raw_host()  # what get_host() checks, unchecked
     if not isinstance(host, str) or len(host) > MAX_HOST:
         return ""
-    allowed = settings.ALLOWED_HOSTS
-    if settings.DEBUG and not allowed:  # as get_host() does
+    allowed = django_setting("ALLOWED_HOSTS")
+    if not allowed and django_setting("DEBUG"):  # as get_host() does
         allowed = (".localhost", "127.0.0.1", "[::1]")
     return _allowed_host(host, tuple(allowed))
 

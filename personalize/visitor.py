@@ -15,6 +15,7 @@ import uuid
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
+from personalize import store as profile_store
 from personalize.conf import get_setting
 from personalize.engine import intent as intent_engine
 from personalize.engine.context import Context
@@ -30,7 +31,7 @@ from personalize.request_facts import COOKIE_SALT as COOKIE_SALT
 from personalize.request_facts import MAX_PATH as MAX_PATH
 from personalize.request_facts import RequestFacts
 from personalize.rules.matching import topic_slug
-from personalize.services import slots
+from personalize.services import privacy, slots
 from personalize.tracking.headers import clean_text
 from personalize.tracking.referrer import Source
 from personalize.utils import log_once
@@ -101,17 +102,14 @@ class CurrentVisitor(RequestFacts):
         if self.tracking and not self._load_failed:
             visitor_id = self.cookie_id
             if visitor_id:
-                from personalize.services.privacy import is_erased
-                from personalize.store import get_store
-
-                profile = get_store().load(
+                profile = profile_store.get_store().load(
                     visitor_id,
                     with_memberships=bool(snapshot and snapshot.has_static_segments),
                 )
                 # Unknown to the store (an erasure deletes the cached profile too, so a warm
                 # load needs no check): an erased id is never stored again, the browser gets
                 # a fresh one. Tombstones that cannot be read fail the load: nothing is stored.
-                if profile is None and is_erased(visitor_id):
+                if profile is None and privacy.is_erased(visitor_id):
                     visitor_id = None
                     self.linked_unverified = False
             if profile is None:

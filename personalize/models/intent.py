@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -198,8 +200,7 @@ class TopicMapping(models.Model):
     @property
     def topic_list(self) -> list[str]:
         """The topics, as :func:`~personalize.rules.matching.topic_slug` names them."""
-        slugs = (topic_slug(topic) for topic in split_list(self.topics))
-        return list(dict.fromkeys(slug for slug in slugs if slug))
+        return list(_topic_list(self.topics))
 
     def clean(self):
         validate_pattern(self.operator, self.path, field="path")
@@ -215,3 +216,11 @@ class TopicMapping(models.Model):
 
     def matches(self, path: str) -> bool:
         return match_text(self.operator, path, self.path, case_sensitive=True)
+
+
+@functools.lru_cache(maxsize=1024)
+def _topic_list(topics: str) -> tuple[str, ...]:
+    """:attr:`TopicMapping.topic_list` of a ``topics`` text, remembered by value (bounded
+    LRU): a page view mapped to topics asks for it again on every request."""
+    slugs = (topic_slug(topic) for topic in split_list(topics))
+    return tuple(dict.fromkeys(slug for slug in slugs if slug))
