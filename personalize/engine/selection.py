@@ -56,13 +56,30 @@ class Decision:
             f"reason={self.reason!r}, control={self.control!r}, preview={self.preview!r})"
         )
 
+    def _fields(self) -> tuple:
+        return (
+            self.slot_key,
+            self.variant,
+            self.reason,
+            self.control,
+            self.preview,
+            self.candidates,
+        )
+
+    def __eq__(self, other) -> bool:
+        if type(other) is not Decision:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # mutable, compared by value
+
     @property
     def variant_slug(self) -> str:
         return self.variant.slug if self.variant is not None else DEFAULT
 
     @property
     def reason(self) -> str:
-        if self._reason is None:
+        if self._reason is None and self._priority is not None:  # chosen by its targeting
             self._reason = f"priority {self._priority}: {_why(self.variant, _MATCHED)}"
         return self._reason
 

@@ -31,7 +31,9 @@ class CompiledSegment:
 
     ``checks`` holds one ``(rule id, condition, negate, rule)`` per rule, in order, compiled
     once per snapshot by :func:`compile_checks` (``condition(ctx) != negate`` is what the rule
-    answers); ``rules`` are the rules themselves, for explanations and descriptions.
+    answers); ``rules`` are the rules themselves, for explanations and descriptions. Built
+    without ``checks``, it checks each rule with its own ``evaluate`` (which prepares a rule for
+    the context's snapshot when it was not).
     """
 
     id: int
@@ -46,7 +48,7 @@ class CompiledSegment:
     def __post_init__(self):
         self.match_any = self.match == "any"
         if self.checks is None:
-            self.checks = compile_checks(self.rules)
+            self.checks = tuple((rule.id, rule.evaluate, False, rule) for rule in self.rules)
 
 
 @dataclass(slots=True)

@@ -232,3 +232,11 @@ def test_a_scheduled_default_is_shown_only_in_its_window():
     early = NOW - dt.timedelta(days=1)
     picks = {choose(ctx_for(f"{i:032x}", now=early), "hero", early).variant_slug for i in range(40)}
     assert picks == {"seasonal", "house"}
+
+
+def test_decisions_compare_by_value():
+    slot = SlotFactory(key="hero")
+    VariantFactory(slot=slot, slug="spring", segment=utm_segment("s", "spring"))
+    spring = {"utm_campaign": "spring"}
+    assert choose(ctx_for(utm=spring), "hero", NOW) == choose(ctx_for(utm=spring), "hero", NOW)
+    assert choose(ctx_for(utm=spring), "hero", NOW) != choose(ctx_for(), "hero", NOW)

@@ -157,3 +157,17 @@ def test_segments_compile_their_rules_in_order_with_negate():
     ]
     assert [rule for *_rest, rule in compiled.checks] == compiled.rules
     assert compiled.match_any is False
+
+
+def test_a_segment_built_by_hand_checks_its_rules_with_evaluate():
+    from personalize.engine.context import Context
+    from personalize.engine.evaluate import evaluate_segment
+    from personalize.engine.snapshot import CompiledSegment
+    from personalize.models import DeviceRule
+    from personalize.profile import Profile
+
+    rule = DeviceRule(id=41, device_types=["desktop"], negate=True)
+    segment = CompiledSegment(1, "desk", "Desk", "all", False, [rule])
+    ctx = Context(Profile.new("a" * 32, 0), snapshot=snapshot.Snapshot("v", {"desk": segment}))
+    assert evaluate_segment(ctx, "desk") is False  # a desktop, negated
+    assert ctx.rule_traces == {41: False}
