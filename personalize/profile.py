@@ -223,26 +223,36 @@ def _current_rows(items, *, with_total: bool) -> list[list] | None:
     every profile this module wrote, checked in one pass instead of regrouped. Else None."""
     if type(items) is not list:
         return None
-    width = 3 if with_total else 2
-    rows = []
-    previous = None
-    for item in items:
-        if type(item) is not list or len(item) != width:
-            return None
-        day, count = item[0], item[1]
-        if type(day) is not int or type(count) is not int or count < 1:
-            return None
-        if previous is not None and day <= previous:
-            return None
-        if with_total:
-            total = item[2]
-            if type(total) is not float or not math.isfinite(total):
+    rows: list[list] = []
+    append = rows.append
+    previous = -math.inf
+    if with_total:
+        isfinite = math.isfinite
+        for item in items:
+            if type(item) is not list or len(item) != 3:
                 return None
-            rows.append([day, count, round(0.0 + total, 4)])
-        else:
-            rows.append([day, count])
-        previous = day
-    if rows and rows[0][0] <= rows[-1][0] - MAX_DAYS:
+            day, count, total = item
+            if (
+                type(day) is not int
+                or type(count) is not int
+                or count < 1
+                or day <= previous
+                or type(total) is not float
+                or not isfinite(total)
+            ):
+                return None
+            append([day, count, round(0.0 + total, 4)])  # (as regrouping would: -0.0 is 0.0)
+            previous = day
+    else:
+        for item in items:
+            if type(item) is not list or len(item) != 2:
+                return None
+            day, count = item
+            if type(day) is not int or type(count) is not int or count < 1 or day <= previous:
+                return None
+            append([day, count])
+            previous = day
+    if rows and rows[0][0] <= previous - MAX_DAYS:
         return None
     return rows
 

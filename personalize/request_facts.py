@@ -107,7 +107,7 @@ class RequestFacts:
     def preview(self) -> Preview | None:
         name = get_setting("PREVIEW_PARAM")
         query_string = unparsed_query_string(self._request)
-        if query_string is not None and not _may_name(query_string, name):
+        if query_string is not None and not _may_name(query_string, name, self._request):
             return None  # (without parsing the query string only to find it absent)
         try:
             raw = self._request.GET.get(name)
@@ -219,10 +219,14 @@ def _clean_query_string(query_string: str, encoding, _charset, _max_fields) -> d
     return clean_query(QueryDict(query_string.encode("iso-8859-1"), encoding=encoding))
 
 
-def _may_name(query_string: str, name) -> bool:
+def _may_name(query_string: str, name, request) -> bool:
     """Whether parameter ``name`` may be in ``query_string``: False only when it surely is
-    not (a plain ASCII name that appears nowhere, and nothing percent-encoded)."""
+    not (a plain ASCII name that appears nowhere, nothing percent-encoded, and the query
+    string read as UTF-8, where ASCII stays as it is)."""
     if not (isinstance(name, str) and name.isascii() and name.replace("_", "").isalnum()):
+        return True
+    encoding = request.encoding or django_setting("DEFAULT_CHARSET")
+    if not isinstance(encoding, str) or encoding.lower().replace("-", "") != "utf8":
         return True
     return name in query_string or "%" in query_string
 

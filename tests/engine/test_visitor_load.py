@@ -220,3 +220,11 @@ def test_visitors_from_the_same_source_do_not_share_its_dict(rf):
     assert second.profile.source["utm"] == {"utm_campaign": "spring"}
     _visitor, third = load(rf, "/page/?utm_campaign=spring")
     assert third.profile.source == second.profile.source
+
+
+def test_a_query_string_in_another_encoding_is_parsed_to_look_for_a_preview(rf):
+    request = rf.get("/")
+    request.environ["QUERY_STRING"] = "a=1"
+    request.encoding = "utf-16"
+    assert CurrentVisitor(request).preview is None
+    assert "GET" in request.__dict__
