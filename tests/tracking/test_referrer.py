@@ -1034,3 +1034,40 @@ def test_classify_cached_does_not_cache_a_query_too_long_to_scan():
     result = classify_cached(None, query, request_host="", internal_hosts=())
     assert result == classify(None, query)
     assert cache.cache_info().currsize == 0
+
+
+_STORED_TEXT = st.sampled_from(["", "email", "google", "Spring Sale", "x\x00y", " a  b ", "É"])
+_STORED_VALUE = _STORED_TEXT | st.none() | st.integers() | st.booleans() | st.just(["list"])
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["medium", "source", "term", "referrer_host", "is_internal"]),
+        _STORED_VALUE,
+    ),
+    st.dictionaries(st.sampled_from(["utm_campaign", "utm_source", "other"]), _STORED_VALUE)
+    | st.none()
+    | _STORED_TEXT,
+    st.dictionaries(st.sampled_from(["gclid", "fbclid", "x"]), _STORED_VALUE) | st.just(None),
+    st.booleans(),
+)
+@settings(max_examples=400, deadline=None)
+def test_reading_a_stored_source_is_remembered_only_where_it_reads_the_same(
+    fields, utm, clicks, complete
+):
+    data = dict(fields)
+    if complete:
+        data = {"medium": "direct", "source": "", "term": "", "referrer_host": ""} | data
+        data.setdefault("is_internal", False)
+    data["utm"] = utm
+    if clicks is not None:
+        data["click_ids"] = clicks
+    assert Source.from_dict(data) == Source._read(data)
+    assert Source.from_dict(data) == Source._read(data)  # remembered: the same answer
+
+
+def test_a_stored_source_of_the_usual_shape_is_read_once():
+    data = Source(medium="email", source="news", utm={"utm_campaign": "spring"}).as_dict()
+    assert Source.from_dict(data) is Source.from_dict(dict(data))
+    data["is_internal"] = 1  # not a flag: read the long way, as not internal
+    assert Source.from_dict(data).is_internal is False

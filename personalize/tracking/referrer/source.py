@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -115,6 +116,14 @@ class Source:
 
         Never raises: stored profiles may be old, truncated or tampered with.
         """
+        if cls is Source:
+            key = _stored_key(data)
+            if key is not None:
+                return _from_stored(key)
+        return cls._read(data)
+
+    @classmethod
+    def _read(cls, data: object) -> Source:
         if not isinstance(data, Mapping):
             return cls()
         try:
@@ -133,6 +142,46 @@ class Source:
         except Exception:
             logger.debug("Unreadable stored traffic source", exc_info=True)
             return cls()
+
+
+def _stored_key(data: object) -> tuple | None:
+    """A hashable stand-in for ``data`` when it has the shape :meth:`Source.as_dict` writes
+    (text fields, a flag, and mappings of text to text, each value of exactly that type, so
+    that equal stand-ins read the same); else None."""
+    if type(data) is not dict:
+        return None
+    try:
+        fields = (data["medium"], data["source"], data["term"], data["referrer_host"])
+        utm, clicks, internal = data["utm"], data.get("click_ids", {}), data["is_internal"]
+    except KeyError:
+        return None
+    if type(internal) is not bool or type(utm) is not dict or type(clicks) is not dict:
+        return None
+    mappings = (*utm.items(), *clicks.items())
+    texts = (*fields, *(text for item in mappings for text in item))
+    if len(mappings) > 8 or any(type(text) is not str for text in texts):
+        return None
+    if sum(map(len, texts)) > 2000:  # (only what is worth remembering)
+        return None
+    return fields, tuple(utm.items()), tuple(clicks.items()), internal
+
+
+@functools.lru_cache(maxsize=1024)
+def _from_stored(key: tuple) -> Source:
+    """:meth:`Source.from_dict` of the dict :func:`_stored_key` made ``key`` of, remembered by
+    value (bounded LRU): each page view of a visit reads the visit's source again."""
+    (medium, source, term, host), utm, clicks, internal = key
+    return Source._read(
+        {
+            "medium": medium,
+            "source": source,
+            "term": term,
+            "referrer_host": host,
+            "utm": dict(utm),
+            "click_ids": dict(clicks),
+            "is_internal": internal,
+        }
+    )
 
 
 def _read_mapping(data: object, keys: Iterable[str], cap: int) -> FrozenMapping:
