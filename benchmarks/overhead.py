@@ -4,7 +4,9 @@ The floor is the same page (the same ten ``{% personalize %}`` tags, which then 
 inline defaults) served by a handler whose MIDDLEWARE lacks PersonalizeMiddleware. The measured
 handler is the full stack for a returning visitor: cookie, profile from the cache, lazy
 evaluation of the segments the ten slots target, page view and impressions handed to the
-configured event sink (the database sink by default, so each request writes its event).
+configured event sink (the database sink by default, so each request writes its event). A
+second returning visitor, whose profile is as large as profiles get (a month of daily browsing,
+trimmed to ``PERSONALIZE_PROFILE_MAX_BYTES``), is measured on the same page.
 
     python -m benchmarks overhead [--rounds=N] [--requests=N]
 """
