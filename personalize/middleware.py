@@ -11,8 +11,11 @@ from __future__ import annotations
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from personalize.conf import cookie_options, get_setting, is_excluded
+from personalize.engine.selection import CONTROL
 from personalize.models import Event
 from personalize.shared_page import SharedPageVisitor
+from personalize.sinks import get_sink
+from personalize.store import get_store
 from personalize.utils import log_once
 from personalize.visitor import COOKIE_SALT, CurrentVisitor
 
@@ -87,9 +90,10 @@ def make_private(response, *, no_store: bool) -> None:
     """Keep a response for this browser only: ``Cache-Control: private`` (and ``no-store``
     for a staff preview) and ``Vary: Cookie``. Set outright on a response with neither header
     (most pages), merged with what the view set otherwise."""
-    if not response.get("Cache-Control") and not response.has_header("Vary"):
-        response.headers["Cache-Control"] = "private, no-store" if no_store else "private"
-        response.headers["Vary"] = "Cookie"
+    headers = response.headers
+    if not headers.get("Cache-Control") and "Vary" not in headers:
+        headers["Cache-Control"] = "private, no-store" if no_store else "private"
+        headers["Vary"] = "Cookie"
         return
     patch_cache_control(response, private=True)
     patch_vary_headers(response, ("Cookie",))
@@ -108,11 +112,8 @@ def persist(visitor: CurrentVisitor, events: list[dict], *, deliver: bool = Fals
     client can send the batch again) the sink takes the batch now or raises
     :class:`~personalize.sinks.SinkUnavailable`, and then nothing is saved.
     """
-    from personalize.sinks import get_sink
-    from personalize.store import get_store
-
     profile = visitor.profile
-    now = int(visitor.now.timestamp())
+    now = int(visitor.ctx.timestamp)
     sync = visitor.explicit or now - profile.synced >= get_setting("PROFILE_SYNC_INTERVAL")
     if events or sync:
         facts = visitor.visitor_facts()
@@ -143,11 +144,13 @@ def impression_events(visitor: CurrentVisitor) -> list[dict]:
     """``impression`` events for the slots decided so far, each once a visit."""
     events = []
     profile = visitor.profile
+    seen = profile.seen
     for decision in visitor.decisions.values():
         if decision.preview:
             continue
-        slug = "control" if decision.control else decision.variant_slug
-        if profile.mark_seen(decision.slot_key, slug):
+        slug = CONTROL if decision.control else decision.variant_slug
+        # (what mark_seen checks first, asked here: most slots of a visit were already seen)
+        if seen.get(decision.slot_key) != slug and profile.mark_seen(decision.slot_key, slug):
             events.append(visitor.event_dict("impression", slot=decision.slot_key, variant=slug))
     return events
 

@@ -629,8 +629,10 @@ class Profile:
             *static,
         )
         bound = 400 + _text_bound(texts)
-        bound += 40 * len(pages) + _packed_bound(map(_PAGE_ROWS, pages.values()), 16)
-        bound += 60 * len(events) + _packed_bound(map(_EVENT_ROWS, events.values()), 30)
+        if pages:
+            bound += 40 * len(pages) + _packed_bound(map(_PAGE_ROWS, pages.values()), 16)
+        if events:
+            bound += 60 * len(events) + _packed_bound(map(_EVENT_ROWS, events.values()), 30)
         bound += 40 * (len(intents) + len(interests)) + 8 * len(seen) + 4 * len(static)
         source = _mapping_bound(self.source) + 20 if self.source else 0
         if self.first_source:  # often the current visit's source again (the first visit's)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from secrets import token_hex
 
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -316,10 +317,14 @@ class CurrentVisitor(RequestFacts):
         return self.ctx.timestamp + self._event_seq / 1_000_000
 
     def event_dict(self, name: str, **fields) -> dict:
+        """One event of this request as batches carry it (see :mod:`personalize.services.ingest`):
+        every field present, ``fields`` over the defaults. The idempotency key is 32 random
+        hex digits, the form of a ``uuid4().hex`` at a fraction of its cost."""
         source = self.ctx.source
         utm = source.utm
+        value = fields.pop("value", None)
         event = {
-            "key": uuid.uuid4().hex,
+            "key": token_hex(16),
             "name": name,
             "ts": self._event_time(name),
             "path": self.path,
@@ -331,13 +336,11 @@ class CurrentVisitor(RequestFacts):
             "utm_campaign": utm.get("utm_campaign", ""),
             "slot": "",
             "variant": "",
-            "value": None,
+            "value": None if value is None else str(value),
             "properties": {},
         }
-        value = fields.pop("value", None)
-        if value is not None:
-            event["value"] = str(value)
-        event.update(fields)
+        if fields:
+            event.update(fields)
         return event
 
     def visitor_facts(self) -> dict:
