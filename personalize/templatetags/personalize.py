@@ -15,7 +15,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeData, mark_safe
 
 from personalize.engine.selection import DEFAULT, Decision
-from personalize.rendering import render_variant
+from personalize.rendering import default_variant_html, render_variant
 from personalize.services.slots import register_unknown_slot
 from personalize.utils import log_once
 
@@ -97,8 +97,11 @@ class PersonalizeNode(template.Node):
         variant = decision.variant
         if variant is None:
             return self.render_inline(context, None)
-        if self.as_var and not variant.template_name:
-            return self.render_inline(context, variant)
+        if not variant.template_name:
+            if self.as_var:
+                return self.render_inline(context, variant)
+            # what render_variant() answers for a variant without a template of its own
+            return default_variant_html(variant, decision.slot_key)
         return render_variant(variant, decision.slot_key, context.get("request"), context=context)
 
 
