@@ -206,7 +206,7 @@ def cookie_options() -> dict[str, Any]:
 
 def is_excluded(path: str) -> bool:
     """Whether ``path`` is under ``PERSONALIZE_EXCLUDED_PATHS``: never tracked or personalized."""
-    return any(path.startswith(prefix) for prefix in get_setting("EXCLUDED_PATHS"))
+    return path.startswith(get_parsed_setting("EXCLUDED_PATHS", tuple))
 
 
 def time_zone_name() -> str:
