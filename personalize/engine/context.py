@@ -29,6 +29,7 @@ class UserFacts:
 
 
 ANONYMOUS = UserFacts()
+_UNREAD = object()  # no source dict parsed yet
 
 
 class Context:
@@ -41,8 +42,11 @@ class Context:
 
     __slots__ = (
         "_active_intents",
+        "_first_data",
+        "_first_source",
         "_intent_cache",
-        "_sources",
+        "_visit_data",
+        "_visit_source",
         "device",
         "forced_intents",
         "geo",
@@ -87,7 +91,12 @@ class Context:
         self.rule_traces: dict[int, bool] = {}
         self._intent_cache: dict[str, float] | None = None
         self._active_intents: list[str] | None = None
-        self._sources: dict[str, tuple[dict, Source]] = {}
+        # The profile's source dicts last parsed and what they read as: profiles replace
+        # (never mutate) their source dicts, so identity says when to parse again.
+        self._visit_data: object = _UNREAD
+        self._visit_source: Source | None = None
+        self._first_data: object = _UNREAD
+        self._first_source: Source | None = None
         self.forced_intents: list[str] | None = None  # staff preview
 
     # -- identity ------------------------------------------------------------------------
@@ -96,27 +105,31 @@ class Context:
         return self.profile.id
 
     # -- acquisition ---------------------------------------------------------------------
-    def _parsed(self, name: str, data: dict) -> Source:
-        # Profiles replace (never mutate) their source dicts: identity says when to re-parse.
-        cached = self._sources.get(name)
-        if cached is None or cached[0] is not data:
-            cached = (data, Source.from_dict(data))
-            self._sources[name] = cached
-        return cached[1]
-
     def remember_source(self, data: dict, source: Source) -> None:
         """Note that the profile's source dict ``data`` reads as ``source``: what
         ``Source.from_dict(data)`` returns, already at hand where the dict was just written."""
-        self._sources["visit"] = (data, source)
+        self._visit_data = data
+        self._visit_source = source
 
     @property
     def source(self) -> Source:
         """The current visit's traffic source."""
-        return self._parsed("visit", self.profile.source)
+        # Read by every acquisition rule on every request: the usual case in one frame.
+        data = self.profile.source
+        if data is self._visit_data:
+            return self._visit_source
+        source = Source.from_dict(data)
+        self._visit_data, self._visit_source = data, source
+        return source
 
     @property
     def first_source(self) -> Source:
-        return self._parsed("first", self.profile.first_source or self.profile.source)
+        data = self.profile.first_source or self.profile.source
+        if data is self._first_data:
+            return self._first_source
+        source = Source.from_dict(data)
+        self._first_data, self._first_source = data, source
+        return source
 
     @property
     def landing_path(self) -> str:
