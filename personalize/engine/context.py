@@ -161,18 +161,22 @@ class Context:
     def active_intents(self) -> list[str]:
         """Intents above their threshold, highest score first (memoized until the profile's
         intent points change); a staff preview forces them."""
+        return list(self._intents())
+
+    def _intents(self) -> list[str]:
+        """What :meth:`active_intents` answers, not copied: only to read."""
         if self.forced_intents is not None:
-            return list(self.forced_intents)
+            return self.forced_intents
         if self._active_intents is None:
             from personalize.engine.intent import active_intents
 
             self._active_intents = active_intents(self)
-        return list(self._active_intents)
+        return self._active_intents
 
     def has_intent(self, slug: str) -> bool:
         """Whether intent ``slug`` is active: the one answer ``{% intent %}``, variant
         targeting, ``IntentRule`` and explanations share."""
-        return slug in self.active_intents()
+        return slug in self._intents()
 
     def forget_intents(self) -> None:
         """Drop the memoized intent scores after the profile changed."""
