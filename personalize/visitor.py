@@ -13,7 +13,6 @@ import functools
 import uuid
 
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 
 from personalize import store as profile_store
 from personalize.conf import get_setting
@@ -126,7 +125,7 @@ class CurrentVisitor(RequestFacts):
             device=self.device,
             geo=self.geo,
             languages=self.languages,
-            user=SimpleLazyObject(lambda: user_facts(self._request)),
+            user_loader=functools.partial(user_facts, self._request),
             snapshot=snapshot,
         )
         if self.preview is not None and snapshot is not None:

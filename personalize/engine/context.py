@@ -45,6 +45,8 @@ class Context:
         "_first_data",
         "_first_source",
         "_intent_cache",
+        "_user",
+        "_user_loader",
         "_visit_data",
         "_visit_source",
         "device",
@@ -59,7 +61,6 @@ class Context:
         "segment_results",
         "snapshot",
         "timestamp",
-        "user",
     )
 
     def __init__(
@@ -73,6 +74,7 @@ class Context:
         geo: Geo | None = None,
         languages: tuple[str, ...] = (),
         user: UserFacts = ANONYMOUS,
+        user_loader: Callable[[], UserFacts] | None = None,
         snapshot=None,
     ):
         self.profile = profile
@@ -83,7 +85,10 @@ class Context:
         self.device = device or Device()
         self.geo = geo or Geo()
         self.languages = languages
-        self.user = user
+        # ``user_loader``: what ``user`` reads on first use instead (the request's account is
+        # looked at only when a rule asks)
+        self._user = user if user_loader is None else None
+        self._user_loader = user_loader
         self.snapshot = snapshot
         self.segment_results: dict[str, bool] = {}
         # rule id -> what the rule answered (negate applied), as segments were evaluated;
@@ -98,6 +103,18 @@ class Context:
         self._first_data: object = _UNREAD
         self._first_source: Source | None = None
         self.forced_intents: list[str] | None = None  # staff preview
+
+    @property
+    def user(self) -> UserFacts:
+        """What rules may know about the logged-in user."""
+        user = self._user
+        if user is None and self._user_loader is not None:
+            user = self._user = self._user_loader()
+        return user
+
+    @user.setter
+    def user(self, value: UserFacts) -> None:
+        self._user = value
 
     # -- identity ------------------------------------------------------------------------
     @property
