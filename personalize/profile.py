@@ -436,9 +436,12 @@ class Profile:
     @classmethod
     def from_dict(cls, data: Mapping | None, visitor_id: str) -> Profile:
         """Rebuild a profile, dropping anything malformed rather than failing."""
-        profile = cls(visitor_id)
         if not isinstance(data, Mapping):
-            return profile
+            return cls(visitor_id)
+        # Every field is set below: no need for __init__'s defaults, only to replace them.
+        profile = cls.__new__(cls)
+        profile.id = visitor_id
+        profile.dirty = False
         profile.created = _int(data.get("c"))
         profile.last_seen = _int(data.get("ls"))
         profile.visit_started = _int(data.get("vs"))

@@ -14,7 +14,6 @@ import uuid
 from secrets import token_hex
 
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 
 from personalize import store as profile_store
 from personalize.conf import get_setting
@@ -127,7 +126,7 @@ class CurrentVisitor(RequestFacts):
             device=self.device,
             geo=self.geo,
             languages=self.languages,
-            user=SimpleLazyObject(lambda: user_facts(self._request)),
+            user_loader=functools.partial(user_facts, self._request),
             snapshot=snapshot,
         )
         if self.preview is not None and snapshot is not None:
@@ -257,7 +256,7 @@ class CurrentVisitor(RequestFacts):
             return decision
         self.used = True
         try:
-            ctx = self.ctx
+            ctx = self._ctx if self._ctx is not None else self.ctx
             decision = None
             if self.preview is not None and ctx.snapshot is not None:
                 slot = ctx.snapshot.slots.get(slot_key)
@@ -279,7 +278,8 @@ class CurrentVisitor(RequestFacts):
             decision = Decision(slot_key, reason="error: default content")
         self.decisions[slot_key] = decision
         snapshot = self._ctx.snapshot if self._ctx is not None else None
-        if snapshot is not None:  # (definitions that could not be loaded tell nothing)
+        # (definitions that could not be loaded tell nothing; a slot they have is registered)
+        if snapshot is not None and slot_key not in snapshot.slots:
             slots.register_unknown_slot(slot_key, snapshot=snapshot)
         return decision
 

@@ -29,6 +29,7 @@ class UserFacts:
 
 
 ANONYMOUS = UserFacts()
+_UNREAD = object()  # no source dict parsed yet
 
 
 class Context:
@@ -41,8 +42,13 @@ class Context:
 
     __slots__ = (
         "_active_intents",
+        "_first_data",
+        "_first_source",
         "_intent_cache",
-        "_sources",
+        "_user",
+        "_user_loader",
+        "_visit_data",
+        "_visit_source",
         "device",
         "forced_intents",
         "geo",
@@ -55,7 +61,6 @@ class Context:
         "segment_results",
         "snapshot",
         "timestamp",
-        "user",
     )
 
     def __init__(
@@ -69,6 +74,7 @@ class Context:
         geo: Geo | None = None,
         languages: tuple[str, ...] = (),
         user: UserFacts = ANONYMOUS,
+        user_loader: Callable[[], UserFacts] | None = None,
         snapshot=None,
     ):
         self.profile = profile
@@ -79,7 +85,10 @@ class Context:
         self.device = device or Device()
         self.geo = geo or Geo()
         self.languages = languages
-        self.user = user
+        # ``user_loader``: what ``user`` reads on first use instead (the request's account is
+        # looked at only when a rule asks)
+        self._user = user if user_loader is None else None
+        self._user_loader = user_loader
         self.snapshot = snapshot
         self.segment_results: dict[str, bool] = {}
         # rule id -> what the rule answered (negate applied), as segments were evaluated;
@@ -87,8 +96,25 @@ class Context:
         self.rule_traces: dict[int, bool] = {}
         self._intent_cache: dict[str, float] | None = None
         self._active_intents: list[str] | None = None
-        self._sources: dict[str, tuple[dict, Source]] = {}
+        # The profile's source dicts last parsed and what they read as: profiles replace
+        # (never mutate) their source dicts, so identity says when to parse again.
+        self._visit_data: object = _UNREAD
+        self._visit_source: Source | None = None
+        self._first_data: object = _UNREAD
+        self._first_source: Source | None = None
         self.forced_intents: list[str] | None = None  # staff preview
+
+    @property
+    def user(self) -> UserFacts:
+        """What rules may know about the logged-in user."""
+        user = self._user
+        if user is None and self._user_loader is not None:
+            user = self._user = self._user_loader()
+        return user
+
+    @user.setter
+    def user(self, value: UserFacts) -> None:
+        self._user = value
 
     # -- identity ------------------------------------------------------------------------
     @property
@@ -96,27 +122,31 @@ class Context:
         return self.profile.id
 
     # -- acquisition ---------------------------------------------------------------------
-    def _parsed(self, name: str, data: dict) -> Source:
-        # Profiles replace (never mutate) their source dicts: identity says when to re-parse.
-        cached = self._sources.get(name)
-        if cached is None or cached[0] is not data:
-            cached = (data, Source.from_dict(data))
-            self._sources[name] = cached
-        return cached[1]
-
     def remember_source(self, data: dict, source: Source) -> None:
         """Note that the profile's source dict ``data`` reads as ``source``: what
         ``Source.from_dict(data)`` returns, already at hand where the dict was just written."""
-        self._sources["visit"] = (data, source)
+        self._visit_data = data
+        self._visit_source = source
 
     @property
     def source(self) -> Source:
         """The current visit's traffic source."""
-        return self._parsed("visit", self.profile.source)
+        # Read by every acquisition rule on every request: the usual case in one frame.
+        data = self.profile.source
+        if data is self._visit_data:
+            return self._visit_source
+        source = Source.from_dict(data)
+        self._visit_data, self._visit_source = data, source
+        return source
 
     @property
     def first_source(self) -> Source:
-        return self._parsed("first", self.profile.first_source or self.profile.source)
+        data = self.profile.first_source or self.profile.source
+        if data is self._first_data:
+            return self._first_source
+        source = Source.from_dict(data)
+        self._first_data, self._first_source = data, source
+        return source
 
     @property
     def landing_path(self) -> str:
@@ -148,18 +178,22 @@ class Context:
     def active_intents(self) -> list[str]:
         """Intents above their threshold, highest score first (memoized until the profile's
         intent points change); a staff preview forces them."""
+        return list(self._intents())
+
+    def _intents(self) -> list[str]:
+        """What :meth:`active_intents` answers, not copied: only to read."""
         if self.forced_intents is not None:
-            return list(self.forced_intents)
+            return self.forced_intents
         if self._active_intents is None:
             from personalize.engine.intent import active_intents
 
             self._active_intents = active_intents(self)
-        return list(self._active_intents)
+        return self._active_intents
 
     def has_intent(self, slug: str) -> bool:
         """Whether intent ``slug`` is active: the one answer ``{% intent %}``, variant
         targeting, ``IntentRule`` and explanations share."""
-        return slug in self.active_intents()
+        return slug in self._intents()
 
     def forget_intents(self) -> None:
         """Drop the memoized intent scores after the profile changed."""

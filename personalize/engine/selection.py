@@ -171,18 +171,36 @@ def choose(ctx, slot_key: str, now) -> Decision:
             control=True,
         )
 
+    # _targeting() written out, the segment memo read here: this runs for every variant of
+    # every slot on every request.
+    results = ctx.segment_results
     outcomes = []  # of each variant examined, in order: words only if someone asks
-    for priority, variants in slot.groups:
-        matched = []
-        for variant in variants:
-            if variant.scheduled and not variant.is_live(now):
-                outcome = _NOT_LIVE
+    record = outcomes.append
+    for priority, entries in slot.plan:
+        matched = None
+        for variant, scheduled, segment_id, segment_slug, intent_id, intent_slug in entries:
+            if scheduled and not variant.is_live(now):
+                record(_NOT_LIVE)
+                continue
+            if segment_id is not None:
+                if segment_slug is None:
+                    record(_NOT_IN_SEGMENT)
+                    continue
+                member = results.get(segment_slug)
+                if member is None:
+                    member = evaluate_segment(ctx, segment_slug)
+                if not member:
+                    record(_NOT_IN_SEGMENT)
+                    continue
+            if intent_id is not None and (intent_slug is None or not ctx.has_intent(intent_slug)):
+                record(_NO_INTENT)
+                continue
+            record(_MATCHED)
+            if matched is None:
+                matched = [variant]
             else:
-                outcome = _targeting(ctx, variant)
-                if outcome == _MATCHED:
-                    matched.append(variant)
-            outcomes.append(outcome)
-        if matched:
+                matched.append(variant)
+        if matched is not None:
             chosen = matched[0] if len(matched) == 1 else _pick(matched, ctx.visitor_id, slot_key)
             decision = Decision(slot_key, chosen, None)
             decision._priority = priority
