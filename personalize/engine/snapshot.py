@@ -103,60 +103,57 @@ def _never(ctx) -> bool:
     return False
 
 
-def compile_checks(rules, unprepared=frozenset()) -> tuple:
-    """``(rule id, condition, negate, rule)`` for each of ``rules`` (prepared for their
-    snapshot), in order: what segment evaluation runs. A rule in ``unprepared`` (the ids
-    :func:`prepare_rules` reported) or whose ``condition()`` raises never matches, negated or
-    not; the latter is logged once."""
+def _cannot_prepare(rule) -> None:
+    log_once(
+        ("prepare", rule.pk),
+        "personalize: rule %s (%s) of segment %s cannot be prepared; it will not match.",
+        rule.pk,
+        type(rule).__name__,
+        rule.segment_id,
+        exc_info=True,
+    )
+
+
+def compile_checks(rules, snapshot) -> tuple:
+    """``(rule id, condition, negate, rule)`` for each of ``rules`` (from :func:`load_rules`),
+    in order: what segment evaluation runs. Each rule is prepared for ``snapshot`` and compiled
+    with :func:`~personalize.rules.base.compile_check`; a rule for which either step raises is
+    logged once and never matches, negated or not."""
     from personalize.rules.base import compile_check
 
     checks = []
     for rule in rules:
-        condition, negate = _never, False
-        if rule.id not in unprepared:
-            try:
-                condition, negate = compile_check(rule)
-            except Exception:
-                log_once(
-                    ("prepare", rule.pk),
-                    "personalize: rule %s (%s) of segment %s cannot be prepared; "
-                    "it will not match.",
-                    rule.pk,
-                    type(rule).__name__,
-                    rule.segment_id,
-                    exc_info=True,
-                )
+        try:
+            rule.prepare_for(snapshot)
+            condition, negate = compile_check(rule)
+        except Exception:
+            _cannot_prepare(rule)
+            condition, negate = _never, False
         checks.append((rule.id, condition, negate, rule))
     return tuple(checks)
 
 
-def prepare_rules(rules, snapshot, *, unprepared: set | None = None) -> list:
-    """Load ``rules`` (a queryset of :class:`~personalize.models.Rule`) ready to evaluate.
-
-    Each rule comes as its own type (one query per rule type), in the segment's order, with the
-    objects its foreign keys point to already fetched (``describe()`` then needs no query), and
-    prepared against ``snapshot`` (its segment and intent slugs; None outside a snapshot). A rule
-    that cannot be prepared is logged once and kept: it will not match (its id is added to
-    ``unprepared`` when given).
-    """
+def load_rules(rules) -> list:
+    """``rules`` (a queryset of :class:`~personalize.models.Rule`) loaded each as its own type
+    (one query per rule type), in the segment's order, with the objects its foreign keys point
+    to already fetched (``describe()`` then needs no query)."""
     from personalize.rules.base import prefetch_relations
 
     loaded = list(rules.order_by("sort_order", "pk"))
     prefetch_relations(loaded)
+    return loaded
+
+
+def prepare_rules(rules, snapshot) -> list:
+    """``rules`` loaded by :func:`load_rules` and prepared against ``snapshot`` (its segment and
+    intent slugs; None outside a snapshot), ready to evaluate. A rule that cannot be prepared is
+    logged once and kept: it will not match."""
+    loaded = load_rules(rules)
     for rule in loaded:
         try:
             rule.prepare_for(snapshot)
         except Exception:
-            log_once(
-                ("prepare", rule.pk),
-                "personalize: rule %s (%s) of segment %s cannot be prepared; it will not match.",
-                rule.pk,
-                type(rule).__name__,
-                rule.segment_id,
-                exc_info=True,
-            )
-            if unprepared is not None:
-                unprepared.add(rule.id)
+            _cannot_prepare(rule)
     return loaded
 
 
@@ -224,9 +221,7 @@ def build_snapshot(version: str) -> Snapshot:
 
     # Rules last: preparing them reads the segment and intent slugs gathered above.
     rules_by_segment = defaultdict(list)
-    unprepared: set[int] = set()
-    rules = Rule.objects.filter(segment__is_active=True)
-    for rule in prepare_rules(rules, snapshot, unprepared=unprepared):
+    for rule in load_rules(Rule.objects.filter(segment__is_active=True)):
         rules_by_segment[rule.segment_id].append(rule)
     for segment in segments:
         rules = rules_by_segment.get(segment.pk, [])
@@ -237,7 +232,7 @@ def build_snapshot(version: str) -> Snapshot:
             match=segment.match,
             is_static=segment.is_static,
             rules=rules,
-            checks=compile_checks(rules, unprepared),
+            checks=compile_checks(rules, snapshot),
         )
     snapshot.has_static_segments = any(s.is_static for s in snapshot.segments.values())
     return snapshot
