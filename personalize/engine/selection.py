@@ -105,20 +105,6 @@ class Decision:
         self._candidates = value
 
 
-def _targeting(ctx, variant) -> int:
-    """Whether the visitor in ``ctx`` is who ``variant`` targets: ``_MATCHED``, or why not.
-
-    ``variant`` comes from the snapshot, which attached its ``targeting``: (segment id,
-    segment slug, intent id, intent slug), a slug None when its segment or intent is inactive.
-    """
-    segment_id, segment_slug, intent_id, intent_slug = variant.targeting
-    if segment_id is not None and (segment_slug is None or not evaluate_segment(ctx, segment_slug)):
-        return _NOT_IN_SEGMENT
-    if intent_id is not None and (intent_slug is None or not ctx.has_intent(intent_slug)):
-        return _NO_INTENT
-    return _MATCHED
-
-
 def _why(variant, outcome: int) -> str:
     """What examining ``variant`` found, in words."""
     if outcome == _NOT_LIVE:
@@ -134,12 +120,6 @@ def _why(variant, outcome: int) -> str:
     if intent_id is not None:
         reasons.append(f'has intent "{intent_slug}"')
     return " and ".join(reasons)
-
-
-def targeting_matches(ctx, variant) -> tuple[bool, str]:
-    """Whether the visitor in ``ctx`` is who ``variant`` targets, and why (in words)."""
-    outcome = _targeting(ctx, variant)
-    return outcome == _MATCHED, _why(variant, outcome)
 
 
 def _pick(variants, visitor_id: str, slot_key: str):
@@ -171,8 +151,8 @@ def choose(ctx, slot_key: str, now) -> Decision:
             control=True,
         )
 
-    # _targeting() written out, the segment memo read here: this runs for every variant of
-    # every slot on every request.
+    # Each variant's targeting (see ``CompiledSlot.plan``), the segment memo read here: this
+    # runs for every variant of every slot on every request.
     results = ctx.segment_results
     outcomes = []  # of each variant examined, in order: words only if someone asks
     record = outcomes.append
