@@ -24,7 +24,6 @@ class Decision:
     __slots__ = (
         "_candidates",
         "_examined",
-        "_priority",
         "_reason",
         "control",
         "preview",
@@ -48,7 +47,6 @@ class Decision:
         self._reason = reason
         self._candidates = candidates
         self._examined = None  # (slot, [outcome of each variant examined]) from choose()
-        self._priority = None  # the priority of the targeted variant chosen
 
     def __repr__(self) -> str:
         return (
@@ -79,8 +77,8 @@ class Decision:
 
     @property
     def reason(self) -> str:
-        if self._reason is None and self._priority is not None:  # chosen by its targeting
-            self._reason = f"priority {self._priority}: {_why(self.variant, _MATCHED)}"
+        if self._reason is None and self.variant is not None:  # chosen by its targeting
+            self._reason = f"priority {self.variant.priority}: {_why(self.variant, _MATCHED)}"
         return self._reason
 
     @reason.setter
@@ -156,7 +154,7 @@ def choose(ctx, slot_key: str, now) -> Decision:
     results = ctx.segment_results
     outcomes = []  # of each variant examined, in order: words only if someone asks
     record = outcomes.append
-    for priority, entries in slot.plan:
+    for entries in slot.plan:
         matched = None
         for variant, scheduled, segment_id, segment_slug, intent_id, intent_slug in entries:
             if scheduled and not variant.is_live(now):
@@ -182,8 +180,7 @@ def choose(ctx, slot_key: str, now) -> Decision:
                 matched.append(variant)
         if matched is not None:
             chosen = matched[0] if len(matched) == 1 else _pick(matched, ctx.visitor_id, slot_key)
-            decision = Decision(slot_key, chosen, None)
-            decision._priority = priority
+            decision = Decision(slot_key, chosen, None)  # worded from its targeting if asked
             decision._examined = (slot, outcomes)
             return decision
 

@@ -62,16 +62,16 @@ class CompiledSlot:
     variants: dict[str, object] = field(default_factory=dict)
     # no default has a date window: all of ``defaults`` are live at any time
     defaults_always_live: bool = field(init=False)
-    # ``groups`` as selection walks them on every request, in plain tuples: (priority,
-    # ((variant, scheduled, segment id, segment slug, intent id, intent slug), ...)), the
-    # last four being the variant's ``targeting``
+    # ``groups`` as selection walks them on every request, highest priority first, in plain
+    # tuples: ((variant, scheduled, segment id, segment slug, intent id, intent slug), ...),
+    # the last four being the variant's ``targeting``
     plan: tuple = field(init=False)
 
     def __post_init__(self):
         self.defaults_always_live = not any(variant.scheduled for variant in self.defaults)
         self.plan = tuple(
-            (priority, tuple((v, v.scheduled, *v.targeting) for v in variants))
-            for priority, variants in self.groups
+            tuple((v, v.scheduled, *v.targeting) for v in variants)
+            for _priority, variants in self.groups
         )
 
 
