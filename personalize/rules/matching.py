@@ -277,17 +277,13 @@ def compare_number(operator: str, actual, expected) -> bool:
     actual, expected = to_number(actual), to_number(expected)
     if actual is None or expected is None:
         return False
-    if operator == NumberOperator.GTE:
-        return actual >= expected
-    if operator == NumberOperator.GT:
-        return actual > expected
-    if operator == NumberOperator.LTE:
-        return actual <= expected
-    if operator == NumberOperator.LT:
-        return actual < expected
     if operator == NumberOperator.EQ:
         return abs(actual - expected) < 1e-9
-    raise ValueError(f"Unknown number operator {operator!r}")
+    try:
+        reversed_test = _REVERSED[operator]
+    except KeyError:
+        raise ValueError(f"Unknown number operator {operator!r}") from None
+    return reversed_test(expected, actual)
 
 
 def number_matcher(operator: str, expected):
@@ -309,6 +305,8 @@ def _nothing(_value) -> bool:
     return False
 
 
+#: Each ordering operator as a test of ``(expected, actual)``: ``expected <= actual`` is
+#: ``actual >= expected``.
 _REVERSED = {
     NumberOperator.GTE: _operator.le,
     NumberOperator.GT: _operator.lt,
