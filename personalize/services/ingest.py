@@ -41,6 +41,7 @@ from django.db.models import CharField
 from personalize.models.visitor import Event, Visitor
 from personalize.services import bulk
 from personalize.services.bulk import EventRow
+from personalize.services.validation import MAX_EVENT_VALUE
 from personalize.tracking.headers import clean_text
 
 #: Visitor facts a batch may carry, each cut to its column's length.
@@ -54,7 +55,6 @@ EVENT_TEXT = {
     if name != "idempotency_key" and isinstance(Event._meta.get_field(name), CharField)
 }
 MAX_KEY = Event._meta.get_field("idempotency_key").max_length
-MAX_VALUE = Decimal("999999999999.99")
 
 
 @dataclass
@@ -87,7 +87,7 @@ def _value(raw) -> Decimal | None:
         value = Decimal(str(raw)).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
         return None
-    if not value.is_finite() or abs(value) > MAX_VALUE:
+    if not value.is_finite() or abs(value) > MAX_EVENT_VALUE:
         return None
     return value
 

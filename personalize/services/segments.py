@@ -268,12 +268,21 @@ def _rebuild_in_chunks(segment, compiled, live, snapshot, now, result: RebuildRe
 
 
 def count_members(segment: Segment, base, *, snapshot, now: dt.datetime) -> int:
-    """How many visitors of ``base`` are in ``segment`` as evaluated now (stats)."""
+    """How many visitors of ``base`` are in ``segment`` as evaluated now (stats).
+
+    The rules are those ``snapshot`` loaded and prepared for the segment (no query per
+    segment); a segment the snapshot does not hold has its rules loaded here.
+    """
     if segment.is_static:
         return base.filter(
             Exists(Membership.objects.filter(segment=segment, visitor_id=OuterRef("pk")))
         ).count()
-    compiled = compile_segment(segment, now, prepare_rules(segment.rules.all(), snapshot))
+    loaded = snapshot.segments.get(segment.slug) if snapshot is not None else None
+    if loaded is not None and loaded.id == segment.pk:
+        rules = loaded.rules
+    else:
+        rules = prepare_rules(segment.rules.all(), snapshot)
+    compiled = compile_segment(segment, now, rules)
     if compiled.in_sql:
         return base.filter(compiled.sql).count()
     chunk_size = max(1, int(get_setting("REBUILD_CHUNK_SIZE")))

@@ -436,3 +436,41 @@ def test_writes_are_not_wrapped_in_a_transaction_of_their_own(staff_client):
         response = send(staff_client, "POST", f"{API}/slots/", {"key": "side", "name": "Side"})
     assert response.status_code == 201
     assert not [q for q in queries if "SAVEPOINT" in q["sql"].upper()]
+
+
+def _selects_of_resending(client, url, children: str) -> int:
+    """SELECT statements of a PATCH that sends ``children`` back unchanged, ids included."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sent = [
+        {key: value for key, value in child.items() if key != "description"}
+        for child in client.get(url).json()[children]
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        response = send(client, "PATCH", url, {children: sent})
+    assert response.status_code == 200, response.content
+    return sum(query["sql"].lstrip().upper().startswith("SELECT") for query in queries)
+
+
+def test_resending_children_reads_them_once_however_many(staff_client):
+    """Children sent with an id are found among those loaded with the parent, not read again
+    one by one."""
+    from tests.factories import IntentFactory, SegmentFactory, SignalFactory, page_rule
+
+    segment, intent = SegmentFactory(slug="kept"), IntentFactory(slug="kept")
+    page_rule(segment, "/a/")
+    SignalFactory(intent=intent)
+    segment_url, intent_url = f"{API}/segments/kept/", f"{API}/intents/kept/"
+    one = (
+        _selects_of_resending(staff_client, segment_url, "rules"),
+        _selects_of_resending(staff_client, intent_url, "signals"),
+    )
+    for n in range(7):
+        page_rule(segment, f"/b{n}/")
+        SignalFactory(intent=intent)
+    eight = (
+        _selects_of_resending(staff_client, segment_url, "rules"),
+        _selects_of_resending(staff_client, intent_url, "signals"),
+    )
+    assert eight == one

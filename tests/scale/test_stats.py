@@ -169,6 +169,29 @@ def test_segment_figures(traffic):
     assert SegmentDailyStat.objects.get(segment=mobile).members is None
 
 
+def test_segment_figures_read_rules_once_however_many_segments(traffic):
+    """The rules come from the definitions loaded for the aggregation, not again per segment."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rule_table = DeviceRule._meta.db_table
+
+    def rule_reads() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            stats.aggregate_day(DAY)
+        return sum(rule_table in query["sql"] for query in queries)
+
+    def add_segment(n: int) -> None:
+        segment = Segment.objects.create(name=f"Mobile {n}", slug=f"mobile-{n}")
+        DeviceRule.objects.create(segment=segment, device_types=["mobile"])
+
+    add_segment(0)
+    one = rule_reads()
+    for n in range(1, 5):
+        add_segment(n)
+    assert rule_reads() == one
+
+
 def test_aggregate_recent_covers_yesterday_and_today(db, time_machine):
     time_machine.move_to(at(12), tick=False)
     results = stats.aggregate_recent()

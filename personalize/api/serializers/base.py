@@ -119,8 +119,8 @@ def save_children(parent_attr: str, parent, existing: dict, items, create_model=
 
     Items with an ``id`` update that child in place (so anything keyed by its id survives);
     items without one are created; existing children not listed are deleted. ``items`` carry
-    validated values; ``create_model(item)`` picks the model of a new child (polymorphic
-    children), else it is the model of the existing children's manager.
+    validated values; a new child is of the model its item names under ``"model"`` (a rule:
+    see ``RuleSerializer``), else of ``create_model``.
     """
     keep = set()
     for position, item in enumerate(items):

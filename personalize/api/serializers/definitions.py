@@ -108,7 +108,8 @@ class IntentSignalSerializer(StrictMixin, ModelCleanMixin, serializers.ModelSeri
         intent = self._intent()
         if intent is None or not isinstance(child_id, int):
             return None
-        return intent.signals.filter(pk=child_id).first()
+        # From the signals the view loaded with the intent: no query per signal.
+        return next((signal for signal in intent.signals.all() if signal.pk == child_id), None)
 
     def prepare_instance(self, instance) -> None:
         if self._intent() is not None:

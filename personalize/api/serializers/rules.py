@@ -142,7 +142,8 @@ class RuleSerializer(serializers.Serializer):
         existing = None
         rule_id = data.get("id")
         if segment is not None and isinstance(rule_id, int) and not isinstance(rule_id, bool):
-            existing = segment.rules.filter(pk=rule_id).first()
+            # From the rules the view loaded with the segment: no query per rule.
+            existing = next((rule for rule in segment.rules.all() if rule.pk == rule_id), None)
             if existing is not None and type(existing) is not model:
                 raise serializers.ValidationError(
                     {"type": [_("A rule's type cannot change: omit its id to replace it.")]}
