@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models.signals import post_delete, post_save
 
@@ -16,8 +17,7 @@ def _definition_models():
 
 
 def definitions_changed(sender, **kwargs):
-    if issubclass(sender, _definition_models()):
-        bump_version()
+    bump_version()
 
 
 def user_logged_in_handler(sender, request, user, **kwargs):
@@ -55,8 +55,18 @@ def connect() -> None:
     from django.contrib.auth.signals import user_logged_in
     from django.db.models.signals import m2m_changed
 
-    post_save.connect(definitions_changed, dispatch_uid="personalize.definitions.save")
-    post_delete.connect(definitions_changed, dispatch_uid="personalize.definitions.delete")
+    # One receiver per definition model (every rule type, third-party ones included: all models
+    # are loaded when this runs), so saving the host project's own models costs nothing here.
+    definitions = _definition_models()
+    for model in apps.get_models():
+        if issubclass(model, definitions):
+            label = model._meta.label_lower
+            post_save.connect(
+                definitions_changed, sender=model, dispatch_uid=f"personalize.save.{label}"
+            )
+            post_delete.connect(
+                definitions_changed, sender=model, dispatch_uid=f"personalize.delete.{label}"
+            )
     user_logged_in.connect(user_logged_in_handler, dispatch_uid="personalize.user_logged_in")
     try:
         groups = getattr(get_user_model(), "groups", None)

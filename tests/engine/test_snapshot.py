@@ -63,6 +63,22 @@ def test_deleting_a_definition_bumps_the_version():
     assert "gone" not in get_snapshot().segments
 
 
+def test_saving_any_rule_type_bumps_the_version_and_other_models_do_not():
+    from django.contrib.auth.models import Group
+
+    from personalize.rules import DeviceRule
+
+    segment = SegmentFactory(slug="phones")
+    before = snapshot._holder.local_generation
+    Group.objects.create(name="not a definition")
+    assert snapshot._holder.local_generation == before
+    rule = DeviceRule.objects.create(segment=segment, device_types=["mobile"])
+    assert snapshot._holder.local_generation > before
+    saved = snapshot._holder.local_generation
+    rule.delete()
+    assert snapshot._holder.local_generation > saved
+
+
 def test_reset_forgets_the_snapshot():
     first = get_snapshot()
     snapshot.reset()
