@@ -1,3 +1,4 @@
+import io
 import re
 
 import pytest
@@ -40,9 +41,11 @@ def shown(response) -> dict[str, str]:
 
 @pytest.fixture
 def demo(db):
+    """The Fairway Golf demo (segments, intents, slots, variants, products), loaded as
+    ``make demo`` loads it, without the editor account."""
     from django.core.management import call_command
 
-    call_command("loaddemo", "--no-admin", verbosity=0)
+    call_command("loaddemo", "--no-admin", verbosity=0, stdout=io.StringIO())
 
 
 @pytest.fixture

@@ -1,18 +1,10 @@
-import io
 import json
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.management import call_command
 from django.test import Client
 
 ORIGIN = "http://testserver"
-
-
-@pytest.fixture
-def demo(db):
-    """The Fairway Golf definitions (segments, intents, slots, variants)."""
-    call_command("loaddemo", "--no-admin", stdout=io.StringIO())
 
 
 class Browser(Client):
