@@ -18,18 +18,16 @@ import statistics
 import sys
 import time
 
+from benchmarks._services import option
+from benchmarks.common import DESKTOP
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
 
 SLOTS = 10
 
 
 def _options(argv):
-    options = {"rounds": 15, "requests": 200}
-    for arg in argv:
-        name, _, value = arg.lstrip("-").partition("=")
-        if name in options and value.isdigit():
-            options[name] = int(value)
-    return options
+    return {"rounds": option(argv, "rounds", 15), "requests": option(argv, "requests", 200)}
 
 
 def _setup_database():
@@ -94,10 +92,7 @@ def _environ(cookie: str = "") -> dict:
 
     request = RequestFactory().get(
         "/page/?utm_campaign=spring",
-        HTTP_USER_AGENT=(
-            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-            "Chrome/124.0.0.0 Safari/537.36"
-        ),
+        HTTP_USER_AGENT=DESKTOP,
         HTTP_ACCEPT="text/html,application/xhtml+xml",
         HTTP_REFERER="http://testserver/",
         REMOTE_ADDR="81.2.69.142",

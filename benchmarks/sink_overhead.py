@@ -15,13 +15,10 @@ import statistics
 import sys
 
 from benchmarks import _services as bench
+from benchmarks.common import DESKTOP
 
 NAME = "sink_overhead"
 PAGES = ["/", "/clubs/", "/clubs/beginner-set/", "/deals/", "/inspiration/", "/compare/"]
-DESKTOP = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/124.0.0.0 Safari/537.36"
-)
 
 
 def _round(client, requests: int) -> float:

@@ -1,3 +1,4 @@
+import io
 import re
 
 import pytest
@@ -40,9 +41,35 @@ def shown(response) -> dict[str, str]:
 
 @pytest.fixture
 def demo(db):
+    """The Fairway Golf demo (segments, intents, slots, variants, products), loaded as
+    ``make demo`` loads it, without the editor account."""
     from django.core.management import call_command
 
-    call_command("loaddemo", "--no-admin", verbosity=0)
+    call_command("loaddemo", "--no-admin", verbosity=0, stdout=io.StringIO())
+
+
+@pytest.fixture
+def use_sink(settings):
+    """``use_sink(path)``: make ``path`` the event sink and return a fresh instance of it.
+
+    Set any other setting the sink reads before calling. The memoized sink is forgotten again
+    afterwards, so later tests get the sink of their own settings."""
+    from personalize import sinks
+
+    def use(path: str):
+        settings.PERSONALIZE_EVENT_SINK = path
+        sinks._sink_for.cache_clear()
+        return sinks.get_sink()
+
+    yield use
+    sinks._sink_for.cache_clear()
+
+
+@pytest.fixture
+def memory_sink(use_sink):
+    """A sink that only keeps the batches it is given (``sink.batches``), so a request runs no
+    query of its own for events."""
+    return use_sink("tests.scale.helpers.MemorySink")
 
 
 @pytest.fixture

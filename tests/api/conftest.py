@@ -1,18 +1,10 @@
-import io
 import json
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.management import call_command
 from django.test import Client
 
 ORIGIN = "http://testserver"
-
-
-@pytest.fixture
-def demo(db):
-    """The Fairway Golf definitions (segments, intents, slots, variants)."""
-    call_command("loaddemo", "--no-admin", stdout=io.StringIO())
 
 
 class Browser(Client):
@@ -99,28 +91,15 @@ def visitor_id(client) -> str | None:
 
 
 @pytest.fixture
-def memory_sink(settings):
-    """A sink that keeps the batches it is given (``sink.batches``)."""
-    from personalize import sinks
-
-    settings.PERSONALIZE_EVENT_SINK = "tests.scale.helpers.MemorySink"
-    sinks._sink_for.cache_clear()
-    sink = sinks.get_sink()
-    yield sink
-    sinks._sink_for.cache_clear()
-
-
-@pytest.fixture
-def buffered_sink(settings, monkeypatch):
+def buffered_sink(settings, monkeypatch, use_sink):
     """The buffered sink, on the Redis of ``REDIS_URL`` when there is one, else on a stand-in
     that keeps what is pushed. Returns a function giving the batches pushed so far."""
     import os
     import uuid
 
-    from personalize import buffer, sinks
+    from personalize import buffer
 
     key = f"personalize-tests-{os.getpid()}-{uuid.uuid4().hex[:8]}:events"
-    settings.PERSONALIZE_EVENT_SINK = "personalize.sinks.BufferedSink"
     settings.PERSONALIZE_BUFFER_KEY = key
     url = os.environ.get("REDIS_URL")
     if url:
@@ -138,14 +117,13 @@ def buffered_sink(settings, monkeypatch):
 
         monkeypatch.setattr(buffer, "get_client", lambda worker=False: object())
         monkeypatch.setattr(buffer, "run", run)
-    sinks._sink_for.cache_clear()
+    use_sink("personalize.sinks.BufferedSink")
 
     def batches() -> list[dict]:
         raw = client.lrange(key, 0, -1) if pushed is None else pushed
         return [json.loads(item) for item in raw]
 
     yield batches
-    sinks._sink_for.cache_clear()
     if pushed is None:
         client.delete(key, f"{key}:dropped")
         client.close()

@@ -375,31 +375,25 @@ def test_a_sink_that_cannot_store_answers_503_and_the_retry_is_accepted(demo, br
     assert browser.beacon(URL, batch).json()["duplicates"] == 2
 
 
-def test_a_buffer_that_is_down_answers_503_and_keeps_nothing(demo, browser, settings):
+def test_a_buffer_that_is_down_answers_503_and_keeps_nothing(demo, browser, settings, use_sink):
     from django.core.cache import cache
 
-    from personalize import sinks
     from personalize.api.intake import idempotency_key
     from tests.scale.helpers import free_port
 
     browser.beacon(URL, {"events": [click("first")]})  # a known visitor: its ids are claimed
     vid = visitor_id(browser)
-    settings.PERSONALIZE_EVENT_SINK = "personalize.sinks.BufferedSink"
     settings.PERSONALIZE_BUFFER_REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
     settings.PERSONALIZE_BUFFER_RETRY_INTERVAL = 30
-    sinks._sink_for.cache_clear()
-    try:
-        for _attempt in range(2):  # the second one meets the open circuit breaker
-            response = browser.beacon(URL, {"events": [click("c")]})
-            assert response.status_code == 503
-            assert response["Retry-After"] == "30"
-        sink = sinks.get_sink()
-        assert sink.pending == 0  # nothing set aside in memory: the client sends it again
-        assert sink.stats.get("refused") == 2
-        assert sink.stats.get("dropped") == 0
-        assert cache.get(f"personalize:event-id:{idempotency_key(vid, 'c')}") is None
-    finally:
-        sinks._sink_for.cache_clear()
+    sink = use_sink("personalize.sinks.BufferedSink")
+    for _attempt in range(2):  # the second one meets the open circuit breaker
+        response = browser.beacon(URL, {"events": [click("c")]})
+        assert response.status_code == 503
+        assert response["Retry-After"] == "30"
+    assert sink.pending == 0  # nothing set aside in memory: the client sends it again
+    assert sink.stats.get("refused") == 2
+    assert sink.stats.get("dropped") == 0
+    assert cache.get(f"personalize:event-id:{idempotency_key(vid, 'c')}") is None
 
 
 def test_a_visitor_that_cannot_be_loaded_answers_503(demo, browser, monkeypatch):

@@ -178,8 +178,7 @@ def personalize_queries(queries):
     return [q["sql"] for q in queries if "personalize_" in q["sql"]]
 
 
-def test_a_warm_home_page_runs_only_the_shops_own_queries(client, demo, settings):
-    settings.PERSONALIZE_EVENT_SINK = "tests.demo.conftest.MemorySink"
+def test_a_warm_home_page_runs_only_the_shops_own_queries(client, demo, memory_sink):
     warm_returning_visitor(client)
     with CaptureQueriesContext(connection) as queries:
         response = home(client)

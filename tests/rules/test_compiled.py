@@ -3,7 +3,7 @@
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from personalize.rules import (
@@ -89,6 +89,12 @@ def test_query_param_rule(operator, value, subject):
     ),
     scope=st.sampled_from(["visit", "first"]),
 )
+# The host cases the random draw seldom combines (about one draw in 450 each): a longer host
+# that merely ends with the same letters is not a subdomain; a subdomain is one for "ends with"
+# only.
+@example("", "", "ends_with", "golfdigest.com", "https://notgolfdigest.com/", "visit")
+@example("", "", "ends_with", "golfdigest.com", "https://news.golfdigest.com/a", "visit")
+@example("", "", "is", "golfdigest.com", "https://news.golfdigest.com/a", "visit")
 def test_referrer_rule(medium, source_name, host_operator, host, referrer, scope):
     rule = ReferrerRule(
         medium=medium, source_name=source_name, host_operator=host_operator, host=host, scope=scope
@@ -107,6 +113,10 @@ def test_referrer_rule(medium, source_name, host_operator, host, referrer, scope
         max_size=5,
     ),
 )
+# Views inside and outside the window, which the random draw seldom pairs with a path that
+# matches them and a count they decide.
+@example("starts_with", "/clubs/", "gte", 1, 7, [("/clubs/a/", 10)])
+@example("glob", "/clubs/*", "eq", 1, 1, [("/clubs/a/", 0), ("/clubs/a/", 2)])
 def test_page_visit_rule(path_operator, path, count_operator, count, within_days, views):
     profile = make_profile()
     for page, days_ago in views:

@@ -13,8 +13,6 @@ import uuid
 
 import pytest
 
-from personalize import sinks
-
 
 def _service_missing(marker: str) -> str | None:
     if marker == "redis" and not os.environ.get("REDIS_URL"):
@@ -62,24 +60,9 @@ def redis_url(settings, buffer_key):
 
 
 @pytest.fixture
-def buffered(settings, redis_url):
+def buffered(redis_url, use_sink):
     """The buffered sink on the real Redis, fresh for this test."""
-    settings.PERSONALIZE_EVENT_SINK = "personalize.sinks.BufferedSink"
-    sinks._sink_for.cache_clear()
-    sink = sinks.get_sink()
-    yield sink
-    sinks._sink_for.cache_clear()
-
-
-@pytest.fixture
-def memory_sink(settings):
-    """A sink that only collects batches, so a request runs no query of its own for events."""
-    settings.PERSONALIZE_EVENT_SINK = "tests.scale.helpers.MemorySink"
-    sinks._sink_for.cache_clear()
-    sink = sinks.get_sink()
-    sink.batches.clear()
-    yield sink
-    sinks._sink_for.cache_clear()
+    return use_sink("personalize.sinks.BufferedSink")
 
 
 @pytest.fixture
@@ -106,17 +89,14 @@ def private_redis():
 
 
 @pytest.fixture
-def sink_at(settings, buffer_key):
+def sink_at(settings, buffer_key, use_sink):
     """``sink_at(url)``: a fresh buffered sink writing to ``url``."""
 
     def make(url):
-        settings.PERSONALIZE_EVENT_SINK = "personalize.sinks.BufferedSink"
         settings.PERSONALIZE_BUFFER_REDIS_URL = url
-        sinks._sink_for.cache_clear()
-        return sinks.get_sink()
+        return use_sink("personalize.sinks.BufferedSink")
 
-    yield make
-    sinks._sink_for.cache_clear()
+    return make
 
 
 @pytest.fixture

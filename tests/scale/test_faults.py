@@ -3,33 +3,23 @@ profile cache. Pages still return 200 with bounded extra latency, and losses are
 
 from __future__ import annotations
 
-import re
 import statistics
 import time
 
 import pytest
 from django.core.cache import caches
-from django.core.management import call_command
 from django.test import Client
 
 from personalize.models import Visitor
+from tests.conftest import DESKTOP
+from tests.demo.conftest import hero
 from tests.scale.helpers import free_port
 
 pytestmark = pytest.mark.django_db
 
-DESKTOP = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/124.0.0.0 Safari/537.36"
-)
 PAGES = ["/", "/clubs/", "/clubs/beginner-set/", "/deals/", "/inspiration/", "/"]
 #: Extra time a failing dependency may add to one request (generous for CI).
 MAX_EXTRA = 0.5
-HERO = re.compile(r'data-personalize-slot="home-hero" data-personalize-variant="([^"]+)"')
-
-
-@pytest.fixture
-def demo(db):
-    call_command("loaddemo", "--no-admin", verbosity=0)
 
 
 def browser() -> Client:
@@ -121,14 +111,14 @@ def test_losing_the_redis_cache_mid_session_costs_only_accuracy(demo):
     client = browser()
     client.get("/clubs/beginner-set/")
     response = client.get("/")
-    assert HERO.search(response.content.decode()).group(1) == "intermediate-upsell"
+    assert hero(response) == "intermediate-upsell"
     visitor = Visitor.objects.get()
     assert visitor.profile  # synced to the database on the first page view
     caches["default"].clear()  # FLUSHDB: profiles, snapshot and membership versions gone
     response = client.get("/")
     assert response.status_code == 200
     # rebuilt from the database: still a beginner golfer, still the same visitor
-    assert HERO.search(response.content.decode()).group(1) == "intermediate-upsell"
+    assert hero(response) == "intermediate-upsell"
     assert Visitor.objects.count() == 1
     visitor.refresh_from_db()
     assert visitor.page_views == 3

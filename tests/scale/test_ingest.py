@@ -110,16 +110,9 @@ def test_merged_visitors_events_follow_the_merge():
     assert Event.objects.filter(visitor_id=person).count() == 2
 
 
-def test_database_sink_still_writes_in_the_request(settings):
-    from personalize import sinks
-
-    settings.PERSONALIZE_EVENT_SINK = "personalize.sinks.DatabaseSink"
-    sinks._sink_for.cache_clear()
-    try:
-        sink = sinks.get_sink()
-        vid = uuid.uuid4()
-        sink.emit(batch(vid, event(), event("impression")))
-        assert sink.stats.get("stored") == 2
-        assert Visitor.objects.get(pk=vid).page_views == 1
-    finally:
-        sinks._sink_for.cache_clear()
+def test_database_sink_still_writes_in_the_request(use_sink):
+    sink = use_sink("personalize.sinks.DatabaseSink")
+    vid = uuid.uuid4()
+    sink.emit(batch(vid, event(), event("impression")))
+    assert sink.stats.get("stored") == 2
+    assert Visitor.objects.get(pk=vid).page_views == 1

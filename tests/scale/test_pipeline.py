@@ -18,6 +18,7 @@ from django.test import Client
 
 from personalize import tasks
 from personalize.models import Event, PageVisitRule, Segment, Visitor
+from tests.conftest import DESKTOP
 from tests.scale.helpers import Worker, batch, event, wait_for
 
 pytestmark = [
@@ -27,11 +28,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
 ]
-
-DESKTOP = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/124.0.0.0 Safari/537.36"
-)
 
 
 def _test_database_url() -> str:

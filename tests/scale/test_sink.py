@@ -118,18 +118,15 @@ def test_flush_pending_sends_the_backlog(sink_at, private_redis, settings, buffe
     assert _client(private_redis.url).llen(buffer_key) == 250
 
 
-def test_without_a_redis_url_events_are_dropped_and_counted(settings, monkeypatch, caplog):
-    from personalize import sinks
-
+def test_without_a_redis_url_events_are_dropped_and_counted(
+    settings, monkeypatch, caplog, use_sink
+):
     monkeypatch.delenv("REDIS_URL", raising=False)
-    settings.PERSONALIZE_EVENT_SINK = "personalize.sinks.BufferedSink"
     settings.PERSONALIZE_BUFFER_REDIS_URL = None
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    sinks._sink_for.cache_clear()
-    sink = sinks.get_sink()
+    sink = use_sink("personalize.sinks.BufferedSink")
     with caplog.at_level(logging.ERROR, logger="personalize"):
         sink.emit(batch(None, event(), event()))
-    sinks._sink_for.cache_clear()
     assert sink.stats.get("dropped") == 2
     assert "no Redis URL" in caplog.text
 
@@ -179,15 +176,11 @@ def test_circuit_breaker_lets_one_trial_through():
     assert breaker.allow(0.05)
 
 
-def test_sink_is_chosen_by_setting(settings):
+def test_sink_is_chosen_by_setting(use_sink):
     from personalize import sinks
 
-    settings.PERSONALIZE_EVENT_SINK = "personalize.sinks.BufferedSink"
-    sinks._sink_for.cache_clear()
-    try:
-        assert isinstance(sinks.get_sink(), BufferedSink)
-    finally:
-        sinks._sink_for.cache_clear()
+    use_sink("personalize.sinks.BufferedSink")
+    assert isinstance(sinks.get_sink(), BufferedSink)
 
 
 def test_empty_event_fields_are_not_buffered_but_facts_are():

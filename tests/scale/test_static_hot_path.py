@@ -9,14 +9,10 @@ from django.test import Client
 
 from personalize.models import DeviceRule, Segment
 from personalize.services import segments
+from tests.conftest import DESKTOP
 from tests.scale.helpers import free_port
 
 pytestmark = pytest.mark.django_db
-
-DESKTOP = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/124.0.0.0 Safari/537.36"
-)
 
 
 @pytest.fixture
