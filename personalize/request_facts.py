@@ -241,14 +241,16 @@ def request_host(request) -> str:
 
     The check of a host against ``ALLOWED_HOSTS`` is remembered by value: a site is reached
     under a few hosts, and a forged ``Host`` header is checked like any other. Requests whose
-    class has its own ``get_host`` ask it.
+    class has its own ``get_host`` ask it, as do all requests on a Django whose ``HttpRequest``
+    no longer reads the raw host with ``_get_raw_host()``.
     """
-    if getattr(type(request), "get_host", None) is not HttpRequest.get_host:
+    raw_host = getattr(request, "_get_raw_host", None)  # what get_host() checks, unchecked
+    if raw_host is None or getattr(type(request), "get_host", None) is not HttpRequest.get_host:
         try:
             return request.get_host()
         except Exception:  # DisallowedHost
             return ""
-    host = request._get_raw_host()  # what get_host() checks, unchecked
+    host = raw_host()
     if not isinstance(host, str) or len(host) > MAX_HOST:
         return ""
     allowed = django_setting("ALLOWED_HOSTS")
