@@ -144,6 +144,17 @@ REFERRERS = [
     ("//www.bing.com/", "search", "bing"),
     ("https://münchen.de/", "referral", "xn--mnchen-3ya.de"),
     ("https://xn--mnchen-3ya.de/", "referral", "xn--mnchen-3ya.de"),
+    ("https://MÜNCHEN.de/", "referral", "xn--mnchen-3ya.de"),
+    ("HTTPS://WWW.BING.COM/", "search", "bing"),
+    ("https://www.google.com.:443/", "search", "google"),
+    ("https://m.youtube.com./watch", "social", "youtube"),
+    # The host is what follows the userinfo, as browsers read it ("\\" is "/" there).
+    ("https://www.google.com@evil.example/", "referral", "evil.example"),
+    ("https://www.google.com\\@evil.example/", "search", "google"),
+    ("https://[2001:db8::1]:8443/", "referral", "2001:db8::1"),
+    ("http://192.168.1.10/", "referral", "192.168.1.10"),
+    ("ios-app://284815942/", "search", "google"),
+    ("android-app://com.google.android.gm/http/mail.google.com", "email", "gmail"),
     # Nothing usable.
     ("", "direct", ""),
     ("garbage", "direct", ""),
@@ -152,6 +163,9 @@ REFERRERS = [
     ("https://.com/", "direct", ""),
     ("about:blank", "direct", ""),
     ("android-app://", "direct", ""),
+    ("https://xn--zz.com/", "direct", ""),  # invalid punycode
+    ("javascript:alert(1)", "direct", ""),
+    ("data:text/html,hi", "direct", ""),
 ]
 
 
