@@ -157,5 +157,20 @@ def impression_events(visitor: CurrentVisitor) -> list[dict]:
 
 def referrer_for_storage(referrer: str) -> str:
     """A cleaned referrer as events store it: without its query string or fragment (they can
-    carry personal data), cut to the length of ``Event.referrer``."""
-    return referrer.split("?", 1)[0].split("#", 1)[0][:MAX_REFERRER]
+    carry personal data) and without a user name and password before the host
+    (``https://user:secret@host/``: browsers never send them, a forged header can), cut to
+    the length of ``Event.referrer``."""
+    url = referrer.split("?", 1)[0].split("#", 1)[0]
+    start = url.find("//")
+    scheme = url[:start]
+    if start < 0 or "/" in scheme or (scheme and not scheme.endswith(":")):
+        start = 0  # no authority marker: a host may still lead ("user@host/path")
+    else:
+        start += 2
+    end = min(
+        (i for i in (url.find("/", start), url.find("\\", start)) if i >= 0), default=len(url)
+    )
+    at = url.rfind("@", start, end)
+    if at >= 0:
+        url = url[:start] + url[at + 1 :]
+    return url[:MAX_REFERRER]

@@ -8,10 +8,16 @@ case-insensitively; an invalid pattern is logged once and ignored). Policy:
 
 * anything that fetches pages without a person looking at them in a browser is a bot, even
   when it acts for a person (ChatGPT-User, Perplexity-User, Claude-User, Google-Read-Aloud);
-* headless browsers (HeadlessChrome, PhantomJS) are *not* bots: end-to-end tests drive them;
-* generic HTTP libraries (curl, python-requests, Go-http-client, okhttp...) are *not* bots:
-  apps and scripts use them for real traffic. Add them through ``BOT_USER_AGENTS``
-  (e.g. ``r"^curl/"``) to exclude them.
+* headless browsers (HeadlessChrome, PhantomJS) are bots: on a live site they are scrapers,
+  screenshot and preview services. End-to-end tests that need tracking set an ordinary
+  User-Agent (Playwright's ``user_agent``, Selenium's ``--user-agent``);
+* command-line tools and scripting or scraping libraries are bots when the User-Agent starts
+  with their name (:data:`TOOL_PREFIXES`: curl, Wget, python-requests, Go-http-client,
+  Scrapy...): each request would otherwise be a new visitor, as they keep no cookies;
+* the HTTP clients of mobile apps and of server-side JavaScript (okhttp, CFNetwork, Dart,
+  node-fetch, undici, axios) are *not* bots: they often act for a visitor (a headless
+  front-end's server should forward the visitor's User-Agent anyway, for device rules).
+  Add them through ``BOT_USER_AGENTS`` (e.g. ``r"^okhttp/"``) to exclude them.
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ BOT_TOKENS: tuple[str, ...] = (
     "google favicon",
     "google-site-verification",
     "google-safety",
+    "google page speed",
+    "google-pagespeed",
     "bingbot",
     "bingpreview",
     "msnbot",
@@ -60,6 +68,7 @@ BOT_TOKENS: tuple[str, ...] = (
     "petalbot",
     "coccocbot",
     "mojeekbot",
+    "yeti/",  # Naver
     # Social networks and chat apps unfurling links.
     "facebookexternalhit",
     "facebookcatalog",
@@ -113,6 +122,7 @@ BOT_TOKENS: tuple[str, ...] = (
     "youbot",
     "timpibot",
     "imagesiftbot",
+    "mistralai-user",
     # Uptime monitors, synthetic checks and audits.
     "uptimerobot",
     "pingdom",
@@ -127,9 +137,36 @@ BOT_TOKENS: tuple[str, ...] = (
     "freshping",
     "hetrixtools",
     "chrome-lighthouse",
+    "gtmetrix",
+    "ptst/",  # WebPageTest
+    "sitebulb",
+    # Headless browsers.
+    "headlesschrome",
+    "phantomjs",
     # Archivers.
     "ia_archiver",
     "archive.org_bot",
+)
+
+#: Lower-case beginnings of the User-Agents of command-line tools and scripting or scraping
+#: libraries, which are bots (see the module docstring).
+TOOL_PREFIXES: tuple[str, ...] = (
+    "curl/",
+    "wget/",
+    "python-requests/",
+    "python-urllib/",
+    "python-httpx/",
+    "python/",  # aiohttp: "Python/3.12 aiohttp/3.10"
+    "aiohttp/",
+    "go-http-client/",
+    "libwww-perl/",
+    "lwp::simple/",
+    "scrapy/",
+    "httpie/",
+    "java/",
+    "apache-httpclient/",
+    "guzzlehttp/",
+    "ruby",
 )
 
 # Run on the lower-cased User-Agent, and only when a cheap substring test says it may match.
@@ -145,7 +182,7 @@ def _is_known_bot(lowered: str) -> bool:
     for token in BOT_TOKENS:
         if token in lowered:
             return True
-    if lowered.startswith("whatsapp/"):
+    if lowered.startswith(("whatsapp/", *TOOL_PREFIXES)):
         return True
     if "yandex" in lowered and _YANDEX_BOT_RE.search(lowered):
         return True
