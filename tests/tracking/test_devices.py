@@ -300,6 +300,12 @@ BROWSER_CASES = {
         "Chrome/124.0.0.0 Safari/537.36",
         ("desktop", "Chrome", "124", "ChromeOS", "14541"),
     ),
+    # HeadlessChrome is a browser, driven by end-to-end tests: not a bot by default.
+    "headless-chrome": (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "HeadlessChrome/124.0.6367.29 Safari/537.36",
+        ("desktop", "Chrome", "124", "Linux", ""),
+    ),
     # Opera Mini and other mobile platforms.
     "opera-mini-j2me": (
         "Opera/9.80 (J2ME/MIDP; Opera Mini/9.80 (S60; SymbOS; Opera Mobi/23.348; U; en) "
@@ -387,7 +393,10 @@ BROWSER_CASES = {
         "(KHTML, like Gecko) Version/13.0 Safari/605.1.15",
         ("desktop", "Safari", "13", "", ""),
     ),
-    # Mobile apps' HTTP clients are not bots by default.
+    # HTTP libraries are not bots by default.
+    "curl": ("curl/8.5.0", ("desktop", "Other", "", "", "")),
+    "python-requests": ("python-requests/2.31.0", ("desktop", "Other", "", "", "")),
+    "go-http-client": ("Go-http-client/2.0", ("desktop", "Other", "", "", "")),
     "okhttp": ("okhttp/4.12.0", ("desktop", "Other", "", "", "")),
 }
 

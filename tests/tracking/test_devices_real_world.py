@@ -2,13 +2,14 @@
 
 Complements ``test_devices.py``: current desktop and mobile browsers with Chrome's reduced
 User-Agent, in-app browsers, TVs and consoles, Client Hints, and the crawlers, unfurlers,
-monitors and tools that must never be tracked, down to the request that is not tracked.
+monitors and audit tools that must never be tracked, down to the request that is not tracked;
+headless browsers and scripting clients, which are visitors unless a site excludes them.
 """
 
 from __future__ import annotations
 
 import pytest
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 
 from personalize.request_facts import RequestFacts
 from personalize.tracking.devices import detect_device, is_bot, is_prefetch, is_prerender
@@ -327,14 +328,6 @@ BOTS = {
     "whatsapp": "WhatsApp/2.23.20.0",
     "whatsapp-ios": "WhatsApp/2.24.21.81 i",
     "telegrambot": "TelegramBot (like TwitterBot)",
-    "headless-chrome": (
-        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-        "HeadlessChrome/131.0.0.0 Safari/537.36"
-    ),
-    "phantomjs": (
-        "Mozilla/5.0 (Unknown; Linux x86_64) AppleWebKit/538.1 (KHTML, like Gecko) "
-        "PhantomJS/2.1.1 Safari/538.1"
-    ),
     "lighthouse": (
         "Mozilla/5.0 (Linux; Android 11; moto g power (2022)) AppleWebKit/537.36 "
         "(KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36 Chrome-Lighthouse"
@@ -356,23 +349,37 @@ BOTS = {
         "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
         "Chrome/131.0.0.0 Safari/537.36 PTST/241121.182318"
     ),
-    "curl": "curl/8.5.0",
-    "wget": "Wget/1.21.4",
-    "python-requests": "python-requests/2.32.3",
-    "python-urllib": "Python-urllib/3.12",
-    "httpx": "python-httpx/0.27.0",
-    "aiohttp": "Python/3.12 aiohttp/3.10.5",
-    "go-http-client": "Go-http-client/2.0",
-    "scrapy": "Scrapy/2.11.2 (+https://scrapy.org)",
-    "java": "Java/17.0.9",
-    "apache-httpclient": "Apache-HttpClient/4.5.14 (Java/17.0.9)",
-    "libwww-perl": "libwww-perl/6.77",
     "uptimerobot": "Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)",
     "pingdom": "Pingdom.com_bot_version_1.4_(http://www.pingdom.com/)",
     "statuscake": (
         "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
         "Chrome/120.0.0.0 Safari/537.36 StatusCake"
     ),
+    # ua-parser knows these as crawlers already.
+    "python-urllib": "Python-urllib/3.12",
+    "scrapy": "Scrapy/2.11.2 (+https://scrapy.org)",
+    "java": "Java/17.0.9",
+}
+
+# Headless browsers and command-line or scripting clients: visitors by default (end-to-end
+# tests and server-side front-ends drive them), bots with AUTOMATION_USER_AGENTS.
+AUTOMATION = {
+    "headless-chrome": (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "HeadlessChrome/131.0.0.0 Safari/537.36"
+    ),
+    "phantomjs": (
+        "Mozilla/5.0 (Unknown; Linux x86_64) AppleWebKit/538.1 (KHTML, like Gecko) "
+        "PhantomJS/2.1.1 Safari/538.1"
+    ),
+    "curl": "curl/8.5.0",
+    "wget": "Wget/1.21.4",
+    "python-requests": "python-requests/2.32.3",
+    "httpx": "python-httpx/0.27.0",
+    "aiohttp": "Python/3.12 aiohttp/3.10.5",
+    "go-http-client": "Go-http-client/2.0",
+    "apache-httpclient": "Apache-HttpClient/4.5.14 (Java/17.0.9)",
+    "libwww-perl": "libwww-perl/6.77",
 }
 
 
@@ -381,6 +388,17 @@ def test_bot(ua):
     meta = {"HTTP_USER_AGENT": ua}
     assert is_bot(meta) is True
     assert detect_device(meta).is_bot is True
+
+
+@pytest.mark.parametrize("ua", list(AUTOMATION.values()), ids=list(AUTOMATION))
+def test_automation_is_a_visitor_unless_the_site_excludes_it(ua):
+    from personalize.tracking.devices.bots import AUTOMATION_USER_AGENTS
+
+    meta = {"HTTP_USER_AGENT": ua}
+    assert is_bot(meta) is False
+    with override_settings(PERSONALIZE_BOT_USER_AGENTS=[*AUTOMATION_USER_AGENTS]):
+        assert is_bot(meta) is True
+        assert detect_device(meta).is_bot is True
 
 
 @pytest.mark.parametrize(
@@ -393,7 +411,10 @@ def test_bot(ua):
     ],
 )
 def test_tool_names_only_count_at_the_start(ua):
-    assert is_bot({"HTTP_USER_AGENT": ua}) is False
+    from personalize.tracking.devices.bots import AUTOMATION_USER_AGENTS
+
+    with override_settings(PERSONALIZE_BOT_USER_AGENTS=[*AUTOMATION_USER_AGENTS]):
+        assert is_bot({"HTTP_USER_AGENT": ua}) is False
 
 
 def _hints(ua, mobile, platform, brands="", platform_version=""):
@@ -516,8 +537,8 @@ def test_speculative_requests(headers, prefetch, prerender):
         ("options", {"HTTP_USER_AGENT": BROWSERS["chrome-windows"][0]}, False),
         ("get", {"HTTP_USER_AGENT": BOTS["googlebot-smartphone"]}, False),
         ("get", {"HTTP_USER_AGENT": BOTS["facebookexternalhit"]}, False),
-        ("get", {"HTTP_USER_AGENT": BOTS["headless-chrome"]}, False),
-        ("get", {"HTTP_USER_AGENT": BOTS["curl"]}, False),
+        ("get", {"HTTP_USER_AGENT": AUTOMATION["headless-chrome"]}, True),
+        ("get", {"HTTP_USER_AGENT": AUTOMATION["python-requests"]}, True),
         (
             "get",
             {"HTTP_USER_AGENT": BROWSERS["chrome-windows"][0], "HTTP_SEC_PURPOSE": "prefetch"},

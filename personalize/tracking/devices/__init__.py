@@ -11,7 +11,7 @@ Vocabulary
 The vocabularies are deliberately small and stable so that segment rules written against them
 keep matching when parser data changes:
 
-* ``Chrome`` also covers Chromium, Chrome on iOS (CriOS) and HeadlessChrome (a bot);
+* ``Chrome`` also covers Chromium, Chrome on iOS (CriOS) and HeadlessChrome;
   ``Safari`` covers Mobile Safari; ``Firefox`` covers Firefox for Android/iOS; ``Edge`` and
   ``IE`` cover their mobile variants; ``Opera`` covers Opera Mini/Mobile/GX; ``Silk`` is
   Amazon's browser.

@@ -8,14 +8,17 @@ case-insensitively; an invalid pattern is logged once and ignored). Policy:
 
 * anything that fetches pages without a person looking at them in a browser is a bot, even
   when it acts for a person (ChatGPT-User, Perplexity-User, Claude-User, Google-Read-Aloud);
-* headless browsers (HeadlessChrome, PhantomJS) are bots: on a live site they are scrapers,
-  screenshot and preview services. End-to-end tests that need tracking set an ordinary
-  User-Agent (Playwright's ``user_agent``, Selenium's ``--user-agent``);
-* command-line tools and scripting or scraping libraries are bots when the User-Agent starts
-  with their name (:data:`TOOL_PREFIXES`: curl, Wget, python-requests, Go-http-client,
-  Scrapy...): each request would otherwise be a new visitor, as they keep no cookies;
+* headless browsers (HeadlessChrome, PhantomJS) and command-line or scripting clients (curl,
+  Wget, python-requests, Go-http-client, Scrapy...) are *not* bots by default: end-to-end
+  tests, a site's own checks and server-side front-ends drive them, and they must see and
+  build the same personalization a visitor does. A live site that wants them out adds
+  :data:`AUTOMATION_USER_AGENTS` to the setting::
+
+      from personalize.tracking.devices.bots import AUTOMATION_USER_AGENTS
+      PERSONALIZE_BOT_USER_AGENTS = [*AUTOMATION_USER_AGENTS]
+
 * the HTTP clients of mobile apps and of server-side JavaScript (okhttp, CFNetwork, Dart,
-  node-fetch, undici, axios) are *not* bots: they often act for a visitor (a headless
+  node-fetch, undici, axios) are not bots either: they often act for a visitor (a headless
   front-end's server should forward the visitor's User-Agent anyway, for device rules).
   Add them through ``BOT_USER_AGENTS`` (e.g. ``r"^okhttp/"``) to exclude them.
 """
@@ -140,33 +143,20 @@ BOT_TOKENS: tuple[str, ...] = (
     "gtmetrix",
     "ptst/",  # WebPageTest
     "sitebulb",
-    # Headless browsers.
-    "headlesschrome",
-    "phantomjs",
     # Archivers.
     "ia_archiver",
     "archive.org_bot",
 )
 
-#: Lower-case beginnings of the User-Agents of command-line tools and scripting or scraping
-#: libraries, which are bots (see the module docstring).
-TOOL_PREFIXES: tuple[str, ...] = (
-    "curl/",
-    "wget/",
-    "python-requests/",
-    "python-urllib/",
-    "python-httpx/",
-    "python/",  # aiohttp: "Python/3.12 aiohttp/3.10"
-    "aiohttp/",
-    "go-http-client/",
-    "libwww-perl/",
-    "lwp::simple/",
-    "scrapy/",
-    "httpie/",
-    "java/",
-    "apache-httpclient/",
-    "guzzlehttp/",
-    "ruby",
+#: Patterns for ``PERSONALIZE_BOT_USER_AGENTS`` that also exclude headless browsers and the
+#: command-line tools and scripting or scraping libraries that name themselves at the start
+#: of the User-Agent (see the module docstring): not bots by default.
+AUTOMATION_USER_AGENTS: tuple[str, ...] = (
+    r"headlesschrome|phantomjs",
+    r"^(?:curl|wget|python-requests|python-urllib|python-httpx|aiohttp|go-http-client"
+    r"|libwww-perl|lwp::simple|scrapy|httpie|java|apache-httpclient|guzzlehttp)/",
+    r"^python/[0-9.]+ aiohttp/",
+    r"^ruby\b",
 )
 
 # Run on the lower-cased User-Agent, and only when a cheap substring test says it may match.
@@ -182,7 +172,7 @@ def _is_known_bot(lowered: str) -> bool:
     for token in BOT_TOKENS:
         if token in lowered:
             return True
-    if lowered.startswith(("whatsapp/", *TOOL_PREFIXES)):
+    if lowered.startswith("whatsapp/"):
         return True
     if "yandex" in lowered and _YANDEX_BOT_RE.search(lowered):
         return True
