@@ -136,12 +136,40 @@ class RequestFacts:
             return False
 
     def _tracking(self) -> bool:
+        return not self.is_speculative and self._trackable()
+
+    def _trackable(self) -> bool:
+        """Whether the request may be tracked, speculation aside."""
         request = self._request
         if request.method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
             return False  # HEAD, OPTIONS...
-        if self.is_bot or is_prefetch(self._meta) or self.preview is not None:
+        if self.is_bot or self.preview is not None:
             return False
         return consent.tracking_allowed(request)
+
+    @cached_property
+    def is_speculative(self) -> bool:
+        """A prefetch or prerender: the browser may never show the page."""
+        return is_prefetch(self._meta)
+
+    @cached_property
+    def counted_when_shown(self) -> bool:
+        """A page a tracked visitor's browser asked for speculatively (prefetch, prerender).
+
+        The server neither counts nor records it: the page may never be shown. The page's
+        script (``{% personalize_js %}``) sends the page view when the page is shown (at once
+        for a prefetched page, which loads only when followed; on activation for a
+        prerendered one).
+        """
+        try:
+            return self.is_speculative and self.is_page_request and self._trackable()
+        except Exception:
+            log_once(
+                "speculative",
+                "personalize: cannot tell whether to count a prefetched page; not counting.",
+                exc_info=True,
+            )
+            return False
 
     @cached_property
     def is_page_request(self) -> bool:

@@ -320,8 +320,12 @@ def personalize_js(context, timeout=DEFAULT_SCRIPT_TIMEOUT):
     except (TypeError, ValueError):
         timeout = DEFAULT_SCRIPT_TIMEOUT
     visitor = getattr(context.get("request"), "visitor", None)
-    # A page served from a shared cache was not counted by the server: the script reports it.
-    count_page = "1" if isinstance(visitor, SharedPageVisitor) else "0"
+    # A page served from a shared cache, or asked for speculatively (prefetch, prerender), was
+    # not counted by the server: the script reports it once it is shown.
+    counted_by_script = isinstance(visitor, SharedPageVisitor) or (
+        visitor is not None and getattr(visitor, "counted_when_shown", False) is True
+    )
+    count_page = "1" if counted_by_script else "0"
     return format_html(
         '<script src="{}" defer data-personalize-decisions="{}" data-personalize-events="{}" '
         'data-personalize-clicks="{}" data-personalize-count-page="{}" '
