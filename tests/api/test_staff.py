@@ -104,6 +104,7 @@ def test_patch_without_rules_keeps_them(demo, staff_client):
         ({"type": "nosuchrule"}, "type"),
         ({"path": "/x/"}, "type"),
         ({"type": "pagevisitrule", "path_operator": "regex", "path": "(unclosed"}, "path"),
+        ({"type": "utmrule", "operator": "regex", "value": "a{4294967295}"}, "value"),
         ({"type": "pagevisitrule", "path": "/x/", "count": -1}, "count"),
         ({"type": "devicerule", "device_types": ["toaster"]}, "device_types"),
         ({"type": "devicerule", "device_types": []}, "device_types"),
