@@ -79,6 +79,22 @@ def test_malformed_json_is_400(endpoint, body):
     assert_error(post(endpoint, body), 400, "parse_error")
 
 
+def test_a_key_given_twice_is_400(endpoint):
+    # Parsers disagree on which of the two counts; the API takes neither.
+    valid = json.dumps(VALID[endpoint[0]])
+    key, value = next(iter(VALID[endpoint[0]].items()))
+    body = valid[:-1] + f", {json.dumps(key)}: {json.dumps(value)}}}"
+    assert json.loads(body) == VALID[endpoint[0]]
+    response = post(endpoint, body.encode())
+    assert_error(response, 400, "parse_error")
+    assert "twice" in response.json()["detail"]
+
+
+def test_a_key_given_twice_in_a_nested_object_is_400(endpoint):
+    body = b'{"events": [{"name": "signup", "name": "purchase"}], "consent": {"a": 1, "a": 1}}'
+    assert_error(post(endpoint, body), 400, "parse_error")
+
+
 def test_an_empty_body_is_400(endpoint):
     assert_error(post(endpoint, b""), 400, "invalid")
 
