@@ -97,6 +97,14 @@ class Snapshot:
     topic_mappings: list = field(default_factory=list)
     has_static_segments: bool = False
 
+    def variant(self, variant_id: int):
+        """The variant with primary key ``variant_id`` (any status), or None."""
+        for slot in self.slots.values():
+            for variant in slot.variants.values():
+                if variant.pk == variant_id:
+                    return variant
+        return None
+
 
 def _never(ctx) -> bool:
     """The condition of a rule that could not be prepared: it matches nobody."""
