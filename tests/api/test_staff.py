@@ -105,6 +105,7 @@ def test_patch_without_rules_keeps_them(demo, staff_client):
         ({"path": "/x/"}, "type"),
         ({"type": "pagevisitrule", "path_operator": "regex", "path": "(unclosed"}, "path"),
         ({"type": "utmrule", "operator": "regex", "value": "a{4294967295}"}, "value"),
+        ({"type": "daterangerule", "end_date": "9999-12-31", "time_zone": "UTC"}, "end_date"),
         ({"type": "pagevisitrule", "path": "/x/", "count": -1}, "count"),
         ({"type": "devicerule", "device_types": ["toaster"]}, "device_types"),
         ({"type": "devicerule", "device_types": []}, "device_types"),
