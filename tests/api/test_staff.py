@@ -288,6 +288,9 @@ def test_slots_and_variants(demo, staff_client, browser):
         ({"slug": "default"}, "non_field_errors"),
         ({"cta_url": "javascript:alert(1)"}, "cta_url"),
         ({"cta_url": "//evil.example/"}, "cta_url"),
+        ({"cta_url": "https://[::1/"}, "cta_url"),  # urlsplit: ValueError
+        ({"cta_url": "https://[shop]/"}, "cta_url"),
+        ({"cta_url": "https://fairway.test:99999/"}, "cta_url"),  # no such port
         ({"template_name": "no/such/template.html"}, "template_name"),
         ({"starts_at": "2030-01-02T00:00:00Z", "ends_at": "2030-01-01T00:00:00Z"}, None),
         ({"weight": 0}, "weight"),
