@@ -90,9 +90,16 @@ def clean_traits(traits: dict) -> dict:
     return cleaned
 
 
+def stored_traits(value) -> dict:
+    """Traits as stored on a ``Visitor`` row: a dict, or ``{}`` for anything else written
+    around ``identify()`` (a list, text, a number, null)."""
+    return value if isinstance(value, dict) else {}
+
+
 def merge_traits(current: dict, changes: dict) -> dict:
-    """``current`` updated with ``changes`` (None removes), refused when it grows too big."""
-    merged = {**current, **changes}
+    """``current`` updated with ``changes`` (None removes), refused when it grows too big.
+    ``current`` that is not a dict (see :func:`stored_traits`) counts as no traits."""
+    merged = {**stored_traits(current), **changes}
     merged = {key: value for key, value in merged.items() if value is not None}
     size = len(json.dumps(merged, ensure_ascii=False).encode())
     if size > MAX_TRAITS_BYTES:
