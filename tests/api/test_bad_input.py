@@ -127,6 +127,15 @@ def test_oversized_bodies_are_413(endpoint, settings):
     assert_error(post(endpoint, body), 413, "payload_too_large")
 
 
+def test_a_body_of_exactly_the_cap_is_read_and_one_byte_more_is_413(endpoint, settings):
+    settings.PERSONALIZE_API_MAX_BODY_BYTES = 1000
+    valid = json.dumps(VALID[endpoint[0]]).encode()
+    exact = valid + b" " * (1000 - len(valid))  # trailing whitespace: still the same document
+    assert len(exact) == 1000
+    assert_error(post(endpoint, exact + b" "), 413, "payload_too_large")
+    assert post(endpoint, exact).status_code in (200, 201, 202)
+
+
 def test_oversized_bodies_are_refused_before_being_read(endpoint, settings):
     settings.PERSONALIZE_API_MAX_BODY_BYTES = 1000
 

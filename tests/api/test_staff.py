@@ -294,6 +294,8 @@ def test_slots_and_variants(demo, staff_client, browser):
         ({"template_name": "no/such/template.html"}, "template_name"),
         ({"starts_at": "2030-01-02T00:00:00Z", "ends_at": "2030-01-01T00:00:00Z"}, None),
         ({"weight": 0}, "weight"),
+        ({"weight": 2**70}, "weight"),  # past 64 bits
+        ({"priority": -(2**70)}, "priority"),
         ({"slot": "no-such-slot"}, "slot"),
         ({"segment": "no-such-segment"}, "segment"),
         ({"status": "deleted"}, "status"),
