@@ -1,5 +1,8 @@
 """Hostile and malformed input gets a normal page with default content, never a 500."""
 
+import json
+import pickle
+
 import pytest
 from django.db.models import JSONField, Value
 from django.test import Client
@@ -194,3 +197,49 @@ def test_a_static_segment_with_unreadable_choices_has_no_members(db, negate):
     Visitor.objects.create(device_type="mobile")
     Visitor.objects.create(device_type="desktop")
     assert rebuild_segment(segment.pk).members == 0
+
+
+CACHE_OPERATIONS = (
+    "get", "set", "add", "get_many", "set_many", "delete", "delete_many", "incr", "touch",
+    "has_key", "get_or_set",
+)  # fmt: skip
+VISITOR_REQUESTS = [
+    ("GET", "/", None),
+    ("POST", "/guide/", {"first_name": "Ann", "email": "ann@fairway.test"}),
+    ("GET", "/personalize/api/decisions/?slots=home-hero&path=/&track=1", None),
+    ("POST", "/personalize/api/events/", {"events": [{"name": "signup", "id": "e1"}]}),
+    ("GET", "/personalize/api/visitor/", None),
+    ("POST", "/personalize/api/visitor/consent/", {"consent": "denied"}),
+    ("DELETE", "/personalize/api/visitor/", None),
+]
+
+
+@pytest.mark.parametrize(
+    "error", [pickle.UnpicklingError("bad data"), TimeoutError("slow"), ConnectionError("down")]
+)
+@pytest.mark.parametrize(("method", "url", "body"), VISITOR_REQUESTS, ids=lambda v: v or "")
+def test_a_cache_that_raises_on_every_operation_fails_no_request(
+    demo, browser, monkeypatch, error, method, url, body
+):
+    from django.core.cache.backends.locmem import LocMemCache
+
+    browser.get("/")  # a returning visitor
+
+    def broken(*args, **kwargs):
+        raise error
+
+    for name in CACHE_OPERATIONS:
+        monkeypatch.setattr(LocMemCache, name, broken)
+    origin = {"HTTP_ORIGIN": "http://testserver"}
+    if url == "/guide/":
+        response = browser.post(url, body)
+    elif body is None:
+        response = browser.generic(method, url, **origin)
+    else:
+        response = browser.generic(
+            method, url, json.dumps(body), content_type="application/json", **origin
+        )
+    assert response.status_code < 500
+    if url == "/":
+        assert response.status_code == 200
+        assert set(shown(response)) == {"home-hero", "home-promo"}
