@@ -8,13 +8,21 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class UnreadableChoices(list):
+    """What a :class:`MultipleChoiceField` reads from a stored value that is not a list of
+    text (written around validation, or by other code): empty, so forms, the API and
+    descriptions show nothing chosen and an editor can choose again. A rule holding one
+    refuses to be prepared (see ``Rule.prepare_for``): it matches nobody, negated or not."""
+
+
 class MultipleChoiceField(models.JSONField):
     """A list of values taken from ``choices``, stored as a JSON list.
 
     In forms it renders as checkboxes; ``validate`` rejects values outside the choices. Unless
     ``blank=True``, at least one value is required: give the field an
     ``error_messages={"blank": ...}`` that says what to choose, and the admin form, the model's
-    ``full_clean()`` and the API all show that one message next to the field.
+    ``full_clean()`` and the API all show that one message next to the field. A stored value
+    that is not a list of text reads as :class:`UnreadableChoices`.
     """
 
     def __init__(self, *args, choices=None, **kwargs):
@@ -28,6 +36,12 @@ class MultipleChoiceField(models.JSONField):
         if kwargs.get("default") is list:
             del kwargs["default"]
         return name, path, args, kwargs
+
+    def from_db_value(self, value, expression, connection):
+        value = super().from_db_value(value, expression, connection)
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return value
+        return UnreadableChoices()
 
     @property
     def allowed_values(self) -> list[str]:

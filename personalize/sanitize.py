@@ -49,6 +49,10 @@ def validate_link(url: str) -> None:
         if url.startswith("//"):
             raise ValidationError(_('Use "https://host/..." for links to other sites.'))
         return
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port out of range
+    except ValueError:  # "https://[::1", "https://[shop]/", "https://host:99999/"
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValidationError(_('Enter a path such as "/clubs/" or an http(s):// address.'))

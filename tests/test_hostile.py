@@ -1,11 +1,26 @@
 """Hostile and malformed input gets a normal page with default content, never a 500."""
 
+import json
+import pickle
+
 import pytest
+from django.db.models import JSONField, Value
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from personalize.models import Event, PageVisitRule, UTMRule, Visitor
+from personalize.models import (
+    BrowserRule,
+    DateRangeRule,
+    DayOfWeekRule,
+    DeviceRule,
+    Event,
+    OSRule,
+    PageVisitRule,
+    UTMRule,
+    Visitor,
+)
+from personalize.rules.context import WEEKDAYS
 from tests.conftest import shown
 from tests.factories import SegmentFactory, SlotFactory, VariantFactory
 
@@ -125,3 +140,106 @@ def test_an_unknown_rule_type_row_does_not_break_pages(db, browser, caplog):
     response = browser.get("/t/slot/?utm_medium=email")
     assert response.status_code == 200
     assert shown(response) == {"hero": "default"}
+
+
+CHOICE_RULES = [
+    (DeviceRule, {"device_types": ["desktop"]}, "device_types"),
+    (BrowserRule, {"browsers": ["chrome"]}, "browsers"),
+    (OSRule, {"systems": ["windows"]}, "systems"),
+    (DayOfWeekRule, {"days": list(WEEKDAYS), "time_zone": "UTC"}, "days"),
+]
+
+
+@pytest.mark.parametrize("stored", [5, "desktop", {"desktop": 1}, [None], [["desktop"]], None])
+@pytest.mark.parametrize(
+    ("model", "fields", "name"), CHOICE_RULES, ids=lambda v: getattr(v, "__name__", "")
+)
+@pytest.mark.parametrize("negate", [False, True])
+def test_choices_stored_in_the_wrong_shape_match_nobody_and_can_be_fixed(
+    db, browser, admin_client, caplog, model, fields, name, stored, negate
+):
+    segment = SegmentFactory(slug="shaped")
+    rule = model.objects.create(segment=segment, negate=negate, **fields)
+    model.objects.filter(pk=rule.pk).update(**{name: Value(stored, JSONField())})
+    VariantFactory(slot=SlotFactory(key="hero"), slug="a", segment=segment)
+    for _ in range(2):
+        response = browser.get("/t/slot/")
+        assert response.status_code == 200
+        assert shown(response) == {"hero": "default"}  # nobody, negated or not
+    assert caplog.text.count("cannot be prepared") == 1
+    assert getattr(model.objects.get(pk=rule.pk), name) == []  # read as nothing chosen
+    # editors can open what is stored, through the admin and the API, and fix it
+    assert admin_client.get(f"/admin/personalize/segment/{segment.pk}/change/").status_code == 200
+    response = admin_client.get("/personalize/api/segments/shaped/")
+    assert response.status_code == 200
+    assert response.json()["rules"][0][name] == []
+
+
+def test_a_rule_that_cannot_describe_its_stored_values_says_so(db, admin_client, caplog):
+    segment = SegmentFactory(slug="undated")
+    rule = DateRangeRule.objects.create(segment=segment, start_date="2025-01-01", time_zone="UTC")
+    DateRangeRule.objects.filter(pk=rule.pk).update(start_date=None)  # neither end: no words
+    response = admin_client.get("/personalize/api/segments/undated/")
+    assert response.status_code == 200
+    description = response.json()["rules"][0]["description"]
+    assert description == "Date range rule with unreadable stored values"
+    assert admin_client.get(f"/admin/personalize/segment/{segment.pk}/change/").status_code == 200
+    assert "cannot describe its stored values" in caplog.text
+
+
+@pytest.mark.parametrize("negate", [False, True])
+def test_a_static_segment_with_unreadable_choices_has_no_members(db, negate):
+    from personalize.services.segments import rebuild_segment
+
+    segment = SegmentFactory(slug="listed", kind="static")
+    rule = DeviceRule.objects.create(segment=segment, negate=negate, device_types=["mobile"])
+    DeviceRule.objects.filter(pk=rule.pk).update(device_types=Value("mobile", JSONField()))
+    Visitor.objects.create(device_type="mobile")
+    Visitor.objects.create(device_type="desktop")
+    assert rebuild_segment(segment.pk).members == 0
+
+
+CACHE_OPERATIONS = (
+    "get", "set", "add", "get_many", "set_many", "delete", "delete_many", "incr", "touch",
+    "has_key", "get_or_set",
+)  # fmt: skip
+VISITOR_REQUESTS = [
+    ("GET", "/", None),
+    ("POST", "/guide/", {"first_name": "Ann", "email": "ann@fairway.test"}),
+    ("GET", "/personalize/api/decisions/?slots=home-hero&path=/&track=1", None),
+    ("POST", "/personalize/api/events/", {"events": [{"name": "signup", "id": "e1"}]}),
+    ("GET", "/personalize/api/visitor/", None),
+    ("POST", "/personalize/api/visitor/consent/", {"consent": "denied"}),
+    ("DELETE", "/personalize/api/visitor/", None),
+]
+
+
+@pytest.mark.parametrize(
+    "error", [pickle.UnpicklingError("bad data"), TimeoutError("slow"), ConnectionError("down")]
+)
+@pytest.mark.parametrize(("method", "url", "body"), VISITOR_REQUESTS, ids=lambda v: v or "")
+def test_a_cache_that_raises_on_every_operation_fails_no_request(
+    demo, browser, monkeypatch, error, method, url, body
+):
+    from django.core.cache.backends.locmem import LocMemCache
+
+    browser.get("/")  # a returning visitor
+
+    def broken(*args, **kwargs):
+        raise error
+
+    for name in CACHE_OPERATIONS:
+        monkeypatch.setattr(LocMemCache, name, broken)
+    origin = {"HTTP_ORIGIN": "http://testserver"}
+    if url == "/guide/":
+        response = browser.post(url, body)
+    elif body is None:
+        response = browser.generic(method, url, **origin)
+    else:
+        response = browser.generic(
+            method, url, json.dumps(body), content_type="application/json", **origin
+        )
+    assert response.status_code < 500
+    if url == "/":
+        assert response.status_code == 200
+        assert set(shown(response)) == {"home-hero", "home-promo"}

@@ -326,3 +326,33 @@ def test_a_database_outage_shows_defaults_and_stores_nothing(browser, monkeypatc
     assert shown(response) == {"hero": "default"}
     assert COOKIE not in response.cookies
     assert "definitions could not be loaded" in caplog.text
+
+
+def test_definitions_that_cannot_be_reloaded_keep_personalizing_with_the_last_ones(
+    browser, monkeypatch, caplog
+):
+    from django.core.cache import cache
+    from django.db import OperationalError
+
+    from personalize.engine import snapshot
+
+    segment = SegmentFactory(slug="beginners")
+    page_rule(segment, "/t/")
+    VariantFactory(slot=SlotFactory(key="hero"), slug="for-beginners", segment=segment)
+    assert shown(browser.get("/t/slot/")) == {"hero": "for-beginners"}
+    attempts = []
+
+    def down(version):
+        attempts.append(version)
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(snapshot, "build_snapshot", down)
+    cache.set(snapshot.VERSION_KEY, "changed-elsewhere")
+    monkeypatch.setattr(snapshot._holder, "checked", 0.0)  # the check interval is over
+    for _ in range(3):
+        response = browser.get("/t/slot/")
+        assert response.status_code == 200
+        assert shown(response) == {"hero": "for-beginners"}
+    assert len(attempts) == 1
+    assert caplog.text.count("definitions could not be reloaded") == 1
+    assert Visitor.objects.get().page_views == 4

@@ -128,6 +128,52 @@ def test_without_a_request_in_the_context_tags_render_defaults(caplog):
     assert "context_processors.request" in caplog.text
 
 
+EVERY_TAG = (
+    '{% personalize "hero" %}d{% endpersonalize %}|{% segment "newsletter" %}in{% else %}out'
+    '{% endsegment %}|{% intent "deals" %}yes{% else %}no{% endintent %}|{% interest "golf" %}'
+    '{% visitor_trait "name" default="you" %}|{% personalize_js %}'
+)
+
+
+@pytest.mark.parametrize("with_request", [True, False], ids=["no middleware", "no request"])
+def test_every_tag_renders_defaults_without_a_visitor(email_segment, caplog, with_request):
+    VariantFactory(slot=SlotFactory(key="hero"), slug="welcome", segment=email_segment)
+    # a request the middleware never saw (an excluded path, a view rendering an e-mail...)
+    request = RequestFactory().get("/?utm_medium=email")
+    context = {"request": request} if with_request else {}
+    html = Template("{% load personalize %}" + EVERY_TAG).render(Context(context))
+    assert html.startswith(
+        '<div data-personalize-slot="hero" data-personalize-variant="default">d<'
+    )
+    assert "|out|no|you|<script" in html
+    assert caplog.text.count("template has no request.visitor") == 1
+
+
+def test_tags_render_in_an_email_template_without_a_request(email_segment):
+    from django.template.loader import render_to_string
+
+    VariantFactory(slot=SlotFactory(key="hero"), slug="welcome", segment=email_segment)
+    html = render_to_string("t/slot.html", {"first_name": "Ann"})
+    assert 'data-personalize-variant="default"><p>inline default</p>' in html
+
+
+def test_a_slot_in_a_loop_shows_one_variant_and_nested_slots_each_decide(email_segment):
+    VariantFactory(slot=SlotFactory(key="hero"), slug="welcome", segment=email_segment)
+    source = (
+        '{% for i in "abc" %}{% personalize "hero" as v %}[{{ i }}{{ v.slug }}]'
+        "{% endpersonalize %}{% endfor %}"
+        '{% personalize "outer" %}{% personalize "hero" as v %}({{ v.slug }}){% endpersonalize %}'
+        "{% endpersonalize %}"
+    )
+    html, visitor = render(source, "/?utm_medium=email")
+    assert html.count('data-personalize-variant="welcome"') == 4
+    assert "[awelcome]" in html
+    assert "[cwelcome]" in html
+    assert '<div data-personalize-slot="outer" data-personalize-variant="default">' in html
+    assert "(welcome)" in html
+    assert list(visitor.decisions) == ["hero", "outer"]  # decided once each
+
+
 def test_segment_tag_with_else(email_segment):
     source = '{% segment "newsletter" %}IN{% else %}OUT{% endsegment %}'
     assert render(source, "/?utm_medium=email")[0] == "IN"

@@ -4,7 +4,8 @@ Every API body goes through :func:`load_json`: at most ``PERSONALIZE_API_MAX_BOD
 bytes are read (one more tells that the body is too large: 413, nothing beyond is read), the
 bytes must be UTF-8, the document at most :data:`MAX_DEPTH` levels deep with at most
 :data:`MAX_NODES` values, and no text may hold a NUL character or a lone surrogate (neither
-can be stored). ``NaN`` and ``Infinity`` are refused. Each problem is a 400 with its reason.
+can be stored). ``NaN`` and ``Infinity`` are refused, and so is an object giving a key twice
+(parsers disagree on which value counts). Each problem is a 400 with its reason.
 
 ``text/plain`` is accepted as JSON where browsers send beacons: ``navigator.sendBeacon`` with
 a string body sends ``text/plain;charset=UTF-8`` and cannot choose another type without a
@@ -29,6 +30,14 @@ MAX_NODES = 5000
 
 def _refuse_constant(name):
     raise ValueError(f"{name} is not allowed")
+
+
+def _object(pairs: list) -> dict:
+    """A JSON object from its ``(key, value)`` pairs; a key given twice is malformed."""
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise ValueError(_("an object gives the same key twice"))
+    return document
 
 
 def _walk(document) -> None:
@@ -79,7 +88,7 @@ def load_json(raw: bytes):
     except UnicodeDecodeError:
         raise exceptions.ParseError(_("The request body is not valid UTF-8.")) from None
     try:
-        document = json.loads(text, parse_constant=_refuse_constant)
+        document = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_object)
     except RecursionError:
         raise exceptions.ParseError(
             _("The JSON document is nested deeper than %(n)d levels.") % {"n": MAX_DEPTH}

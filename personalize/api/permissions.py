@@ -38,7 +38,10 @@ def origin_allowed(origin: str, request) -> bool:
         trusted = trusted.lower()
         if "*" in trusted:
             scheme, _sep, host = trusted.partition("://")
-            parts = urlsplit(origin)
+            try:
+                parts = urlsplit(origin)
+            except ValueError:  # e.g. "http://[::1": a header no browser sends
+                return False
             if parts.scheme == scheme and fnmatch.fnmatchcase(parts.netloc, host):
                 return True
         elif origin == trusted:

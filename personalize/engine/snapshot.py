@@ -97,6 +97,14 @@ class Snapshot:
     topic_mappings: list = field(default_factory=list)
     has_static_segments: bool = False
 
+    def variant(self, variant_id: int):
+        """The variant with primary key ``variant_id`` (any status), or None."""
+        for slot in self.slots.values():
+            for variant in slot.variants.values():
+                if variant.pk == variant_id:
+                    return variant
+        return None
+
 
 def _never(ctx) -> bool:
     """The condition of a rule that could not be prepared: it matches nobody."""
@@ -245,6 +253,9 @@ class _Holder:
         self.checked = 0.0
         self.local_generation = 0
         self.built_generation = -1
+        # The last rebuild failed: the snapshot held is stale, and is served until the next
+        # check even when this process changed definitions meanwhile.
+        self.failed = False
 
 
 _holder = _Holder()
@@ -273,7 +284,7 @@ def get_snapshot() -> Snapshot:
     now = time.monotonic()
     if (
         snapshot is not None
-        and holder.built_generation == holder.local_generation
+        and (holder.built_generation == holder.local_generation or holder.failed)
         and now - holder.checked < get_setting("SNAPSHOT_CHECK_INTERVAL")
     ):
         return snapshot
@@ -292,8 +303,23 @@ def get_snapshot() -> Snapshot:
             or holder.snapshot.version != version
             or holder.built_generation != generation
         ):
-            holder.snapshot = build_snapshot(version)
-            holder.built_generation = generation
+            try:
+                holder.snapshot = build_snapshot(version)
+            except Exception:
+                if holder.snapshot is None:
+                    raise  # nothing to fall back on: the caller shows default content
+                # Keep serving the definitions already loaded; try again after the interval
+                # rather than on every request against a database that is failing.
+                log_once(
+                    "snapshot-rebuild",
+                    "personalize: definitions could not be reloaded; keeping the ones "
+                    "already loaded and trying again later.",
+                    exc_info=True,
+                )
+                holder.failed = True
+            else:
+                holder.built_generation = generation
+                holder.failed = False
         holder.checked = time.monotonic()
         return holder.snapshot
 
@@ -334,4 +360,5 @@ def reset() -> None:
     """Forget the snapshot (tests)."""
     with _holder.lock:
         _holder.snapshot = None
+        _holder.failed = False
         _holder.local_generation += 1

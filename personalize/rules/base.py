@@ -28,7 +28,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from polymorphic.models import PolymorphicModel
 
+from personalize.fields import MultipleChoiceField, UnreadableChoices
 from personalize.models.segment import Segment
+from personalize.utils import log_once
 
 _UNPREPARED = object()
 
@@ -123,8 +125,23 @@ class Rule(PolymorphicModel):
         """Pre-compute what :meth:`evaluate_condition` needs from this rule's fields and from
         ``snapshot`` (``None`` outside one). ``build_snapshot`` calls it once per snapshot;
         :meth:`evaluate` calls it for a rule that was not prepared for the context's snapshot.
-        Overrides call ``super().prepare_for(snapshot)`` first."""
+        Overrides call ``super().prepare_for(snapshot)`` first.
+
+        Raises ``ValueError`` for a rule whose stored choices could not be read
+        (:class:`~personalize.fields.UnreadableChoices`): such a rule never matches."""
+        unreadable = self.unreadable_fields()
+        if unreadable:
+            raise ValueError(f"Stored values that are not a list of choices: {unreadable}.")
         self._prepared_for = snapshot
+
+    def unreadable_fields(self) -> list[str]:
+        """Names of the fields whose stored value could not be read (see ``fields.py``)."""
+        return [
+            field.name
+            for field in self._meta.concrete_fields
+            if isinstance(field, MultipleChoiceField)
+            and isinstance(getattr(self, field.attname), UnreadableChoices)
+        ]
 
     def compile_condition(self) -> Callable[[object], object]:
         """``ctx -> bool``: :meth:`evaluate_condition` (``negate`` ignored) as segment evaluation
@@ -151,7 +168,17 @@ class Rule(PolymorphicModel):
         return self.evaluate_condition(ctx) != self.negate
 
     def describe(self) -> str:
-        text = self.describe_condition()
+        try:
+            text = self.describe_condition()
+        except Exception:  # values stored around validation: say so, so an editor can fix them
+            log_once(
+                ("describe", type(self).__name__, self.pk),
+                "personalize: %s %s cannot describe its stored values.",
+                type(self).__name__,
+                self.pk,
+                exc_info=True,
+            )
+            text = f"{self._meta.verbose_name} with unreadable stored values"
         if self.negate:
             return f"NOT {text}"
         return text[:1].upper() + text[1:]

@@ -203,8 +203,18 @@ class DayOfWeekRule(ZonedRule):
         return f"visits on a {' or '.join(names) or '(no day)'}{self.zone_words()}"
 
 
+#: The dates a :class:`DateRangeRule` may name: a day's bounds in any time zone, as UTC
+#: instants, stay inside what ``datetime`` can hold.
+FIRST_DATE = dt.date(2, 1, 1)
+LAST_DATE = dt.date(9998, 12, 31)
+
+
 class DateRangeRule(ZonedRule):
-    """The visit falls between two local dates (and optional times); either end may be open."""
+    """The visit falls between two local dates (and optional times); either end may be open.
+
+    Dates go from :data:`FIRST_DATE` to :data:`LAST_DATE`; a rule stored around validation
+    with a date whose bounds cannot be computed matches nobody, negated or not (logged once).
+    """
 
     start_date = models.DateField(_("from date"), null=True, blank=True)
     start_time = models.TimeField(
@@ -231,6 +241,11 @@ class DateRangeRule(ZonedRule):
             raise ValidationError({"start_date": _("A start time needs a start date.")})
         if self.end_time is not None and self.end_date is None:
             raise ValidationError({"end_date": _("An end time needs an end date.")})
+        for name in ("start_date", "end_date"):
+            value = getattr(self, name)
+            if value is not None and not FIRST_DATE <= value <= LAST_DATE:
+                message = _("Use a date from %(first)s to %(last)s.")
+                raise ValidationError({name: message % {"first": FIRST_DATE, "last": LAST_DATE}})
         start, end = self.bounds(load_zone(self.time_zone))
         if start is not None and end is not None and end <= start:
             raise ValidationError({"end_date": _("The end must come after the start.")})
@@ -251,7 +266,19 @@ class DateRangeRule(ZonedRule):
 
     def prepare_for(self, snapshot) -> None:
         super().prepare_for(snapshot)
-        self._bounds = self.bounds(self._zone) if self._zone is not None else (None, None)
+        self._bounds = (None, None)
+        if self._zone is None:
+            return
+        try:
+            self._bounds = self.bounds(self._zone)
+        except OverflowError:  # a date at the very end of the calendar
+            log_once(
+                ("date-range", self.pk),
+                "personalize: DateRangeRule %s has dates that cannot be placed on the clock; "
+                "it matches nobody.",
+                self.pk,
+            )
+            self._zone = None  # (what evaluate() reads: matches nobody, negated or not)
 
     def holds_at(self, local: dt.datetime) -> bool:
         start, end = self._bounds

@@ -92,7 +92,7 @@ def validate_regex(pattern: str) -> None:
         )
     try:
         re.compile(pattern)
-    except re.error as exc:
+    except (re.error, OverflowError) as exc:  # OverflowError: a repeat count like a{9999999999}
         raise ValidationError(
             _("Not a valid regular expression: %(error)s"), params={"error": exc}
         ) from exc

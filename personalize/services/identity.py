@@ -41,7 +41,12 @@ from personalize.models import Event, Membership, Visitor
 from personalize.profile import Profile
 from personalize.services import privacy
 from personalize.services.events import current_visitor
-from personalize.services.validation import clean_email, clean_traits, merge_traits
+from personalize.services.validation import (
+    clean_email,
+    clean_traits,
+    merge_traits,
+    stored_traits,
+)
 from personalize.utils import log_once
 
 __all__ = ["InvalidTraits", "identify", "merge_visitors"]
@@ -59,7 +64,7 @@ def merge_visitors(source: Visitor, target: Visitor) -> None:
         page_views=F("page_views") + source.page_views,
         first_seen=Least(F("first_seen"), source.first_seen),
     )
-    target.traits = {**source.traits, **target.traits}
+    target.traits = {**stored_traits(source.traits), **stored_traits(target.traits)}
     Visitor.objects.filter(pk=source.pk).update(
         merged_into=target, email=None, user=None, traits={}, profile={}
     )

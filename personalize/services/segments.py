@@ -89,6 +89,8 @@ class RebuildResult:
 
 def rule_q(rule, now: dt.datetime) -> Q | None:
     """``rule.to_q(now)`` with ``negate`` applied; None if it must run in Python."""
+    if rule.unreadable_fields():
+        return NOBODY  # as on the request path: nobody, negated or not
     try:
         condition = rule.to_q(now)
     except Exception:

@@ -30,6 +30,11 @@ from django.utils import timezone
 from personalize.conf import get_setting, time_zone_name
 from personalize.models import Event, Segment, SegmentDailyStat, VariantDailyStat, Visitor
 
+#: The days statistics are computed for, by the daily aggregation and the API's ranges (far
+#: from the ends of ``datetime.date``, so that day bounds in any time zone exist).
+EARLIEST = dt.date(1970, 1, 1)
+LATEST = dt.date(9000, 1, 1)
+
 
 @dataclass
 class StatsResult:

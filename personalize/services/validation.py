@@ -90,9 +90,16 @@ def clean_traits(traits: dict) -> dict:
     return cleaned
 
 
+def stored_traits(value) -> dict:
+    """Traits as stored on a ``Visitor`` row: a dict, or ``{}`` for anything else written
+    around ``identify()`` (a list, text, a number, null)."""
+    return value if isinstance(value, dict) else {}
+
+
 def merge_traits(current: dict, changes: dict) -> dict:
-    """``current`` updated with ``changes`` (None removes), refused when it grows too big."""
-    merged = {**current, **changes}
+    """``current`` updated with ``changes`` (None removes), refused when it grows too big.
+    ``current`` that is not a dict (see :func:`stored_traits`) counts as no traits."""
+    merged = {**stored_traits(current), **changes}
     merged = {key: value for key, value in merged.items() if value is not None}
     size = len(json.dumps(merged, ensure_ascii=False).encode())
     if size > MAX_TRAITS_BYTES:
@@ -141,7 +148,8 @@ def clean_event_value(value) -> Decimal | None:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError, TypeError):
         raise InvalidEvent(f"An event value must be a number; got {str(value)[:40]!r}.") from None
-    if not number.is_finite() or abs(number) > MAX_EVENT_VALUE:
+    # (copy_abs and comparison are exact: abs() could overflow the decimal context, 1e1000000)
+    if not number.is_finite() or number.copy_abs() > MAX_EVENT_VALUE:
         raise InvalidEvent(f"An event value must be a finite number below {MAX_EVENT_VALUE}.")
     return number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 

@@ -79,6 +79,22 @@ def test_malformed_json_is_400(endpoint, body):
     assert_error(post(endpoint, body), 400, "parse_error")
 
 
+def test_a_key_given_twice_is_400(endpoint):
+    # Parsers disagree on which of the two counts; the API takes neither.
+    valid = json.dumps(VALID[endpoint[0]])
+    key, value = next(iter(VALID[endpoint[0]].items()))
+    body = valid[:-1] + f", {json.dumps(key)}: {json.dumps(value)}}}"
+    assert json.loads(body) == VALID[endpoint[0]]
+    response = post(endpoint, body.encode())
+    assert_error(response, 400, "parse_error")
+    assert "twice" in response.json()["detail"]
+
+
+def test_a_key_given_twice_in_a_nested_object_is_400(endpoint):
+    body = b'{"events": [{"name": "signup", "name": "purchase"}], "consent": {"a": 1, "a": 1}}'
+    assert_error(post(endpoint, body), 400, "parse_error")
+
+
 def test_an_empty_body_is_400(endpoint):
     assert_error(post(endpoint, b""), 400, "invalid")
 
@@ -109,6 +125,15 @@ def test_oversized_bodies_are_413(endpoint, settings):
     settings.PERSONALIZE_API_MAX_BODY_BYTES = 1000
     body = json.dumps({**VALID[endpoint[0]], "padding": "x" * 2000}).encode()
     assert_error(post(endpoint, body), 413, "payload_too_large")
+
+
+def test_a_body_of_exactly_the_cap_is_read_and_one_byte_more_is_413(endpoint, settings):
+    settings.PERSONALIZE_API_MAX_BODY_BYTES = 1000
+    valid = json.dumps(VALID[endpoint[0]]).encode()
+    exact = valid + b" " * (1000 - len(valid))  # trailing whitespace: still the same document
+    assert len(exact) == 1000
+    assert_error(post(endpoint, exact + b" "), 413, "payload_too_large")
+    assert post(endpoint, exact).status_code in (200, 201, 202)
 
 
 def test_oversized_bodies_are_refused_before_being_read(endpoint, settings):

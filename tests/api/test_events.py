@@ -177,6 +177,7 @@ def test_an_erased_visitor_is_never_stored_again(demo, browser):
         ({"name": "x" * 65}, "name"),
         ({"name": "signup", "value": "lots"}, "value"),
         ({"name": "signup", "value": 1e15}, "value"),
+        ({"name": "signup", "value": "1e1000000"}, "value"),
         ({"name": "signup", "value": True}, "value"),
         ({"name": "signup", "properties": {"nested": {"a": 1}}}, "properties"),
         ({"name": "signup", "properties": {f"k{i}": i for i in range(21)}}, "properties"),

@@ -99,3 +99,28 @@ def test_the_sites_own_pages_may_write(demo, browser, headers):
         "POST", EVENTS, json.dumps(WRITES[0][2]), content_type="text/plain", **headers
     )
     assert response.status_code == 202
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["http://[::1", "https://[not-an-address]", "https://[::1]x", "https://a.fairway.test"],
+)
+def test_malformed_origins_are_compared_with_wildcard_trusted_origins_safely(
+    victim, settings, origin
+):
+    settings.CSRF_TRUSTED_ORIGINS = ["http://*.fairway.test"]  # (https is not trusted)
+    vid, attacker = victim
+    body = json.dumps(WRITES[0][2])
+    response = attacker.post(EVENTS, body, content_type="text/plain", HTTP_ORIGIN=origin)
+    assert response.status_code == 403
+    assert response.json()["error"] == "cross_site"
+    assert Visitor.objects.get(pk=vid).page_views == 1
+
+
+def test_a_wildcard_trusted_origin_may_write(demo, browser, settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://*.fairway.test"]
+    response = browser.generic(
+        "POST", EVENTS, json.dumps(WRITES[0][2]), content_type="text/plain",
+        HTTP_ORIGIN="https://shop.fairway.test",
+    )  # fmt: skip
+    assert response.status_code == 202

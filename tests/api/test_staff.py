@@ -104,6 +104,8 @@ def test_patch_without_rules_keeps_them(demo, staff_client):
         ({"type": "nosuchrule"}, "type"),
         ({"path": "/x/"}, "type"),
         ({"type": "pagevisitrule", "path_operator": "regex", "path": "(unclosed"}, "path"),
+        ({"type": "utmrule", "operator": "regex", "value": "a{4294967295}"}, "value"),
+        ({"type": "daterangerule", "end_date": "9999-12-31", "time_zone": "UTC"}, "end_date"),
         ({"type": "pagevisitrule", "path": "/x/", "count": -1}, "count"),
         ({"type": "devicerule", "device_types": ["toaster"]}, "device_types"),
         ({"type": "devicerule", "device_types": []}, "device_types"),
@@ -286,9 +288,14 @@ def test_slots_and_variants(demo, staff_client, browser):
         ({"slug": "default"}, "non_field_errors"),
         ({"cta_url": "javascript:alert(1)"}, "cta_url"),
         ({"cta_url": "//evil.example/"}, "cta_url"),
+        ({"cta_url": "https://[::1/"}, "cta_url"),  # urlsplit: ValueError
+        ({"cta_url": "https://[shop]/"}, "cta_url"),
+        ({"cta_url": "https://fairway.test:99999/"}, "cta_url"),  # no such port
         ({"template_name": "no/such/template.html"}, "template_name"),
         ({"starts_at": "2030-01-02T00:00:00Z", "ends_at": "2030-01-01T00:00:00Z"}, None),
         ({"weight": 0}, "weight"),
+        ({"weight": 2**70}, "weight"),  # past 64 bits
+        ({"priority": -(2**70)}, "priority"),
         ({"slot": "no-such-slot"}, "slot"),
         ({"segment": "no-such-segment"}, "segment"),
         ({"status": "deleted"}, "status"),

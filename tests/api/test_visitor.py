@@ -207,3 +207,15 @@ def test_forget_me_through_a_merged_id_still_needs_the_owners_login(demo, django
     assert response.status_code == 403
     assert response.json()["error"] == "sign_in_required"
     assert Visitor.objects.count() == 2
+
+
+@pytest.mark.parametrize("stored", [5, "text", [1, 2], None])
+def test_my_data_with_traits_stored_in_the_wrong_shape(demo, browser, stored):
+    from django.db.models import JSONField, Value
+
+    browser.page("/deals/")
+    Visitor.objects.update(traits=Value(stored, JSONField()))  # written around identify()
+    response = me(browser)
+    assert response.status_code == 200
+    assert response.json()["traits"] == {}
+    assert response.json()["page_views"] == 1

@@ -56,6 +56,89 @@ def test_without_a_working_cache_the_snapshot_still_builds(settings):
     assert "hero" in get_snapshot().slots
 
 
+@pytest.fixture
+def clock(monkeypatch):
+    """The snapshot's monotonic clock, moved by hand: ``clock.shift(seconds)``."""
+    now = [1000.0]
+
+    class Clock:
+        @staticmethod
+        def monotonic():
+            return now[0]
+
+        @staticmethod
+        def shift(seconds):
+            now[0] += seconds
+
+    monkeypatch.setattr(snapshot, "time", Clock)
+    return Clock
+
+
+def test_a_failed_rebuild_keeps_the_last_snapshot_and_retries_once_per_interval(
+    settings, monkeypatch, clock, caplog
+):
+    from django.db import OperationalError
+
+    settings.PERSONALIZE_SNAPSHOT_CHECK_INTERVAL = 5
+    SlotFactory(key="hero")
+    first = get_snapshot()
+    attempts = []
+
+    def down(version):
+        attempts.append(version)
+        raise OperationalError("connection refused")
+
+    real = snapshot.build_snapshot
+    monkeypatch.setattr(snapshot, "build_snapshot", down)
+    cache.set(VERSION_KEY, "changed-elsewhere")
+    clock.shift(6)
+    for _ in range(20):
+        assert get_snapshot() is first  # what was loaded, not nothing
+    assert len(attempts) == 1  # not one rebuild per request against a failing database
+    assert caplog.text.count("definitions could not be reloaded") == 1
+    monkeypatch.setattr(snapshot, "build_snapshot", real)
+    clock.shift(6)
+    rebuilt = get_snapshot()
+    assert rebuilt is not first
+    assert rebuilt.version == "changed-elsewhere"
+
+
+def test_a_failed_rebuild_after_a_change_in_this_process_is_retried_later(
+    settings, monkeypatch, clock
+):
+    from django.db import OperationalError
+
+    settings.PERSONALIZE_SNAPSHOT_CHECK_INTERVAL = 5
+    slot = SlotFactory(key="hero")
+    first = get_snapshot()
+    attempts = []
+
+    def down(version):
+        attempts.append(version)
+        raise OperationalError("connection refused")
+
+    real = snapshot.build_snapshot
+    monkeypatch.setattr(snapshot, "build_snapshot", down)
+    VariantFactory(slot=slot, slug="house")  # seen at once, when the database answers
+    assert [get_snapshot() for _ in range(5)] == [first] * 5
+    assert len(attempts) == 1
+    monkeypatch.setattr(snapshot, "build_snapshot", real)
+    clock.shift(6)
+    assert [v.slug for v in get_snapshot().slots["hero"].defaults] == ["house"]
+
+
+def test_without_any_snapshot_a_failed_build_raises():
+    from django.db import OperationalError
+
+    def down(version):
+        raise OperationalError("connection refused")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(snapshot, "build_snapshot", down)
+        with pytest.raises(OperationalError):
+            get_snapshot()
+
+
 def test_deleting_a_definition_bumps_the_version():
     segment = SegmentFactory(slug="gone")
     assert "gone" in get_snapshot().segments

@@ -291,6 +291,40 @@ def test_date_range_clean_and_describe():
     )
 
 
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"end_date": dt.date(9999, 12, 31)}, "end_date"),  # the day after does not exist
+        ({"start_date": dt.date(1, 1, 1), "time_zone": "Pacific/Kiritimati"}, "start_date"),
+        (
+            {
+                "start_date": dt.date(2025, 1, 1),
+                "end_date": dt.date(9999, 12, 31),
+                "end_time": dt.time(23, 59),
+                "time_zone": "Etc/GMT+12",
+            },
+            "end_date",
+        ),
+    ],
+)
+def test_date_range_dates_at_the_ends_of_the_calendar_are_field_errors(fields, field):
+    rule = DateRangeRule(**{"time_zone": "UTC", **fields})
+    assert field_errors(rule) == {field: ["Use a date from 0002-01-01 to 9998-12-31."]}
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"end_date": dt.date(9999, 12, 31), "time_zone": "UTC"},
+        {"start_date": dt.date(9999, 12, 31), "start_time": dt.time(23), "time_zone": "Etc/GMT+12"},
+    ],
+)
+def test_date_range_stored_at_the_ends_of_the_calendar_matches_nobody(fields, caplog):
+    rule = DateRangeRule(pk=7, **fields)  # saved around validation
+    assert both(rule, make_ctx()) == (False, False)
+    assert "cannot be placed on the clock" in caplog.text
+
+
 def test_date_range_prepare_for_computes_the_bounds_once():
     rule = DateRangeRule(start_date=dt.date(2025, 1, 1), time_zone="UTC")
     rule.prepare_for(None)

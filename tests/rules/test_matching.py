@@ -28,6 +28,11 @@ NESTED = "Nested repetition such as (a+)+ can take forever to match; simplify th
             "((",
             "Not a valid regular expression: missing ), unterminated subpattern at position 1",
         ),
+        (
+            "regex",
+            "a{4294967295}",  # past the largest repeat count re accepts: OverflowError
+            "Not a valid regular expression: the repetition number is too large",
+        ),
         ("equals", "", "Enter a value to compare with."),
         ("contains", "x" * 201, "Keep patterns under 200 characters."),
         ("starts_with", "/a\x00", "Patterns cannot contain NUL characters."),

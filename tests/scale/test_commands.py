@@ -64,7 +64,13 @@ def test_aggregate_stats(lists):
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(("--date", "15/06/2026"), "YYYY-MM-DD"), (("--days", "0"), "between 1 and 3660")],
+    [
+        (("--date", "15/06/2026"), "YYYY-MM-DD"),
+        (("--days", "0"), "between 1 and 3660"),
+        (("--date", "9999-12-31"), "from 1970-01-01 to 9000-01-01"),
+        (("--date", "0001-01-01", "--days", "5"), "from 1970-01-01 to 9000-01-01"),
+        (("--date", "1970-01-02", "--days", "3"), "from 1970-01-01 to 9000-01-01"),
+    ],
 )
 def test_aggregate_stats_errors(db, args, message):
     with pytest.raises(CommandError, match=message):
@@ -110,8 +116,9 @@ def test_flush_with_redis_down_explains(db, settings):
     settings.PERSONALIZE_BUFFER_REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
     with pytest.raises(CommandError, match="Cannot reach the event buffer"):
         run("personalize_flush_events")
-    with pytest.raises(CommandError, match="positive"):
-        run("personalize_flush_events", "--max-seconds", "0")
+    for seconds in ("0", "-1", "nan"):
+        with pytest.raises(CommandError, match="positive"):
+            run("personalize_flush_events", "--max-seconds", seconds)
 
 
 @pytest.mark.redis

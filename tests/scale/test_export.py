@@ -125,6 +125,17 @@ def test_command_rejects_unknown_segments_and_formats(db):
     assert not ExportAudit.objects.exists()
 
 
+@pytest.mark.parametrize("where", ["missing/members.csv", "."])
+def test_command_explains_an_output_file_it_cannot_write(segment, tmp_path, where):
+    target = tmp_path / where  # a folder that does not exist; a folder, not a file
+    with pytest.raises(CommandError, match="Cannot write"):
+        call_command(
+            "personalize_export_segment", "newsletter", "--output", str(target),
+            stderr=io.StringIO(),
+        )  # fmt: skip
+    assert not ExportAudit.objects.exists()  # nothing was exported
+
+
 # -- admin -------------------------------------------------------------------------------------
 def _staff(*perms):
     user = User.objects.create_user("editor", password="x", is_staff=True)

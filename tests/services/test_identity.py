@@ -217,3 +217,19 @@ def test_identify_logs_and_returns_none_when_storing_fails(client, monkeypatch, 
     visitor = Visitor.objects.get()
     assert (visitor.email, visitor.traits) == (None, {})
     assert b"Hi Jeff" not in client.get("/").content
+
+
+@pytest.mark.parametrize("stored", [5, "text", [1, 2], None])
+def test_traits_stored_in_the_wrong_shape_are_replaced_not_fatal(client, fresh_client, stored):
+    from django.db.models import JSONField, Value
+
+    identify(client, email="jeff@example.com", first_name="Jeff")
+    jeff = cookie_id(client)
+    fresh_client.get("/")
+    Visitor.objects.update(traits=Value(stored, JSONField()))  # written around identify()
+    assert identify(client, company="Fairway").json() == {"visitor": jeff}
+    assert Visitor.objects.get(pk=jeff).traits == {"company": "Fairway"}
+    Visitor.objects.update(traits=Value(stored, JSONField()))
+    # the second device merges into the first: both rows' traits are read
+    assert identify(fresh_client, email="jeff@example.com", age=40).json() == {"visitor": jeff}
+    assert Visitor.objects.get(pk=jeff).traits == {"age": 40}

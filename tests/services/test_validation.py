@@ -73,6 +73,27 @@ def test_event_values():
         clean_event_value(float("inf"))
 
 
+@pytest.mark.parametrize(
+    "value",
+    # exponents past what decimal arithmetic takes (Overflow), and a number too long to read
+    ["1e1000000", "-1E+999999999999999999", Decimal("1e1000000"), "1e-99999999999999999999"],
+)
+def test_event_values_with_extreme_exponents_are_refused(value):
+    with pytest.raises(InvalidEvent, match="event value must be"):
+        clean_event_value(value)
+
+
+@given(st.one_of(st.decimals(), st.text(max_size=40), st.integers(), st.floats()))
+def test_event_values_either_clean_or_raise_invalid_event(value):
+    try:
+        cleaned = clean_event_value(value)
+    except InvalidEvent:
+        return
+    assert cleaned.is_finite()
+    assert abs(cleaned) <= Decimal("999999999999.99")
+    assert cleaned == cleaned.quantize(Decimal("0.01"))
+
+
 scalars = st.one_of(
     st.none(),
     st.booleans(),

@@ -19,8 +19,7 @@ from personalize.services import stats
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366
-EARLIEST = dt.date(1970, 1, 1)
-LATEST = dt.date(9000, 1, 1)
+EARLIEST, LATEST = stats.EARLIEST, stats.LATEST
 
 
 class StatsQuerySerializer(serializers.Serializer):

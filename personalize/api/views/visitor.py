@@ -17,6 +17,7 @@ from personalize.api.serializers.visitor import (
 )
 from personalize.api.views.common import error_responses, forget_visitor_cookie, visitor_of
 from personalize.models import Event, Visitor
+from personalize.services.validation import stored_traits
 from personalize.tracking.consent import consent_state, set_consent
 
 
@@ -112,7 +113,8 @@ class VisitorView(VisitorAPIView):
             "intent": visitor.intent if known else None,
             "intent_scores": visitor.intent_scores if known else {},
             "interests": visitor.interests if known else {},
-            "traits": (row.traits if row is not None else {}) | (visitor.traits if known else {}),
+            "traits": stored_traits(row.traits if row is not None else {})
+            | (visitor.traits if known else {}),
             "events": paginator.get_paginated_response(
                 StoredEventSerializer(page, many=True).data
             ).data,

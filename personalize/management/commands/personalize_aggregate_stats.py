@@ -31,6 +31,11 @@ class Command(BaseCommand):
             days = 1 if date else 2
         if not 1 <= days <= 3660:
             raise CommandError("--days must be between 1 and 3660.")
+        if not (stats.EARLIEST + dt.timedelta(days=days - 1) <= last <= stats.LATEST):
+            raise CommandError(
+                f"The days to aggregate go from {stats.EARLIEST} to {stats.LATEST}; "
+                f"{days} days up to {last} do not."
+            )
         for offset in range(days - 1, -1, -1):
             result = stats.aggregate_day(last - dt.timedelta(days=offset))
             self.stdout.write(

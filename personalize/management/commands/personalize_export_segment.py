@@ -4,6 +4,9 @@ Audited like the admin's and the API's exports: an ``ExportAudit`` record with n
 page ``all (<format>, command)``, and a line on the ``personalize.audit`` logger.
 """
 
+import contextlib
+import functools
+
 from django.core.management.base import BaseCommand, CommandError
 
 from personalize.models import Segment
@@ -31,15 +34,21 @@ class Command(BaseCommand):
             first = next(chunks)
         except SegmentNotStatic as exc:
             raise CommandError(str(exc)) from exc
-        export.record_list_export(None, segment, format, via="command")
-        if output:
-            newline = "" if format == "csv" else None
-            with open(output, "w", encoding="utf-8", newline=newline) as handle:
-                handle.write(first)
-                for chunk in chunks:
-                    handle.write(chunk)
-            self.stderr.write(f"Wrote {output}.")
-        else:
-            self.stdout.write(first, ending="")
+        with contextlib.ExitStack() as stack:
+            if output:
+                newline = "" if format == "csv" else None
+                try:
+                    handle = stack.enter_context(
+                        open(output, "w", encoding="utf-8", newline=newline)
+                    )
+                except OSError as exc:  # a missing folder, a folder, no permission...
+                    raise CommandError(f"Cannot write {output}: {exc.strerror}.") from exc
+                write = handle.write
+            else:
+                write = functools.partial(self.stdout.write, ending="")
+            export.record_list_export(None, segment, format, via="command")
+            write(first)
             for chunk in chunks:
-                self.stdout.write(chunk, ending="")
+                write(chunk)
+        if output:
+            self.stderr.write(f"Wrote {output}.")

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, max_seconds=None, status=False, **options):
-        if max_seconds is not None and max_seconds <= 0:
+        if max_seconds is not None and not max_seconds > 0:  # (NaN too)
             raise CommandError("--max-seconds must be a positive number.")
         try:
             if status:
