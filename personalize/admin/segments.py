@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_permission_codename
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
@@ -23,13 +24,23 @@ class RuleForm(forms.ModelForm):
         return self.instance.pk is None or super().has_changed()
 
 
+class RuleChildInline(StackedPolymorphicInline.Child):
+    form = RuleForm
+    exclude = ("sort_order",)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if self.parent_inline.has_change_permission(request, obj):
+            return readonly
+        # View only: the rules are shown, not offered as a form (Django does this for
+        # ordinary inlines; polymorphic children need telling).
+        editable = forms.fields_for_model(self.model, exclude=[*self.exclude, "segment"])
+        return [*readonly, *(name for name in editable if name not in readonly)]
+
+
 def child_inline_for(model):
     """A polymorphic child inline for one rule type (built-in or third-party)."""
-    return type(
-        f"{model.__name__}Inline",
-        (StackedPolymorphicInline.Child,),
-        {"model": model, "form": RuleForm, "exclude": ("sort_order",)},
-    )
+    return type(f"{model.__name__}Inline", (RuleChildInline,), {"model": model})
 
 
 class RuleInline(StackedPolymorphicInline):
@@ -40,6 +51,28 @@ class RuleInline(StackedPolymorphicInline):
     def get_child_inlines(self):
         # Every concrete Rule subclass, so rule types added by other apps appear too.
         return [child_inline_for(model) for model in Rule.rule_types()]
+
+    # Rules are part of their segment: whoever may add or change a segment edits its rules,
+    # with no permission of their own per rule type (as Django treats an auto-created
+    # many-to-many table).
+    def _has_segment_permission(self, request, action: str) -> bool:
+        opts = self.parent_model._meta
+        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
+
+    def _may_edit(self, request, obj) -> bool:
+        return self._has_segment_permission(request, "add" if obj is None else "change")
+
+    def has_view_permission(self, request, obj=None):
+        return self._has_segment_permission(request, "view") or self._may_edit(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
 
 
 @admin.register(Segment)
