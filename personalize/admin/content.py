@@ -10,13 +10,28 @@ from personalize.admin.preview import preview_link
 from personalize.models import Slot, Variant
 
 
-class VariantInline(admin.TabularInline):
+class TargetingAutocomplete:
+    """Segment and intent are chosen by autocomplete when the editor may view them; otherwise
+    from a plain list (Django's autocomplete view answers 403 without the view permission)."""
+
+    autocomplete_fields = ("segment", "intent")
+
+    def get_autocomplete_fields(self, request):
+        fields = []
+        for name in super().get_autocomplete_fields(request):
+            related = self.model._meta.get_field(name).related_model
+            related_admin = self.admin_site._registry.get(related)
+            if related_admin is not None and related_admin.has_view_permission(request):
+                fields.append(name)
+        return fields
+
+
+class VariantInline(TargetingAutocomplete, admin.TabularInline):
     model = Variant
     fields = ("name", "slug", "segment", "intent", "priority", "weight", "status")
     prepopulated_fields = {"slug": ("name",)}
     show_change_link = True
     extra = 0
-    autocomplete_fields = ("segment", "intent")
 
 
 @admin.register(Slot)
@@ -50,13 +65,12 @@ class SlotAdmin(admin.ModelAdmin):
 
 
 @admin.register(Variant)
-class VariantAdmin(admin.ModelAdmin):
+class VariantAdmin(TargetingAutocomplete, admin.ModelAdmin):
     list_display = ("__str__", "name", "targeting", "priority", "weight", "status", "live")
     list_filter = ("status", "slot", "segment", "intent")
     list_select_related = ("slot", "segment", "intent")
     search_fields = ("name", "slug", "title", "slot__key")
     prepopulated_fields = {"slug": ("name",)}
-    autocomplete_fields = ("segment", "intent")
     readonly_fields = ("preview", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("slot", "name", "slug", "status", "preview")}),

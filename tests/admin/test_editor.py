@@ -78,3 +78,36 @@ def test_a_viewer_sees_the_rules_but_cannot_change_them(client):
     html = client.get(f"/admin/personalize/segment/{segment.pk}/change/").content.decode()
     assert 'id="rules-group"' in html  # the rules, read-only
     assert 'name="rules-0-device_types"' not in html
+
+
+def test_an_editor_without_intent_permissions_can_still_choose_an_intent(editor):
+    from personalize.models import Intent, Variant
+    from tests.factories import SlotFactory
+
+    slot = SlotFactory(key="hero")
+    intent = Intent.objects.create(slug="deal-seeking", name="Deal seeking")
+    page = editor.get("/admin/personalize/variant/add/")
+    assert page.status_code == 200
+    # A select listing the intents, not an autocomplete that the editor may not query.
+    field = page.context["adminform"].form.fields["intent"]
+    assert [label for _value, label in field.choices if _value] == ["Deal seeking"]
+    assert "admin-autocomplete" not in str(page.context["adminform"].form["intent"])
+    response = editor.post(
+        "/admin/personalize/variant/add/",
+        {
+            "slot": slot.pk,
+            "name": "Deals",
+            "slug": "deals",
+            "status": "active",
+            "priority": 0,
+            "weight": 1,
+            "intent": intent.pk,
+        },
+    )
+    assert response.status_code == 302
+    assert Variant.objects.get(slug="deals").intent == intent
+
+
+def test_segments_are_chosen_by_autocomplete_for_whoever_may_view_them(editor):
+    page = editor.get("/admin/personalize/variant/add/")
+    assert "admin-autocomplete" in str(page.context["adminform"].form["segment"])
