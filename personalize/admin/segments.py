@@ -9,9 +9,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
 
+from personalize.admin.deletion import (
+    rules_that_block,
+    without_base_rule_count,
+    without_base_rules,
+)
 from personalize.admin.preview import preview_link
 from personalize.admin.segment_actions import export_csv, export_json, rebuild_now
-from personalize.models import Rule, Segment
+from personalize.models import Rule, Segment, SegmentRule
 from personalize.models.segment import NO_RULES
 from personalize.rules.base import prefetch_rules
 from personalize.services import export
@@ -96,6 +101,15 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
         # The page's rules and what they refer to, loaded at once for "rules_in_words".
         prefetch_rules(changelist.result_list)
         return changelist
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            rules = SegmentRule.objects.filter(other_segment__in=objs).select_related(
+                "segment", "other_segment"
+            )
+            protected = rules_that_block(self.admin_site, protected, rules)
+        return without_base_rules(deleted), without_base_rule_count(counts), perms_needed, protected
 
     def has_export_permission(self, request) -> bool:
         """May take member lists out of the site (the export actions)."""

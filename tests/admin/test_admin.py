@@ -310,3 +310,49 @@ def test_the_segment_list_shows_rules_in_words_at_a_fixed_cost(admin_client):
     assert html.count(escape('Is a member of segment "Target"')) == 22
     assert html.count(escape('Has the intent "Deals"')) == 22
     assert "No rules: nobody matches." in html  # the target segment itself
+
+
+def test_deleting_a_segment_in_use_names_what_uses_it(admin_client):
+    from django.utils.html import escape
+
+    from personalize.models import Intent, IntentRule
+
+    target = SegmentFactory(slug="beginners", name="Beginners")
+    user = SegmentFactory(slug="golfers", name="Golfers")
+    SegmentRule.objects.create(segment=user, other_segment=target)
+    variant = VariantFactory(slot=SlotFactory(key="hero"), slug="upsell", segment=target)
+    page = admin_client.get(f"/admin/personalize/segment/{target.pk}/delete/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Cannot delete segment" in html
+    assert f'href="/admin/personalize/variant/{variant.pk}/change/"' in html
+    # the segment holding the rule, linked, not the rule alone
+    assert f'<a href="/admin/personalize/segment/{user.pk}/change/">Golfers</a>' in html
+    assert escape('Is a member of segment "Beginners"') in html
+    refused = admin_client.post(f"/admin/personalize/segment/{target.pk}/delete/", {"post": "yes"})
+    assert "Cannot delete segment" in refused.content.decode()
+    assert Segment.objects.filter(pk=target.pk).exists()
+
+    intent = Intent.objects.create(slug="deals", name="Deals")
+    IntentRule.objects.create(segment=user, intent=intent)
+    html = admin_client.get(f"/admin/personalize/intent/{intent.pk}/delete/").content.decode()
+    assert f'<a href="/admin/personalize/segment/{user.pk}/change/">Golfers</a>' in html
+
+
+def test_the_delete_page_lists_each_rule_once_in_words(admin_client):
+    segment = SegmentFactory(slug="phones", name="Phones")
+    DeviceRule.objects.create(segment=segment, device_types=["mobile"])
+    page = admin_client.get(f"/admin/personalize/segment/{segment.pk}/delete/")
+    assert page.context["deleted_objects"] == [
+        f'Segment: <a href="/admin/personalize/segment/{segment.pk}/change/">Phones</a>',
+        ["Device rule: Uses a mobile device"],
+    ]
+    assert dict(page.context["model_count"]) == {"segments": 1, "device rules": 1}
+    assert (
+        admin_client.post(
+            f"/admin/personalize/segment/{segment.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 302
+    )
+    assert not Segment.objects.exists()
+    assert not DeviceRule.objects.exists()
