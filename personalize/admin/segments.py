@@ -16,7 +16,7 @@ from personalize.admin.deletion import (
 )
 from personalize.admin.preview import preview_link
 from personalize.admin.segment_actions import export_csv, export_json, rebuild_now
-from personalize.models import Rule, Segment, SegmentRule
+from personalize.models import Rule, Segment, SegmentDailyStat, SegmentRule
 from personalize.models.segment import NO_RULES
 from personalize.rules.base import prefetch_rules
 from personalize.services import export
@@ -109,6 +109,9 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
                 "segment", "other_segment"
             )
             protected = rules_that_block(self.admin_site, protected, rules)
+        # A segment's daily statistics go with it: no permission of their own is needed.
+        stats = str(SegmentDailyStat._meta.verbose_name)
+        perms_needed = {name for name in perms_needed if str(name) != stats}
         return without_base_rules(deleted), without_base_rule_count(counts), perms_needed, protected
 
     def has_export_permission(self, request) -> bool:

@@ -111,3 +111,25 @@ def test_an_editor_without_intent_permissions_can_still_choose_an_intent(editor)
 def test_segments_are_chosen_by_autocomplete_for_whoever_may_view_them(editor):
     page = editor.get("/admin/personalize/variant/add/")
     assert "admin-autocomplete" in str(page.context["adminform"].form["segment"])
+
+
+def test_an_editor_who_may_delete_segments_deletes_one_with_its_statistics(client):
+    import datetime as dt
+
+    from personalize.models import SegmentDailyStat
+
+    user = User.objects.create_user("senior", password="pw", is_staff=True)
+    user.user_permissions.set(editor_permissions("view", "add", "change", "delete"))
+    client.force_login(user)
+    segment = SegmentFactory(slug="phones", name="Phones")
+    DeviceRule.objects.create(segment=segment, device_types=["mobile"])
+    SegmentDailyStat.objects.create(
+        segment=segment, date=dt.date(2026, 1, 1), visitors=3, members=0
+    )
+    url = f"/admin/personalize/segment/{segment.pk}/delete/"
+    page = client.get(url)
+    assert not page.context["perms_lacking"]
+    assert "2026-01-01: 3 visitors" in page.content.decode()
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not Segment.objects.exists()
+    assert not SegmentDailyStat.objects.exists()
