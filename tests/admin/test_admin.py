@@ -356,3 +356,44 @@ def test_the_delete_page_lists_each_rule_once_in_words(admin_client):
     )
     assert not Segment.objects.exists()
     assert not DeviceRule.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "<script>alert(1)</script>",
+        '<a href="javascript:alert(1)">x</a>',
+        '<a href="JaVa&#x09;ScRiPt:alert(1)">x</a>',
+        '<a href="data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;">x</a>',
+        "<img src=x onerror=alert(1)>",
+        '<iframe src="https://evil.example/"></iframe>',
+        "<svg onload=alert(1)><script>alert(1)</script></svg>",
+        '<p style="width:expression(alert(1));background:url(javascript:alert(1))">x</p>',
+        '<img srcset="javascript:alert(1) 1x, /ok.png 2x">',
+        '<picture><source srcset="javascript:alert(1)"><img src="/a.png"></picture>',
+        "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+        '<form action="https://evil.example/"><input name="card"></form>',
+        '<meta http-equiv="refresh" content="0;url=https://evil.example/">',
+    ],
+)
+def test_hostile_html_in_a_variant_body_is_removed(admin_client, payload):
+    slot = SlotFactory(key="hero")
+    response = admin_client.post(
+        "/admin/personalize/variant/add/",
+        {
+            "slot": slot.pk,
+            "name": "Hostile",
+            "slug": "hostile",
+            "status": "active",
+            "priority": 0,
+            "weight": 1,
+            "body": f"<p>Hello</p>{payload}",
+        },
+    )
+    assert response.status_code == 302
+    body = Variant.objects.get(slug="hostile").body.lower()
+    assert body.startswith("<p>hello</p>")
+    for danger in ("<script", "javascript", "onerror", "onload", "<iframe", "<svg", "style"):
+        assert danger not in body
+    for danger in ("expression", "<form", "<input", "<meta", "data:"):
+        assert danger not in body
