@@ -39,10 +39,10 @@ class SlotAdmin(admin.ModelAdmin):
     list_display = ("key", "name", "variant_count", "control_percentage", "auto_registered")
     list_filter = ("auto_registered",)
     search_fields = ("key", "name", "description")
-    readonly_fields = ("auto_registered", "usage", "created_at", "updated_at")
+    readonly_fields = ("auto_registered", "usage", "fallback", "created_at", "updated_at")
     inlines = [VariantInline]
     fieldsets = (
-        (None, {"fields": ("key", "name", "description", "usage")}),
+        (None, {"fields": ("key", "name", "description", "usage", "fallback")}),
         (_("Measurement"), {"fields": ("control_percentage",)}),
         (
             _("History"),
@@ -56,6 +56,23 @@ class SlotAdmin(admin.ModelAdmin):
     @admin.display(description=_("variants"), ordering="variant_count")
     def variant_count(self, obj):
         return obj.variant_count
+
+    @admin.display(description=_("when nothing matches"))
+    def fallback(self, obj):
+        """What a visitor whom no targeted variant fits sees: the live default variants."""
+        if obj.pk is None:
+            return "-"
+        now = timezone.now()
+        defaults = [v for v in obj.variants.all() if v.is_default and v.is_live(now)]
+        if not defaults:
+            return _(
+                "the content written in the template (there is no live default variant: "
+                "add one without segment and intent to change that)"
+            )
+        if len(defaults) == 1:
+            return _("the default variant %(name)s") % {"name": defaults[0].name}
+        shares = " or ".join(f"{v.name} (weight {v.weight})" for v in defaults)
+        return _("one of the default variants, split by weight: %(shares)s") % {"shares": shares}
 
     @admin.display(description=_("in a template"))
     def usage(self, obj):

@@ -397,3 +397,20 @@ def test_hostile_html_in_a_variant_body_is_removed(admin_client, payload):
         assert danger not in body
     for danger in ("expression", "<form", "<input", "<meta", "data:"):
         assert danger not in body
+
+
+def test_the_slot_page_says_what_visitors_matching_no_variant_see(admin_client):
+    slot = SlotFactory(key="home-hero")
+    url = f"/admin/personalize/slot/{slot.pk}/change/"
+    segment = SegmentFactory(slug="golfers")
+    VariantFactory(slot=slot, slug="upsell", name="Upsell", segment=segment)
+    assert "the content written in the template" in admin_client.get(url).content.decode()
+    default = VariantFactory(slot=slot, slug="default", name="Golf course")
+    assert "Golf course" in admin_client.get(url).content.decode().split("nothing matches")[1]
+    VariantFactory(slot=slot, slug="default-b", name="Club house", weight=3)
+    html = admin_client.get(url).content.decode()
+    assert "Golf course (weight 1) or Club house (weight 3)" in html
+    Variant.objects.filter(slot=slot, segment=None).exclude(pk=default.pk).delete()
+    Variant.objects.filter(pk=default.pk).update(status=Variant.Status.PAUSED)
+    html = admin_client.get(url).content.decode()
+    assert "the content written in the template" in html
