@@ -28,6 +28,18 @@ class RuleForm(forms.ModelForm):
         # (a recency rule "at least 30 days"): otherwise the formset would drop it silently.
         return self.instance.pk is None or super().has_changed()
 
+    def _post_clean(self):
+        # One message per problem: a field the form already refused ("This field is
+        # required.") keeps that message alone, and the rule's own checks, which may run a
+        # field validator again, add each message once.
+        refused = {name: list(errors) for name, errors in self._errors.items()}
+        super()._post_clean()
+        for name, errors in self._errors.items():
+            if name in refused:
+                errors[:] = refused[name]
+            else:
+                errors[:] = list(dict.fromkeys(errors))
+
 
 class RuleChildInline(StackedPolymorphicInline.Child):
     form = RuleForm

@@ -10,10 +10,13 @@ from personalize.models import (
     DayOfWeekRule,
     DeviceRule,
     Event,
+    EventRule,
     Membership,
     OSRule,
     Segment,
     SegmentRule,
+    TimeOfDayRule,
+    TraitRule,
     UTMRule,
     Variant,
     Visitor,
@@ -414,3 +417,52 @@ def test_the_slot_page_says_what_visitors_matching_no_variant_see(admin_client):
     Variant.objects.filter(pk=default.pk).update(status=Variant.Status.PAUSED)
     html = admin_client.get(url).content.decode()
     assert "the content written in the template" in html
+
+
+@pytest.mark.parametrize(
+    ("model", "fields", "field", "message"),
+    [
+        (
+            TimeOfDayRule,
+            {"start": "09:00", "end": "17:00", "time_zone": "Mars/Olympus"},
+            "time_zone",
+            "Unknown time zone Mars/Olympus: use a name such as Europe/London or UTC.",
+        ),
+        (
+            EventRule,
+            {"event": "", "aggregate": "count", "operator": "gte", "value": "1"},
+            "event",
+            "This field is required.",
+        ),
+        (
+            TraitRule,
+            {"key": "", "operator": "eq", "value": "gold"},
+            "key",
+            "This field is required.",
+        ),
+    ],
+)
+def test_each_field_shows_one_message_at_a_time(admin_client, model, fields, field, message):
+    response = admin_client.post(
+        "/admin/personalize/segment/add/", segment_post([rule_form(0, model, **fields)])
+    )
+    assert response.status_code == 200
+    (formset,) = response.context["inline_admin_formsets"]
+    assert formset.formset.errors[0] == {field: [message]}
+
+
+def test_an_event_count_cannot_be_negative(admin_client):
+    fields = {"event": "purchase", "aggregate": "count", "operator": "gte", "value": "-1"}
+    response = admin_client.post(
+        "/admin/personalize/segment/add/", segment_post([rule_form(0, EventRule, **fields)])
+    )
+    assert response.status_code == 200
+    (formset,) = response.context["inline_admin_formsets"]
+    assert list(formset.formset.errors[0]) == ["value"]
+    assert not Segment.objects.exists()
+    # a sum (of refunds, say) may be negative
+    fields.update(aggregate="sum")
+    response = admin_client.post(
+        "/admin/personalize/segment/add/", segment_post([rule_form(0, EventRule, **fields)])
+    )
+    assert response.status_code == 302
