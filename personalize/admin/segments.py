@@ -5,8 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_permission_codename
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
 
 from personalize.admin.deletion import (
@@ -153,7 +155,10 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
         if obj.is_static:
             if obj.member_count is None:
                 return _("not built yet")
-            return format_html("{} members", obj.member_count)
+            count = obj.member_count
+            return ngettext("%(count)s member", "%(count)s members", count) % {
+                "count": number_format(count, force_grouping=True)
+            }
         return _("dynamic (evaluated live)")
 
     @admin.display(description=_("preview"))

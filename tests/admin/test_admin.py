@@ -466,3 +466,26 @@ def test_an_event_count_cannot_be_negative(admin_client):
         "/admin/personalize/segment/add/", segment_post([rule_form(0, EventRule, **fields)])
     )
     assert response.status_code == 302
+
+
+def test_a_static_segment_size_is_counted_in_words(admin_client):
+    one = SegmentFactory(slug="one", name="One", kind="static", member_count=1)
+    SegmentFactory(slug="many", name="Many", kind="static", member_count=1200)
+    SegmentFactory(slug="new", name="New", kind="static")
+    html = admin_client.get("/admin/personalize/segment/").content.decode()
+    assert "1 member<" in html
+    assert "1,200 members" in html or "1200 members" in html
+    assert "not built yet" in html
+    page = admin_client.get(f"/admin/personalize/segment/{one.pk}/change/").content.decode()
+    assert "1 member<" in page
+
+
+def test_exporting_asks_for_exactly_one_segment(admin_client):
+    first = SegmentFactory(slug="first", kind="static")
+    second = SegmentFactory(slug="second", kind="static")
+    response = admin_client.post(
+        "/admin/personalize/segment/",
+        {"action": "export_csv", "_selected_action": [first.pk, second.pk]},
+        follow=True,
+    )
+    assert "Select exactly one segment to export." in response.content.decode()
