@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
 from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
@@ -115,6 +115,21 @@ class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
         # The page's rules and what they refer to, loaded at once for "rules_in_words".
         prefetch_rules(changelist.result_list)
         return changelist
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        segment = form.instance
+        if segment.is_static and (form.has_changed() or any(f.has_changed() for f in formsets)):
+            self.message_user(
+                request,
+                _(
+                    "“%(name)s” is a static segment: its member list changes at the next "
+                    "rebuild (scheduled), or at once with the “Rebuild now” action of the "
+                    "segment list."
+                )
+                % {"name": segment.name},
+                messages.INFO,
+            )
 
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)

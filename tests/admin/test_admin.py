@@ -489,3 +489,30 @@ def test_exporting_asks_for_exactly_one_segment(admin_client):
         follow=True,
     )
     assert "Select exactly one segment to export." in response.content.decode()
+
+
+def test_saving_a_static_segment_says_when_its_list_changes(admin_client):
+    response = admin_client.post(
+        "/admin/personalize/segment/add/",
+        segment_post([rule_form(0, DeviceRule, device_types=["mobile"])], kind="static"),
+        follow=True,
+    )
+    messages = [str(message) for message in response.context["messages"]]
+    assert any("was added successfully" in message for message in messages)
+    assert any(
+        "static" in message and "next rebuild" in message and "Rebuild now" in message
+        for message in messages
+    ), messages
+    segment = Segment.objects.get()
+    segment.kind = "dynamic"
+    segment.save()
+    response = admin_client.post(
+        f"/admin/personalize/segment/{segment.pk}/change/",
+        {
+            **segment_post([], kind="dynamic"),
+            "rules-TOTAL_FORMS": "0",
+            "rules-INITIAL_FORMS": "0",
+        },
+        follow=True,
+    )
+    assert not any("next rebuild" in str(message) for message in response.context["messages"])
