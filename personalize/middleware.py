@@ -13,6 +13,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from personalize.conf import cookie_options, get_setting, is_excluded
 from personalize.engine.selection import CONTROL
 from personalize.models import Event
+from personalize.preview import add_banner
 from personalize.shared_page import SharedPageVisitor
 from personalize.sinks import get_sink
 from personalize.store import get_store
@@ -77,6 +78,10 @@ class PersonalizeMiddleware:
             self.set_visitor_cookie(response, visitor.cookie_value)
         if visitor.used or visitor.set_cookie:
             make_private(response, no_store=visitor.preview is not None)
+        if visitor.preview is not None and get_setting("PREVIEW_BANNER"):
+            param = get_setting("PREVIEW_PARAM")
+            if add_banner(request, visitor.preview, response, param):
+                make_private(response, no_store=True)  # the banner is for this staff user
 
     @staticmethod
     def set_visitor_cookie(response, value: str) -> None:
