@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from personalize.admin.preview import preview_link
 from personalize.models import Slot, Variant
+from personalize.sanitize import removed_by_sanitizing
 
 
 class TargetingAutocomplete:
@@ -119,6 +120,22 @@ class VariantAdmin(TargetingAutocomplete, admin.ModelAdmin):
         ),
         (_("History"), {"classes": ("collapse",), "fields": ("created_at", "updated_at")}),
     )
+
+    def save_model(self, request, obj, form, change):
+        written = obj.body
+        super().save_model(request, obj, form, change)  # the body is sanitized on save
+        removed = removed_by_sanitizing(written, obj.body)
+        if removed:
+            self.message_user(
+                request,
+                _(
+                    "Removed from the body of “%(name)s” when it was saved: %(removed)s. "
+                    "Scripts, styles, event handlers, frames, forms and unsafe links are never "
+                    "kept."
+                )
+                % {"name": obj.name, "removed": ", ".join(removed)},
+                messages.WARNING,
+            )
 
     @admin.display(description=_("shown to"))
     def targeting(self, obj):

@@ -516,3 +516,43 @@ def test_saving_a_static_segment_says_when_its_list_changes(admin_client):
         follow=True,
     )
     assert not any("next rebuild" in str(message) for message in response.context["messages"])
+
+
+def variant_post(slot, body):
+    return {
+        "slot": slot.pk,
+        "name": "Cleaned",
+        "slug": "cleaned",
+        "status": "active",
+        "priority": 0,
+        "weight": 1,
+        "body": body,
+    }
+
+
+def test_the_editor_is_told_what_was_removed_from_a_body(admin_client):
+    slot = SlotFactory(key="hero")
+    body = (
+        '<p style="color:red" onclick="steal()">Hi <a href="javascript:alert(1)">there</a></p>'
+        '<script>alert(1)</script><iframe src="https://evil.example/"></iframe>'
+    )
+    response = admin_client.post(
+        "/admin/personalize/variant/add/", variant_post(slot, body), follow=True
+    )
+    (warning,) = [str(m) for m in response.context["messages"] if "removed" in str(m).lower()]
+    for removed in ("<script>", "<iframe>", "style", "onclick", "javascript: link"):
+        assert removed in warning, warning
+    assert (
+        Variant.objects.get(slug="cleaned").body
+        == '<p>Hi <a rel="noopener noreferrer">there</a></p>'
+    )
+
+
+def test_harmless_html_saves_without_a_warning(admin_client):
+    slot = SlotFactory(key="hero")
+    body = '<p class="lead">Hi<br/>there <a href="/clubs/" target="_blank">clubs</a> &amp; more</p>'
+    response = admin_client.post(
+        "/admin/personalize/variant/add/", variant_post(slot, body), follow=True
+    )
+    messages = [str(m) for m in response.context["messages"]]
+    assert not any("removed" in m.lower() for m in messages), messages
