@@ -58,11 +58,15 @@ BANNER_STYLE = (
 )
 
 
+def without_parameter(path: str, query: str, param: str) -> str:
+    """``path`` with its query string ``query`` less the parameter ``param``."""
+    kept = urlencode([(key, value) for key, value in parse_qsl(query, True) if key != param])
+    return f"{path}?{kept}" if kept else path
+
+
 def exit_url(request, param: str) -> str:
     """The page being previewed, without the preview parameter."""
-    query = [(key, value) for key, value in parse_qsl(request.META.get("QUERY_STRING", ""), True)]
-    kept = urlencode([(key, value) for key, value in query if key != param])
-    return f"{request.path}?{kept}" if kept else request.path
+    return without_parameter(request.path, request.META.get("QUERY_STRING", ""), param)
 
 
 def banner_html(preview: Preview, exit_to: str) -> str:

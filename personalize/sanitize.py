@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import nh3
@@ -53,6 +54,47 @@ def sanitize_html(html: str) -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+
+
+class _Inventory(HTMLParser):
+    """The elements, attribute names and link targets of an HTML fragment."""
+
+    LINK_ATTRIBUTES = frozenset({"href", "src", "srcset"})
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.tags: set[str] = set()
+        self.attributes: set[str] = set()
+        self.links: set[tuple[str, str]] = set()
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        for name, value in attrs:
+            self.attributes.add(name)
+            if name in self.LINK_ATTRIBUTES and value:
+                self.links.add((name, value))
+
+
+def _scheme(url: str) -> str:
+    compact = "".join(ch for ch in url if ch.isprintable() and not ch.isspace()).lower()
+    head, colon, _rest = compact.partition(":")
+    return head if colon and head.isalnum() else ""
+
+
+def removed_by_sanitizing(before: str, after: str) -> list[str]:
+    """What :func:`sanitize_html` took out of ``before`` to give ``after``, in words for the
+    editor: elements (``<script>``), attributes (``onclick``) and links by scheme
+    (``javascript: link``). Empty when only the markup's spelling changed."""
+    if not before or before == after:
+        return []
+    was, now = _Inventory(before), _Inventory(after)
+    removed = [f"<{tag}>" for tag in sorted(was.tags - now.tags)]
+    removed += sorted(was.attributes - now.attributes - _Inventory.LINK_ATTRIBUTES)
+    schemes = {_scheme(value) for link in was.links - now.links for value in link[1:]}
+    removed += [f"{scheme}: link" for scheme in sorted(schemes - {""} - URL_SCHEMES)]
+    return removed
 
 
 def validate_link(url: str) -> None:

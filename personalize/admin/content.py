@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+import datetime as dt
+
+from django.contrib import admin, messages
+from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from personalize.admin.preview import preview_link
-from personalize.models import Slot, Variant
+from personalize.engine.selection import CONTROL
+from personalize.models import Slot, Variant, VariantDailyStat
+from personalize.sanitize import removed_by_sanitizing
+
+#: How many days of statistics the slot page sums.
+RESULT_DAYS = 30
+
+
+def _lift(rate: float | None, control: float | None) -> str:
+    if rate is None or not control:
+        return "-"
+    return f"{rate / control - 1:+.0%}"
 
 
 class TargetingAutocomplete:
@@ -39,11 +55,18 @@ class SlotAdmin(admin.ModelAdmin):
     list_display = ("key", "name", "variant_count", "control_percentage", "auto_registered")
     list_filter = ("auto_registered",)
     search_fields = ("key", "name", "description")
-    readonly_fields = ("auto_registered", "usage", "fallback", "created_at", "updated_at")
+    readonly_fields = (
+        "auto_registered",
+        "usage",
+        "fallback",
+        "results",
+        "created_at",
+        "updated_at",
+    )
     inlines = [VariantInline]
     fieldsets = (
         (None, {"fields": ("key", "name", "description", "usage", "fallback")}),
-        (_("Measurement"), {"fields": ("control_percentage",)}),
+        (_("Measurement"), {"fields": ("control_percentage", "results")}),
         (
             _("History"),
             {"classes": ("collapse",), "fields": ("auto_registered", "created_at", "updated_at")},
@@ -73,6 +96,72 @@ class SlotAdmin(admin.ModelAdmin):
             return _("the default variant %(name)s") % {"name": defaults[0].name}
         shares = " or ".join(f"{v.name} (weight {v.weight})" for v in defaults)
         return _("one of the default variants, split by weight: %(shares)s") % {"shares": shares}
+
+    @admin.display(description=_("results"))
+    def results(self, obj):
+        """The last 30 days of the daily statistics, per variant, with the lift over the
+        control group."""
+        if obj.pk is None:
+            return "-"
+        since = timezone.localdate() - dt.timedelta(days=RESULT_DAYS - 1)
+        rows = list(
+            VariantDailyStat.objects.filter(slot=obj.key, date__gte=since)
+            .values("variant")
+            .annotate(
+                shown=Sum("impressions"),
+                seen_by=Sum("visitors"),
+                clicked=Sum("clicks"),
+                converted=Sum("conversions"),
+                value=Sum("conversion_value"),
+            )
+            .order_by("-shown", "variant")
+        )
+        if not rows:
+            return _("No statistics yet: they are computed from the events every hour.")
+        for row in rows:
+            row["rate"] = row["converted"] / row["seen_by"] if row["seen_by"] else None
+        control = next((row["rate"] for row in rows if row["variant"] == CONTROL), None)
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+            "<td>{}</td></tr>",
+            (
+                (
+                    row["variant"],
+                    row["shown"],
+                    row["seen_by"],
+                    row["clicked"],
+                    row["converted"],
+                    "-" if row["rate"] is None else f"{row['rate']:.1%}",
+                    _lift(row["rate"], control) if row["variant"] != CONTROL else "-",
+                    f"{row['value'] or 0:.2f}",
+                )
+                for row in rows
+            ),
+        )
+        daily = reverse("admin:personalize_variantdailystat_changelist")
+        return format_html(
+            "<p>{}</p><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
+            "<th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>"
+            '<p class="help">{} <a href="{}?slot__exact={}">{}</a></p>',
+            _("Last 30 days"),
+            _("variant"),
+            _("impressions"),
+            _("visitors"),
+            _("clicks"),
+            _("converted visitors"),
+            _("conversion rate"),
+            _("lift over control"),
+            _("conversion value"),
+            body,
+            _(
+                "Visitors are counted day by day (a visitor seen on two days counts twice); "
+                "a conversion is a conversion event the day the variant was shown."
+            ),
+            daily,
+            obj.key,
+            _("Day by day"),
+        )
 
     @admin.display(description=_("in a template"))
     def usage(self, obj):
@@ -119,6 +208,22 @@ class VariantAdmin(TargetingAutocomplete, admin.ModelAdmin):
         ),
         (_("History"), {"classes": ("collapse",), "fields": ("created_at", "updated_at")}),
     )
+
+    def save_model(self, request, obj, form, change):
+        written = obj.body
+        super().save_model(request, obj, form, change)  # the body is sanitized on save
+        removed = removed_by_sanitizing(written, obj.body)
+        if removed:
+            self.message_user(
+                request,
+                _(
+                    "Removed from the body of “%(name)s” when it was saved: %(removed)s. "
+                    "Scripts, styles, event handlers, frames, forms and unsafe links are never "
+                    "kept."
+                )
+                % {"name": obj.name, "removed": ", ".join(removed)},
+                messages.WARNING,
+            )
 
     @admin.display(description=_("shown to"))
     def targeting(self, obj):

@@ -14,6 +14,7 @@ from django.template.base import token_kwargs
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeData, SafeString
 
+from personalize.conf import get_setting
 from personalize.engine.selection import DEFAULT, Decision
 from personalize.rendering import default_variant_html, render_variant
 from personalize.services.slots import register_unknown_slot
@@ -329,13 +330,14 @@ def personalize_js(context, timeout=DEFAULT_SCRIPT_TIMEOUT):
     return format_html(
         '<script src="{}" defer data-personalize-decisions="{}" data-personalize-events="{}" '
         'data-personalize-clicks="{}" data-personalize-count-page="{}" '
-        'data-personalize-timeout="{}"></script>',
+        'data-personalize-timeout="{}" data-personalize-preview="{}"></script>',
         script,
         decisions,
         events,
         clicks,
         count_page,
         timeout,
+        get_setting("PREVIEW_PARAM"),
     )
 
 

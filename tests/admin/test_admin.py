@@ -1,5 +1,7 @@
 """Admin screens an editor uses: segments with inline rules, slots, variants, visitors."""
 
+import re
+
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission, User
@@ -516,3 +518,89 @@ def test_saving_a_static_segment_says_when_its_list_changes(admin_client):
         follow=True,
     )
     assert not any("next rebuild" in str(message) for message in response.context["messages"])
+
+
+def variant_post(slot, body):
+    return {
+        "slot": slot.pk,
+        "name": "Cleaned",
+        "slug": "cleaned",
+        "status": "active",
+        "priority": 0,
+        "weight": 1,
+        "body": body,
+    }
+
+
+def test_the_editor_is_told_what_was_removed_from_a_body(admin_client):
+    slot = SlotFactory(key="hero")
+    body = (
+        '<p style="color:red" onclick="steal()">Hi <a href="javascript:alert(1)">there</a></p>'
+        '<script>alert(1)</script><iframe src="https://evil.example/"></iframe>'
+    )
+    response = admin_client.post(
+        "/admin/personalize/variant/add/", variant_post(slot, body), follow=True
+    )
+    (warning,) = [str(m) for m in response.context["messages"] if "removed" in str(m).lower()]
+    for removed in ("<script>", "<iframe>", "style", "onclick", "javascript: link"):
+        assert removed in warning, warning
+    assert (
+        Variant.objects.get(slug="cleaned").body
+        == '<p>Hi <a rel="noopener noreferrer">there</a></p>'
+    )
+
+
+def test_harmless_html_saves_without_a_warning(admin_client):
+    slot = SlotFactory(key="hero")
+    body = '<p class="lead">Hi<br/>there <a href="/clubs/" target="_blank">clubs</a> &amp; more</p>'
+    response = admin_client.post(
+        "/admin/personalize/variant/add/", variant_post(slot, body), follow=True
+    )
+    messages = [str(m) for m in response.context["messages"]]
+    assert not any("removed" in m.lower() for m in messages), messages
+
+
+def test_the_slot_page_shows_the_last_30_days_per_variant(admin_client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from personalize.models import VariantDailyStat
+
+    slot = SlotFactory(key="home-hero")
+    url = f"/admin/personalize/slot/{slot.pk}/change/"
+    assert "No statistics yet" in admin_client.get(url).content.decode()
+    today = timezone.localdate()
+
+    def day(days_ago, variant, impressions, visitors, conversions, value="0"):
+        VariantDailyStat.objects.create(
+            date=today - dt.timedelta(days=days_ago),
+            slot="home-hero",
+            variant=variant,
+            impressions=impressions,
+            visitors=visitors,
+            clicks=1,
+            conversions=conversions,
+            conversion_value=value,
+        )
+
+    day(1, "deal-hero", 60, 50, 5, "900.50")
+    day(2, "deal-hero", 40, 30, 3, "100")
+    day(40, "deal-hero", 999, 999, 999)  # before the 30 days
+    day(1, "control", 20, 20, 1)
+    day(1, "default", 10, 10, 0)
+    VariantDailyStat.objects.create(
+        date=today, slot="other", variant="deal-hero", impressions=7, visitors=7
+    )
+    html = admin_client.get(url).content.decode()
+    table = html.split("Last 30 days")[1].split("</table>")[0]
+    rows = [
+        [cell.strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+    ]
+    rows = [row for row in rows if row]
+    assert rows[0] == ["deal-hero", "100", "80", "2", "8", "10.0%", "+100%", "1000.50"]
+    assert rows[1] == ["control", "20", "20", "1", "1", "5.0%", "-", "0.00"]
+    assert rows[2] == ["default", "10", "10", "1", "0", "0.0%", "-100%", "0.00"]
+    assert len(rows) == 3
+    assert "/admin/personalize/variantdailystat/?slot__exact=home-hero" in html

@@ -108,3 +108,20 @@ def test_changelists_cost_the_same_with_5_or_60_rows(admin_client):
     assert many == few
     variants = admin_client.get("/admin/personalize/variant/")
     assert variants.context["cl"].result_count == 60
+
+
+def test_the_editing_pages_load_their_scripts_and_styles(admin_client, demo):
+    """The rule type menu, autocompletes and slug filling need their static files."""
+    from django.contrib.staticfiles import finders
+
+    pages = ["/admin/personalize/segment/add/", "/admin/personalize/variant/add/"]
+    for model in (pm.Segment, pm.Slot, pm.Variant, pm.Intent):
+        pages.append(
+            f"/admin/personalize/{model._meta.model_name}/{model.objects.first().pk}/change/"
+        )
+    statics = set()
+    for page in pages:
+        html = admin_client.get(page).content.decode()
+        statics |= set(re.findall(r'(?:src|href)="/static/([^"?]+)', html))
+    assert {"polymorphic/js/polymorphic_inlines.js", "admin/js/autocomplete.js"} <= statics
+    assert [path for path in sorted(statics) if not finders.find(path)] == []

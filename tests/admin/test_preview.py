@@ -75,7 +75,7 @@ def test_nobody_else_may_preview_or_sees_a_banner(client, demo, who):
         client.force_login(user)
     response = client.get("/?personalize_preview=segment:beginner-golfers")
     assert shown(response)["home-hero"] == "default"
-    assert "personalize-preview" not in response.content.decode()
+    assert 'id="personalize-preview"' not in response.content.decode()
 
 
 def test_what_the_banner_shows_is_escaped(admin_client, demo):
@@ -89,4 +89,39 @@ def test_the_banner_can_be_turned_off(admin_client, demo, settings):
     settings.PERSONALIZE_PREVIEW_BANNER = False
     response = admin_client.get("/?personalize_preview=segment:beginner-golfers")
     assert shown(response)["home-hero"] == "intermediate-upsell"
-    assert "personalize-preview" not in response.content.decode()
+    assert 'id="personalize-preview"' not in response.content.decode()
+
+
+DECIDE = "/personalize/api/decisions/?slots=home-hero,home-promo&path={path}&track=1"
+SCRIPT = {"HTTP_SEC_FETCH_SITE": "same-origin", "HTTP_ACCEPT": "*/*"}  # what fetch() sends
+
+
+def test_a_page_whose_slots_the_browser_fills_is_previewed_through_the_script(admin_client, demo):
+    page = "/offers/?utm_medium=email&personalize_preview=segment:beginner-golfers"
+    html = admin_client.get(page).content.decode()  # one copy for everyone: no bar in it
+    assert 'id="personalize-preview"' not in html
+    assert 'data-personalize-preview="personalize_preview"' in html
+    # what the script asks, passing the page's preview parameter on
+    response = admin_client.get(
+        DECIDE.format(path="/offers/%3Futm_medium%3Demail%26personalize_preview%3Dsegment:x")
+        + "&personalize_preview=segment:beginner-golfers",
+        **SCRIPT,
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["slots"]["home-hero"]["variant"] == "intermediate-upsell"
+    assert body["slots"]["home-promo"]["variant"] == "default"  # not a newsletter reader
+    assert "as segment beginner-golfers" in body["preview"]
+    assert 'href="/offers/?utm_medium=email"' in body["preview"]  # exit: the page, as it was
+    assert "no-store" in response.headers["Cache-Control"]
+    assert not Visitor.objects.exists()
+    assert not Event.objects.exists()
+
+
+def test_the_script_cannot_preview_for_anyone_else(client, demo):
+    response = client.get(
+        DECIDE.format(path="/offers/") + "&personalize_preview=segment:beginner-golfers", **SCRIPT
+    )
+    body = response.json()
+    assert body["slots"]["home-hero"]["variant"] == "default"
+    assert "preview" not in body

@@ -1,11 +1,13 @@
-"""Every rule type through the segment's add form: a valid rule is saved and described in words,
-an invalid one is an error on the field at fault (never a 500, never a saved segment)."""
+"""Every rule type through the segment's add form, as a superuser and as an editor: a valid rule
+is saved and described in words, an invalid one is an error on the field at fault (never a
+500, never a saved segment)."""
 
 import pytest
 
 from personalize import models as pm
 from personalize.models import Rule, Segment
 from tests.admin.test_admin import rule_form, segment_post
+from tests.admin.test_editor import editor_permissions
 
 pytestmark = pytest.mark.django_db
 
@@ -137,6 +139,18 @@ CASES = {
 }
 
 
+@pytest.fixture(params=["superuser", "editor"])
+def staff(request, client, django_user_model):
+    """A superuser, and an editor with view/add/change on segments, slots and variants only."""
+    if request.param == "superuser":
+        user = django_user_model.objects.create_superuser("boss", "boss@example.com", "pw")
+    else:
+        user = django_user_model.objects.create_user("editor", password="pw", is_staff=True)
+        user.user_permissions.set(editor_permissions("view", "add", "change"))
+    client.force_login(user)
+    return client
+
+
 def test_every_rule_type_is_covered():
     assert {model.__name__ for model in Rule.rule_types()} == set(CASES)
 
@@ -152,25 +166,25 @@ def filled(fields):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_a_valid_rule_is_saved_and_described(admin_client, name):
+def test_a_valid_rule_is_saved_and_described(staff, name):
     fields, words, _invalid, _field = CASES[name]
     model = getattr(pm, name)
-    response = admin_client.post(
+    response = staff.post(
         "/admin/personalize/segment/add/", segment_post([rule_form(0, model, **filled(fields))])
     )
     assert response.status_code == 302, response.context["errors"]
     (rule,) = Segment.objects.get(slug="phone-readers").rules.all()
     assert type(rule) is model
     assert words in rule.describe()
-    listing = admin_client.get("/admin/personalize/segment/").content.decode()
+    listing = staff.get("/admin/personalize/segment/").content.decode()
     assert words in listing
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_an_invalid_rule_is_an_error_on_its_field(admin_client, name):
+def test_an_invalid_rule_is_an_error_on_its_field(staff, name):
     _fields, _words, invalid, field = CASES[name]
     model = getattr(pm, name)
-    response = admin_client.post(
+    response = staff.post(
         "/admin/personalize/segment/add/", segment_post([rule_form(0, model, **filled(invalid))])
     )
     assert response.status_code == 200

@@ -65,7 +65,7 @@ def test_personalize_js_renders_one_external_script_with_its_endpoints(demo):
         'data-personalize-decisions="/personalize/api/decisions/" '
         'data-personalize-events="/personalize/api/events/" '
         'data-personalize-clicks="/personalize/go/" data-personalize-count-page="0" '
-        'data-personalize-timeout="2500"></script>'
+        'data-personalize-timeout="2500" data-personalize-preview="personalize_preview"></script>'
     )
 
 

@@ -50,6 +50,13 @@ class FakeDocument {
     this.dispatched = [];
     this.referrer = "https://www.google.com/";
     this.readyState = "complete";
+    this.body = {
+      html: "",
+      insertAdjacentHTML(position, html) {
+        assert.equal(position, "beforeend");
+        this.html += html;
+      },
+    };
   }
   querySelectorAll(selector) {
     return this.elements.filter((element) => element.matches(selector));
@@ -146,6 +153,7 @@ test("reads its configuration from the script element", () => {
     clicks: "/go/",
     countPage: true,
     timeout: 800,
+    preview: null,
   });
   assert.equal(personalize.readConfig(new FakeElement({})).timeout, 2500);
   assert.equal(personalize.readConfig(null).decisions, null);
@@ -383,4 +391,52 @@ test("a prerendered page the server counted does not wait to run", () => {
   personalize.start(window);
   assert.equal(doc.listeners.prerenderingchange, undefined);
   assert.deepEqual(beacons, []);
+});
+
+test("a staff preview is passed on, shows the bar the server sends and counts nothing", async () => {
+  const hero = slot("home-hero", "default", true);
+  const served = slot("footer", "default", false);
+  const bar = '<div id="personalize-preview">Preview as segment beginners</div>';
+  const { env, calls, doc } = environment([hero, served], {
+    body: Object.assign({}, ANSWER, { preview: bar }),
+  });
+  env.location = { pathname: "/offers/", search: "?a=1&personalize_preview=segment%3Abeginners" };
+  const config = Object.assign({}, CONFIG, { countPage: true, preview: "personalize_preview" });
+  await personalize.run(env, config);
+  assert.equal(calls.fetch.length, 1);
+  assert.ok(calls.fetch[0].url.endsWith("&personalize_preview=segment%3Abeginners"));
+  assert.equal(hero.getAttribute("data-personalize-variant"), "deal-hero");
+  assert.equal(doc.body.html, bar);
+  assert.equal(calls.beacons.length, 0, "no page view, no impression");
+  assert.equal((doc.listeners.click || []).length, 0, "no click tracking");
+});
+
+test("without a preview in the address nothing is passed on and no bar is shown", async () => {
+  const hero = slot("home-hero", "default", true);
+  const { env, calls, doc } = environment([hero]);
+  await personalize.run(env, Object.assign({}, CONFIG, { preview: "personalize_preview" }));
+  assert.ok(!calls.fetch[0].url.includes("personalize_preview"));
+  assert.equal(doc.body.html, "");
+  assert.equal(doc.listeners.click.length, 1);
+});
+
+test("reads one query parameter, decoded", () => {
+  const read = personalize.queryValue;
+  assert.equal(read("?a=1&p=segment%3Ax+y", "p"), "segment:x y");
+  assert.equal(read("?p", "p"), "");
+  assert.equal(read("?a=%E0%A4%A&p=1", "p"), "1");
+  assert.equal(read("", "p"), null);
+  assert.equal(read("?pp=1", "p"), null);
+});
+
+test("a page that already has the preview bar does not get a second one", async () => {
+  const hero = slot("home-hero", "default", true);
+  const { env, doc } = environment([hero], {
+    body: Object.assign({}, ANSWER, { preview: '<div id="personalize-preview"></div>' }),
+  });
+  doc.getElementById = (id) => (id === "personalize-preview" ? {} : null);
+  env.location = { pathname: "/", search: "?personalize_preview=segment%3Ax" };
+  await personalize.run(env, Object.assign({}, CONFIG, { preview: "personalize_preview" }));
+  assert.equal(hero.getAttribute("data-personalize-variant"), "deal-hero");
+  assert.equal(doc.body.html, "");
 });

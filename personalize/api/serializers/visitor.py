@@ -156,6 +156,11 @@ class SlotDecisionSerializer(serializers.Serializer):
 
 class DecisionSerializer(serializers.Serializer):
     slots = serializers.DictField(child=SlotDecisionSerializer())
+    preview = serializers.CharField(
+        required=False,
+        help_text="Only in a staff preview (the page's preview parameter passed on, from staff "
+        "allowed to preview): the preview bar's HTML, for the script to add to the page.",
+    )
     unknown_slots = serializers.ListField(
         child=serializers.CharField(),
         required=False,

@@ -9,9 +9,10 @@ from rest_framework.response import Response
 from personalize.api.base import VisitorAPIView
 from personalize.api.serializers.visitor import DecisionQuerySerializer, DecisionSerializer
 from personalize.api.views.common import current_snapshot, error_responses, visitor_of
-from personalize.conf import is_excluded
+from personalize.conf import get_setting, is_excluded
 from personalize.engine.selection import CONTROL, DEFAULT, Decision
 from personalize.middleware import impression_events, page_view_event
+from personalize.preview import banner_html, without_parameter
 from personalize.rendering import cta_href, render_variant
 from personalize.utils import log_once
 
@@ -148,6 +149,13 @@ class DecisionView(VisitorAPIView):
             body["intent_scores"] = visitor.intent_scores
         if unknown:
             body["unknown_slots"] = unknown
+        if visitor.preview is not None and get_setting("PREVIEW_BANNER"):
+            # A staff preview of a page whose slots the browser fills: the page (one copy for
+            # everyone) has no preview bar, so the answer brings it.
+            page = data.get("page_path") or "/"
+            query = data["path"].partition("?")[2] if data.get("path") else ""
+            exit_to = without_parameter(page, query, get_setting("PREVIEW_PARAM"))
+            body["preview"] = banner_html(visitor.preview, exit_to)
         if visitor.tracking and visitor.loaded:  # the middleware hands these to the sink
             if counted and visitor.page_recorded:
                 visitor.events.append(page_view_event(visitor))

@@ -36,6 +36,7 @@
   const CLICKABLE = "a, button, [data-personalize-click]";
   const MAX_EVENTS = 50;
   const DEFAULT_TIMEOUT = 2500;
+  const PREVIEW_BAR = "personalize-preview";
 
   function readConfig(script) {
     const data = function (name) {
@@ -48,7 +49,35 @@
       clicks: data("clicks") || "",
       countPage: data("count-page") === "1",
       timeout: timeout > 0 ? timeout : DEFAULT_TIMEOUT,
+      preview: data("preview"),
     };
+  }
+
+  /** The value of parameter `name` in the query string `search` ("?a=1&b=2"), or null. */
+  function queryValue(search, name) {
+    const pairs = (search || "").replace(/^\?/, "").split("&");
+    for (let i = 0; i < pairs.length; i++) {
+      const at = pairs[i].indexOf("=");
+      const key = at === -1 ? pairs[i] : pairs[i].slice(0, at);
+      try {
+        if (decodeURIComponent(key.replace(/\+/g, " ")) === name) {
+          return at === -1 ? "" : decodeURIComponent(pairs[i].slice(at + 1).replace(/\+/g, " "));
+        }
+      } catch (error) {
+        // a malformed escape: not the parameter looked for
+      }
+    }
+    return null;
+  }
+
+  /** The preview bar already on the page (a page rendered for this request has it). */
+  function previewBarOf(doc) {
+    return typeof doc.getElementById === "function" ? doc.getElementById(PREVIEW_BAR) : null;
+  }
+
+  /** The staff preview the page's address asks for (checked by the server), or null. */
+  function previewOf(config, location) {
+    return config.preview ? queryValue(location.search, config.preview) || null : null;
   }
 
   function eventId() {
@@ -77,6 +106,10 @@
     }
     if (track) {
       params.push("track=1");
+    }
+    const preview = previewOf(config, location);
+    if (preview) {
+      params.push(encodeURIComponent(config.preview) + "=" + encodeURIComponent(preview));
     }
     return config.decisions + (config.decisions.indexOf("?") === -1 ? "?" : "&") + params.join("&");
   }
@@ -227,8 +260,12 @@
   /** Everything the script does on a page; resolves when the slots are settled. */
   function run(env, config) {
     const doc = env.document;
-    const send = createSender(env, config);
-    doc.addEventListener("click", clickHandler(env, config, send), true);
+    // A staff preview is never counted: no events, no clicks (the server checks who asks).
+    const previewing = previewOf(config, env.location) !== null;
+    const send = previewing ? function () {} : createSender(env, config);
+    if (!previewing) {
+      doc.addEventListener("click", clickHandler(env, config, send), true);
+    }
     const elements = slotsOf(doc);
     const client = elements.filter(function (element) {
       return element.hasAttribute(CLIENT);
@@ -251,6 +288,9 @@
       decided = fetchDecisions(env, url, config.timeout).then(function (body) {
         if (body) {
           applyDecisions(client, body);
+          if (typeof body.preview === "string" && doc.body && !previewBarOf(doc)) {
+            doc.body.insertAdjacentHTML("beforeend", body.preview);
+          }
           try {
             doc.dispatchEvent(new env.CustomEvent("personalize:decided", { detail: body }));
           } catch (error) {
@@ -312,6 +352,7 @@
 
   return {
     readConfig: readConfig,
+    queryValue: queryValue,
     decisionUrl: decisionUrl,
     fetchDecisions: fetchDecisions,
     applyDecisions: applyDecisions,
