@@ -199,3 +199,6 @@ class Variant(models.Model):
                 ) from None
         if self.slug in ("control",):
             raise ValidationError({"slug": _('"control" is reserved for the control group.')})
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            # what the check constraint refuses, said on the field to change
+            raise ValidationError({"ends_at": _("The end must come after the start.")})

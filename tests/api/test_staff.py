@@ -292,7 +292,8 @@ def test_slots_and_variants(demo, staff_client, browser):
         ({"cta_url": "https://[shop]/"}, "cta_url"),
         ({"cta_url": "https://fairway.test:99999/"}, "cta_url"),  # no such port
         ({"template_name": "no/such/template.html"}, "template_name"),
-        ({"starts_at": "2030-01-02T00:00:00Z", "ends_at": "2030-01-01T00:00:00Z"}, None),
+        ({"starts_at": "2030-01-02T00:00:00Z", "ends_at": "2030-01-01T00:00:00Z"}, "ends_at"),
+        ({"starts_at": "2030-01-02T00:00:00Z", "ends_at": "2030-01-02T00:00:00Z"}, "ends_at"),
         ({"weight": 0}, "weight"),
         ({"weight": 2**70}, "weight"),  # past 64 bits
         ({"priority": -(2**70)}, "priority"),
