@@ -97,6 +97,20 @@ def removed_by_sanitizing(before: str, after: str) -> list[str]:
     return removed
 
 
+def validate_site_path(path: str) -> None:
+    """A page of this site: a path such as "/clubs/" (a query string is allowed), never
+    another site, a scheme or control characters."""
+    if not path:
+        return
+    if (
+        not path.startswith("/")
+        or path.startswith("//")
+        or any(ch in path for ch in "\x00\r\n\t\\ ")
+        or not path.isprintable()
+    ):
+        raise ValidationError(_('Enter a path of this site, such as "/clubs/".'))
+
+
 def validate_link(url: str) -> None:
     """A CTA target: a site-relative path ("/clubs/") or an absolute http(s) URL."""
     if not url:

@@ -19,10 +19,14 @@ class SharedPageVisitor(CurrentVisitor):
     is_page_request = False
     preview = None
 
+    @property
+    def shown_on(self) -> str:
+        return self.path  # a page, though not counted here
+
     def decide(self, slot_key: str) -> Decision:
         decision = self.decisions.get(slot_key)
         if decision is None:
-            slots.register_unknown_slot(slot_key)
+            slots.register_unknown_slot(slot_key, path=self.shown_on)
             decision = Decision(slot_key, reason="page shared by everyone: default content")
             self.decisions[slot_key] = decision
         return decision

@@ -60,6 +60,7 @@ class CurrentVisitor(RequestFacts):
         self.events: list[dict] = []  # this request's batch, handed to the sink at the end
         self._topics_added: set[str] = set()
         self._event_seq = 0
+        self._page_given = False  # view_page() named the page this request answers for
 
     # -- loading -----------------------------------------------------------------------
     @property
@@ -280,7 +281,7 @@ class CurrentVisitor(RequestFacts):
         snapshot = self._ctx.snapshot if self._ctx is not None else None
         # (definitions that could not be loaded tell nothing; a slot they have is registered)
         if snapshot is not None and slot_key not in snapshot.slots:
-            slots.register_unknown_slot(slot_key, snapshot=snapshot)
+            slots.register_unknown_slot(slot_key, snapshot=snapshot, path=self.shown_on)
         return decision
 
     def explain(self, slot_key: str) -> dict:
@@ -357,6 +358,12 @@ class CurrentVisitor(RequestFacts):
             "language": self.languages[0] if self.languages else "",
         }
 
+    @property
+    def shown_on(self) -> str:
+        """The page this request shows (or, for an API request, answers for), if it is one:
+        where a slot it decides is used. "" for other requests."""
+        return self.path if self._page_given or self.is_page_request else ""
+
     def view_page(self, path: str, query: dict[str, str], referrer: str, *, count: bool) -> None:
         """Answer for ``path`` of this site instead of the URL of the request itself.
 
@@ -371,6 +378,7 @@ class CurrentVisitor(RequestFacts):
         self.path = path
         self.query = query
         self.referrer = referrer
+        self._page_given = True
         self.request_source = self._classify(referrer, query)
         self.is_page_request = count
 

@@ -65,7 +65,7 @@ class SlotAdmin(admin.ModelAdmin):
     )
     inlines = [VariantInline]
     fieldsets = (
-        (None, {"fields": ("key", "name", "description", "usage", "fallback")}),
+        (None, {"fields": ("key", "name", "description", "preview_path", "usage", "fallback")}),
         (_("Measurement"), {"fields": ("control_percentage", "results")}),
         (
             _("History"),
@@ -238,5 +238,7 @@ class VariantAdmin(TargetingAutocomplete, admin.ModelAdmin):
         if obj.pk is None:
             return "-"
         return preview_link(
-            f"variant:{obj.slot.key}={obj.slug}", _("Open the site showing this variant")
+            f"variant:{obj.slot.key}={obj.slug}",
+            _("Open the site showing this variant"),
+            page=obj.slot.preview_path,
         )

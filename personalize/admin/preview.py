@@ -9,13 +9,14 @@ from django.utils.html import format_html
 from personalize.conf import get_setting
 
 
-def preview_url(value: str) -> str:
-    base = get_setting("PREVIEW_URL")
+def preview_url(value: str, page: str = "") -> str:
+    """``page`` (else ``PERSONALIZE_PREVIEW_URL``) previewing ``value``."""
+    base = page or get_setting("PREVIEW_URL")
     joiner = "&" if "?" in base else "?"
     return f"{base}{joiner}{urlencode({get_setting('PREVIEW_PARAM'): value})}"
 
 
-def preview_link(value: str, label: str = "Preview on the site") -> str:
+def preview_link(value: str, label: str = "Preview on the site", page: str = "") -> str:
     return format_html(
-        '<a href="{}" target="_blank" rel="noopener">{}</a>', preview_url(value), label
+        '<a href="{}" target="_blank" rel="noopener">{}</a>', preview_url(value, page), label
     )

@@ -10,7 +10,7 @@ from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from personalize.sanitize import sanitize_html, validate_link
+from personalize.sanitize import sanitize_html, validate_link, validate_site_path
 
 
 class SlotQuerySet(models.QuerySet):
@@ -36,6 +36,17 @@ class Slot(models.Model):
         help_text=_(
             "Share of visitors who always see the default content, to measure the lift of "
             "the personalized variants."
+        ),
+    )
+    preview_path = models.CharField(
+        _("preview page"),
+        max_length=500,
+        blank=True,
+        validators=[validate_site_path],
+        help_text=_(
+            "A page of this site that shows the slot, such as /clubs/: its variants' preview "
+            "links open it. Filled in with the first page a template used the slot on; empty "
+            "means the site's preview page (PERSONALIZE_PREVIEW_URL)."
         ),
     )
     auto_registered = models.BooleanField(

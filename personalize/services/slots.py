@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.utils.text import slugify
 
@@ -14,8 +15,9 @@ _lock = threading.Lock()
 MAX_REGISTERED = 1000
 
 
-def register_slot(key: str) -> None:
-    """Create the Slot row for ``key`` once per process, so editors can find it in the admin."""
+def register_slot(key: str, path: str = "") -> None:
+    """Create the Slot row for ``key`` once per process, so editors can find it in the admin;
+    ``path``: the page of the site it was first seen on, where its preview links open."""
     from personalize.models import Slot
 
     key = slugify(key)[: Slot._meta.get_field("key").max_length]
@@ -29,7 +31,11 @@ def register_slot(key: str) -> None:
         with transaction.atomic():
             Slot.objects.get_or_create(
                 key=key,
-                defaults={"name": key.replace("-", " ").capitalize(), "auto_registered": True},
+                defaults={
+                    "name": key.replace("-", " ").capitalize(),
+                    "auto_registered": True,
+                    "preview_path": preview_path(path),
+                },
             )
     except DatabaseError:
         log_once(
@@ -37,12 +43,12 @@ def register_slot(key: str) -> None:
         )
 
 
-def register_unknown_slot(key: str, snapshot=None) -> None:
+def register_unknown_slot(key: str, snapshot=None, path: str = "") -> None:
     """Register ``key`` unless the definitions already have it (no query when warm).
 
-    ``snapshot``: the definitions the caller decided with (None: the current ones). Every
-    place that decides a slot calls this, so editors and the decision endpoint know the slots
-    templates use.
+    ``snapshot``: the definitions the caller decided with (None: the current ones); ``path``:
+    the page it is used on, if known. Every place that decides a slot calls this, so editors
+    and the decision endpoint know the slots templates use.
     """
     if snapshot is None:
         from personalize.engine.snapshot import get_snapshot
@@ -53,7 +59,21 @@ def register_unknown_slot(key: str, snapshot=None) -> None:
             log_once("slot-check", "personalize: cannot read the defined slots.", exc_info=True)
             return
     if key not in snapshot.slots:
-        register_slot(key)
+        register_slot(key, path)
+
+
+def preview_path(path: str) -> str:
+    """``path`` if it can be a slot's preview page (a path of this site that fits), else ""."""
+    from personalize.models import Slot
+    from personalize.sanitize import validate_site_path
+
+    if not isinstance(path, str) or len(path) > Slot._meta.get_field("preview_path").max_length:
+        return ""
+    try:
+        validate_site_path(path)
+    except ValidationError:
+        return ""
+    return path
 
 
 def forget_registered() -> None:

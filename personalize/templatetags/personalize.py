@@ -82,7 +82,7 @@ class PersonalizeNode(template.Node):
             decision = Decision(key)
             if client:
                 # Decided by the decision endpoint, which only knows registered slots.
-                register_unknown_slot(key)
+                register_unknown_slot(key, path=getattr(visitor, "shown_on", ""))
         try:
             inner = self.render_variant(context, decision)
         except Exception:

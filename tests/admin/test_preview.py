@@ -125,3 +125,81 @@ def test_the_script_cannot_preview_for_anyone_else(client, demo):
     body = response.json()
     assert body["slots"]["home-hero"]["variant"] == "default"
     assert "preview" not in body
+
+
+def test_a_slot_first_seen_on_a_page_previews_its_variants_there(admin_client, demo, rf):
+    """A slot a template registers keeps the page it was first used on; its variants'
+    preview links open that page."""
+    from django.template import Context, Template
+
+    from personalize.models import Slot
+    from personalize.services.slots import forget_registered
+    from personalize.visitor import CurrentVisitor
+
+    forget_registered()
+    request = rf.get("/clubs/?level=beginner", HTTP_ACCEPT="text/html")
+    request.visitor = CurrentVisitor(request)
+    Template('{% load personalize %}{% personalize "clubs-banner" %}x{% endpersonalize %}').render(
+        Context({"request": request})
+    )
+    slot = Slot.objects.get(key="clubs-banner")
+    assert slot.preview_path == "/clubs/"
+    variant = Variant.objects.create(slot=slot, name="Sale", slug="sale", title="Sale")
+    page = admin_client.get(f"/admin/personalize/variant/{variant.pk}/change/").content.decode()
+    assert 'href="/clubs/?personalize_preview=variant%3Aclubs-banner%3Dsale"' in page
+    # a slot without one opens PERSONALIZE_PREVIEW_URL
+    hero = Variant.objects.get(slot__key="home-hero", slug="deal-hero")
+    page = admin_client.get(f"/admin/personalize/variant/{hero.pk}/change/").content.decode()
+    assert 'href="/?personalize_preview=variant%3Ahome-hero%3Ddeal-hero"' in page
+
+
+@pytest.mark.parametrize(
+    ("method", "accept", "client", "expected"),
+    [
+        ("get", "text/html", True, "/offers/"),  # a client-side slot of a page
+        ("get", "application/json", False, ""),  # not a page: no page to preview
+        ("post", "text/html", False, ""),
+    ],
+)
+def test_a_slot_keeps_only_a_page_as_its_preview_page(demo, rf, method, accept, client, expected):
+    from django.template import Context, Template
+
+    from personalize.models import Slot
+    from personalize.services.slots import forget_registered
+    from personalize.visitor import CurrentVisitor
+
+    forget_registered()
+    request = getattr(rf, method)("/offers/", HTTP_ACCEPT=accept)
+    request.visitor = CurrentVisitor(request)
+    option = " client=True" if client else ""
+    Template(
+        '{% load personalize %}{% personalize "new-slot"' + option + " %}x{% endpersonalize %}"
+    ).render(Context({"request": request}))
+    assert Slot.objects.get(key="new-slot").preview_path == expected
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "javascript:alert(1)",
+        "clubs/",
+        "/clubs/ sale",
+        "/clubs/\x00",
+        "/" + "a" * 600,
+    ],
+)
+def test_a_slot_preview_page_is_a_path_of_this_site(admin_client, demo, path):
+    from personalize.models import Slot
+
+    slot = Slot.objects.get(key="home-hero")
+    response = admin_client.post(
+        f"/admin/personalize/slot/{slot.pk}/change/",
+        {"key": slot.key, "name": slot.name, "preview_path": path, "control_percentage": 0},
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert "preview_path" in response.context["adminform"].form.errors
+    slot.refresh_from_db()
+    assert slot.preview_path == ""

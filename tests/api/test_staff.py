@@ -249,8 +249,19 @@ def test_signal_errors_per_field(demo, staff_client, signal, field):
 
 
 def test_slots_and_variants(demo, staff_client, browser):
-    response = send(staff_client, "POST", f"{API}/slots/", {"key": "sidebar", "name": "Sidebar"})
+    response = send(
+        staff_client, "POST", f"{API}/slots/", {"key": "sidebar", "preview_path": "//evil.test/"}
+    )
+    assert response.status_code == 400
+    assert "preview_path" in response.json()["fields"]
+    response = send(
+        staff_client,
+        "POST",
+        f"{API}/slots/",
+        {"key": "sidebar", "name": "Sidebar", "preview_path": "/clubs/"},
+    )
     assert response.status_code == 201
+    assert response.json()["preview_path"] == "/clubs/"
     variant = {
         "slot": "sidebar",
         "slug": "deal-sidebar",

@@ -181,6 +181,7 @@ class SlotSerializer(StrictMixin, ModelCleanMixin, serializers.ModelSerializer):
             "key",
             "name",
             "description",
+            "preview_path",
             "control_percentage",
             "auto_registered",
             "created_at",
