@@ -356,3 +356,31 @@ def test_definitions_that_cannot_be_reloaded_keep_personalizing_with_the_last_on
     assert len(attempts) == 1
     assert caplog.text.count("definitions could not be reloaded") == 1
     assert Visitor.objects.get().page_views == 4
+
+
+def test_a_profile_the_database_cannot_read_is_not_started_afresh(browser, monkeypatch, caplog):
+    from django.core.cache import cache
+    from django.db import OperationalError
+
+    from personalize.models.visitor import VisitorQuerySet
+
+    for path in ("/t/slot/", "/t/plain/", "/t/slot/"):
+        browser.get(path)
+    stored = Visitor.objects.get()
+    assert set(stored.profile["pages"]) == {"/t/slot/"}  # the first page's copy
+    cache.clear()  # the cached profile is gone: the next page reads the database row
+
+    def down(self):
+        raise OperationalError("canceling statement due to statement timeout")
+
+    monkeypatch.setattr(VisitorQuerySet, "live", down)
+    response = browser.get("/t/plain/")
+    assert response.status_code == 200
+    assert COOKIE not in response.cookies
+    monkeypatch.undo()
+    after = Visitor.objects.get()
+    assert after.profile == stored.profile  # not overwritten by a blank profile
+    assert after.visit_count == stored.visit_count
+    assert "cannot read visitor profiles from the database" in caplog.text
+    browser.get("/t/slot/")  # the database answers again: the visitor is who they were
+    assert Visitor.objects.get().visit_count == 1
