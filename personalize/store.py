@@ -53,8 +53,11 @@ class ProfileStore:
             )
             found = {}
         data = found.get(key)
+        # (anything but a dict under the key is not a profile: read the database copy)
         profile = (
-            Profile.from_dict(data, visitor_id) if data is not None else self._from_db(visitor_id)
+            Profile.from_dict(data, visitor_id)
+            if isinstance(data, dict)
+            else self._from_db(visitor_id)
         )
         if profile is None:
             return None

@@ -384,3 +384,19 @@ def test_a_profile_the_database_cannot_read_is_not_started_afresh(browser, monke
     assert "cannot read visitor profiles from the database" in caplog.text
     browser.get("/t/slot/")  # the database answers again: the visitor is who they were
     assert Visitor.objects.get().visit_count == 1
+
+
+@pytest.mark.parametrize("cached", ["text", 7, ["a", "list"]])
+def test_a_cached_profile_that_is_not_a_profile_is_read_from_the_database(browser, cached):
+    from django.core.cache import cache
+
+    from personalize.store import profile_key
+
+    for path in ("/t/slot/", "/t/plain/"):
+        browser.get(path)
+    stored = Visitor.objects.get()
+    cache.set(profile_key(stored.pk.hex), cached)  # another program's value, an old format...
+    browser.get("/t/slot/")
+    request = browser.get("/t/plain/").wsgi_request
+    assert request.visitor.profile.first_landing == "/t/slot/"  # the stored visitor, not a new one
+    assert Visitor.objects.get().visit_count == 1
