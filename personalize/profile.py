@@ -321,8 +321,10 @@ _EVENT_ROWS = operator.itemgetter(3)  # of an event entry: its per-day rows
 
 
 def decayed(points: float, since: float, now: float, half_life: float) -> float:
-    """``points`` earned at ``since``, halved every ``half_life`` seconds until ``now``."""
-    if half_life <= 0:
+    """``points`` earned at ``since``, halved every ``half_life`` seconds until ``now``.
+    A half-life that is not a positive number (0, or NaN stored around validation) means no
+    decay."""
+    if not half_life > 0:
         return points
     elapsed = max(0.0, now - since)
     return points * 0.5 ** (elapsed / half_life)

@@ -203,13 +203,20 @@ def test_intent_points_are_capped_and_decay():
     assert decayed(8, 0, 7200, 3600) == pytest.approx(2)
 
 
+@pytest.mark.parametrize("half_life", [0, -5, float("nan")])
+def test_a_half_life_that_is_not_positive_means_no_decay(half_life):
+    assert decayed(8, 0, 7200, half_life) == 8
+    profile = Profile.new("a" * 32, 0)
+    profile.add_intent_points("s", 6, 0, half_life, 1000)
+    assert profile.signal_points("s", half_life, 1000 + 7200) == 6
+
+
 @pytest.mark.parametrize(
     ("points", "cap", "half_life"),
     [
         (float("nan"), 0, 3600),
         (float("inf"), 0, 3600),
         (6, float("nan"), 3600),
-        (6, 0, float("nan")),
         (float("-inf"), 12, 3600),
     ],
 )
