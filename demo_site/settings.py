@@ -3,7 +3,8 @@
 Services come from the environment, with embedded defaults that need nothing installed:
 ``DATABASE_URL`` (default: SQLite file ``db.sqlite3``), ``REDIS_URL`` (default: local-memory
 cache), ``CELERY_BROKER_URL`` (default: none, tasks run in-process) and
-``PERSONALIZE_EVENT_SINK`` (default: the database sink).
+``PERSONALIZE_EVENT_SINK`` (default: the database sink) and ``PERSONALIZE_TRUSTED_PROXIES``
+(default: the loopback, see below).
 """
 
 import os
@@ -93,6 +94,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/London"
 
 PERSONALIZE_EVENT_SINK = os.environ.get("PERSONALIZE_EVENT_SINK", "personalize.sinks.DatabaseSink")
+# The demo is served on the loopback interface, where every visitor's address is 127.0.0.1: it
+# trusts the loopback as its reverse proxy, so a visit can say where it comes from with
+# ``X-Forwarded-For`` (``curl -H "X-Forwarded-For: 81.2.69.142" http://127.0.0.1:8000/`` is
+# a visitor from the United Kingdom). A site trusts only its own proxies (docs/configuration.md).
+PERSONALIZE_TRUSTED_PROXIES = [
+    proxy.strip()
+    for proxy in os.environ.get("PERSONALIZE_TRUSTED_PROXIES", "127.0.0.1,::1").split(",")
+    if proxy.strip()
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

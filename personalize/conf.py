@@ -86,6 +86,7 @@ DEFAULTS: dict[str, Any] = {
     # Preview.
     "PREVIEW_PARAM": "personalize_preview",
     "PREVIEW_URL": "/",
+    "PREVIEW_BANNER": True,  # a bar at the bottom of previewed pages, with an exit link
     # Interests.
     "INTEREST_HALF_LIFE_DAYS": 30.0,
     # Query parameter of the site's own search (SearchTermRule, search term intent signals).

@@ -13,6 +13,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from personalize.conf import cookie_options, get_setting, is_excluded
 from personalize.engine.selection import CONTROL
 from personalize.models import Event
+from personalize.preview import add_banner
 from personalize.shared_page import SharedPageVisitor
 from personalize.sinks import get_sink
 from personalize.store import get_store
@@ -77,6 +78,10 @@ class PersonalizeMiddleware:
             self.set_visitor_cookie(response, visitor.cookie_value)
         if visitor.used or visitor.set_cookie:
             make_private(response, no_store=visitor.preview is not None)
+        if visitor.preview is not None and get_setting("PREVIEW_BANNER"):
+            param = get_setting("PREVIEW_PARAM")
+            if add_banner(request, visitor.preview, response, param):
+                make_private(response, no_store=True)  # the banner is for this staff user
 
     @staticmethod
     def set_visitor_cookie(response, value: str) -> None:
@@ -157,5 +162,20 @@ def impression_events(visitor: CurrentVisitor) -> list[dict]:
 
 def referrer_for_storage(referrer: str) -> str:
     """A cleaned referrer as events store it: without its query string or fragment (they can
-    carry personal data), cut to the length of ``Event.referrer``."""
-    return referrer.split("?", 1)[0].split("#", 1)[0][:MAX_REFERRER]
+    carry personal data) and without a user name and password before the host
+    (``https://user:secret@host/``: browsers never send them, a forged header can), cut to
+    the length of ``Event.referrer``."""
+    url = referrer.split("?", 1)[0].split("#", 1)[0]
+    start = url.find("//")
+    scheme = url[:start]
+    if start < 0 or "/" in scheme or (scheme and not scheme.endswith(":")):
+        start = 0  # no authority marker: a host may still lead ("user@host/path")
+    else:
+        start += 2
+    end = min(
+        (i for i in (url.find("/", start), url.find("\\", start)) if i >= 0), default=len(url)
+    )
+    at = url.rfind("@", start, end)
+    if at >= 0:
+        url = url[:start] + url[at + 1 :]
+    return url[:MAX_REFERRER]

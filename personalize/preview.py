@@ -6,7 +6,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode
+
+from django.utils.html import format_html
 
 from personalize.tracking.headers import clean_text
 
@@ -42,3 +46,53 @@ class Preview:
         parts += [f"intent {i}" for i in self.intents]
         parts += [f"{slot} = {variant}" for slot, variant in self.variants]
         return ", ".join(parts) or "no segment"
+
+
+#: The last ``</body>`` of a page: the banner goes just before it.
+BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
+BANNER_STYLE = (
+    "position:fixed;left:0;right:0;bottom:0;z-index:2147483647;display:flex;gap:1em;"
+    "flex-wrap:wrap;align-items:center;justify-content:center;padding:.6em 1em;"
+    "background:#1f2937;color:#fff;font:14px/1.4 system-ui,sans-serif;"
+    "box-shadow:0 -2px 8px rgba(0,0,0,.3)"
+)
+
+
+def exit_url(request, param: str) -> str:
+    """The page being previewed, without the preview parameter."""
+    query = [(key, value) for key, value in parse_qsl(request.META.get("QUERY_STRING", ""), True)]
+    kept = urlencode([(key, value) for key, value in query if key != param])
+    return f"{request.path}?{kept}" if kept else request.path
+
+
+def banner_html(preview: Preview, exit_to: str) -> str:
+    return format_html(
+        '<div id="personalize-preview" role="status" style="{}"><strong>Preview</strong>'
+        "<span>as {}. Nothing is recorded; links lead out of the preview.</span>"
+        '<a href="{}" style="color:#fff;text-decoration:underline">Exit preview</a></div>',
+        BANNER_STYLE,
+        preview.describe(),
+        exit_to,
+    )
+
+
+def add_banner(request, preview: Preview, response, param: str) -> bool:
+    """Put the preview banner at the end of an HTML page's body. False when the response is
+    not such a page (streamed, compressed, not HTML, or without ``</body>``)."""
+    if (
+        response.streaming
+        or response.get("Content-Encoding")
+        or not response.get("Content-Type", "").startswith("text/html")
+    ):
+        return False
+    content = response.content
+    ends = list(BODY_END.finditer(content))
+    if not ends:
+        return False
+    at = ends[-1].start()
+    charset = response.charset or "utf-8"
+    html = banner_html(preview, exit_url(request, param)).encode(charset, "xmlcharrefreplace")
+    response.content = content[:at] + html + content[at:]
+    if "Content-Length" in response:
+        response["Content-Length"] = str(len(response.content))
+    return True

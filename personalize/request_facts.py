@@ -136,12 +136,40 @@ class RequestFacts:
             return False
 
     def _tracking(self) -> bool:
+        return not self.is_speculative and self._trackable()
+
+    def _trackable(self) -> bool:
+        """Whether the request may be tracked, speculation aside."""
         request = self._request
         if request.method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
             return False  # HEAD, OPTIONS...
-        if self.is_bot or is_prefetch(self._meta) or self.preview is not None:
+        if self.is_bot or self.preview is not None:
             return False
         return consent.tracking_allowed(request)
+
+    @cached_property
+    def is_speculative(self) -> bool:
+        """A prefetch or prerender: the browser may never show the page."""
+        return is_prefetch(self._meta)
+
+    @cached_property
+    def counted_when_shown(self) -> bool:
+        """A page a tracked visitor's browser asked for speculatively (prefetch, prerender).
+
+        The server neither counts nor records it: the page may never be shown. The page's
+        script (``{% personalize_js %}``) sends the page view when the page is shown (at once
+        for a prefetched page, which loads only when followed; on activation for a
+        prerendered one).
+        """
+        try:
+            return self.is_speculative and self.is_page_request and self._trackable()
+        except Exception:
+            log_once(
+                "speculative",
+                "personalize: cannot tell whether to count a prefetched page; not counting.",
+                exc_info=True,
+            )
+            return False
 
     @cached_property
     def is_page_request(self) -> bool:
@@ -241,14 +269,16 @@ def request_host(request) -> str:
 
     The check of a host against ``ALLOWED_HOSTS`` is remembered by value: a site is reached
     under a few hosts, and a forged ``Host`` header is checked like any other. Requests whose
-    class has its own ``get_host`` ask it.
+    class has its own ``get_host`` ask it, as do all requests on a Django whose ``HttpRequest``
+    no longer reads the raw host with ``_get_raw_host()``.
     """
-    if getattr(type(request), "get_host", None) is not HttpRequest.get_host:
+    raw_host = getattr(request, "_get_raw_host", None)  # what get_host() checks, unchecked
+    if raw_host is None or getattr(type(request), "get_host", None) is not HttpRequest.get_host:
         try:
             return request.get_host()
         except Exception:  # DisallowedHost
             return ""
-    host = request._get_raw_host()  # what get_host() checks, unchecked
+    host = raw_host()
     if not isinstance(host, str) or len(host) > MAX_HOST:
         return ""
     allowed = django_setting("ALLOWED_HOSTS")

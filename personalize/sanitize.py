@@ -23,6 +23,23 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
+def _safe_srcset(value: str) -> bool:
+    """Every image candidate of a ``srcset`` is a relative URL or uses an allowed scheme
+    (the sanitizer checks ``href`` and ``src`` itself, not ``srcset``)."""
+    for candidate in value.split(","):
+        url = candidate.strip().split(" ", 1)[0]
+        scheme = urlsplit(url).scheme.lower() if ":" in url else ""
+        if scheme and scheme not in ("http", "https"):
+            return False
+    return True
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "srcset" and not _safe_srcset(value):
+        return None
+    return value
+
+
 def sanitize_html(html: str) -> str:
     """Keep harmless formatting; drop scripts, event handlers, styles and unsafe URLs."""
     if not html:
@@ -31,6 +48,7 @@ def sanitize_html(html: str) -> str:
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_filter_attribute,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,

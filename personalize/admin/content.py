@@ -10,13 +10,28 @@ from personalize.admin.preview import preview_link
 from personalize.models import Slot, Variant
 
 
-class VariantInline(admin.TabularInline):
+class TargetingAutocomplete:
+    """Segment and intent are chosen by autocomplete when the editor may view them; otherwise
+    from a plain list (Django's autocomplete view answers 403 without the view permission)."""
+
+    autocomplete_fields = ("segment", "intent")
+
+    def get_autocomplete_fields(self, request):
+        fields = []
+        for name in super().get_autocomplete_fields(request):
+            related = self.model._meta.get_field(name).related_model
+            related_admin = self.admin_site._registry.get(related)
+            if related_admin is not None and related_admin.has_view_permission(request):
+                fields.append(name)
+        return fields
+
+
+class VariantInline(TargetingAutocomplete, admin.TabularInline):
     model = Variant
     fields = ("name", "slug", "segment", "intent", "priority", "weight", "status")
     prepopulated_fields = {"slug": ("name",)}
     show_change_link = True
     extra = 0
-    autocomplete_fields = ("segment", "intent")
 
 
 @admin.register(Slot)
@@ -24,10 +39,10 @@ class SlotAdmin(admin.ModelAdmin):
     list_display = ("key", "name", "variant_count", "control_percentage", "auto_registered")
     list_filter = ("auto_registered",)
     search_fields = ("key", "name", "description")
-    readonly_fields = ("auto_registered", "usage", "created_at", "updated_at")
+    readonly_fields = ("auto_registered", "usage", "fallback", "created_at", "updated_at")
     inlines = [VariantInline]
     fieldsets = (
-        (None, {"fields": ("key", "name", "description", "usage")}),
+        (None, {"fields": ("key", "name", "description", "usage", "fallback")}),
         (_("Measurement"), {"fields": ("control_percentage",)}),
         (
             _("History"),
@@ -42,6 +57,23 @@ class SlotAdmin(admin.ModelAdmin):
     def variant_count(self, obj):
         return obj.variant_count
 
+    @admin.display(description=_("when nothing matches"))
+    def fallback(self, obj):
+        """What a visitor whom no targeted variant fits sees: the live default variants."""
+        if obj.pk is None:
+            return "-"
+        now = timezone.now()
+        defaults = [v for v in obj.variants.all() if v.is_default and v.is_live(now)]
+        if not defaults:
+            return _(
+                "the content written in the template (there is no live default variant: "
+                "add one without segment and intent to change that)"
+            )
+        if len(defaults) == 1:
+            return _("the default variant %(name)s") % {"name": defaults[0].name}
+        shares = " or ".join(f"{v.name} (weight {v.weight})" for v in defaults)
+        return _("one of the default variants, split by weight: %(shares)s") % {"shares": shares}
+
     @admin.display(description=_("in a template"))
     def usage(self, obj):
         if not obj.key:
@@ -50,13 +82,12 @@ class SlotAdmin(admin.ModelAdmin):
 
 
 @admin.register(Variant)
-class VariantAdmin(admin.ModelAdmin):
+class VariantAdmin(TargetingAutocomplete, admin.ModelAdmin):
     list_display = ("__str__", "name", "targeting", "priority", "weight", "status", "live")
     list_filter = ("status", "slot", "segment", "intent")
     list_select_related = ("slot", "segment", "intent")
     search_fields = ("name", "slug", "title", "slot__key")
     prepopulated_fields = {"slug": ("name",)}
-    autocomplete_fields = ("segment", "intent")
     readonly_fields = ("preview", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("slot", "name", "slug", "status", "preview")}),

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from personalize.admin.deletion import rules_that_block
 from personalize.admin.preview import preview_link
-from personalize.models import Intent, IntentSignal, TopicMapping
+from personalize.models import Intent, IntentRule, IntentSignal, TopicMapping
 
 
 class IntentSignalInline(admin.TabularInline):
@@ -31,6 +32,13 @@ class IntentAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("signals")
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            rules = IntentRule.objects.filter(intent__in=objs).select_related("segment", "intent")
+            protected = rules_that_block(self.admin_site, protected, rules)
+        return deleted, counts, perms_needed, protected
 
     @admin.display(description=_("signals"))
     def signal_count(self, obj):

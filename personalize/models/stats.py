@@ -44,7 +44,7 @@ class SegmentDailyStat(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.segment_id} on {self.date}: {self.visitors}"
+        return f"{self.date}: {self.visitors} visitors"
 
 
 class VariantDailyStat(models.Model):

@@ -88,12 +88,12 @@ class ReferrerRule(SourceMixin, Rule):
     def clean(self):
         self.host = self.host.strip().lower().removeprefix("www.").strip(".")
         self.source_name = self.source_name.strip().lower()
-        if not (self.medium or self.source_name or self.host):
-            raise ValidationError(_("Choose a medium, a source or a referring host."))
         if bool(self.host) != bool(self.host_operator):
             raise ValidationError(
                 {"host": _("Give both how to compare the referring host and the host.")}
             )
+        if not (self.medium or self.source_name or self.host):
+            raise ValidationError(_("Choose a medium, a source or a referring host."))
         if self.host and (" " in self.host or "/" in self.host):
             raise ValidationError({"host": _("Enter a host name such as example.com, no path.")})
 

@@ -175,6 +175,8 @@ class EventRule(Rule):
         self.event = self.event.strip()
         if not self.event:
             raise ValidationError({"event": _("Enter an event name.")})
+        if self.aggregate == self.Aggregate.COUNT and self.value is not None and self.value < 0:
+            raise ValidationError({"value": _("A number of times cannot be negative.")})
 
     def measure(self, ctx) -> float | None:
         count, total = ctx.profile.event_stats(self.event, ctx.timestamp, self.within_days)

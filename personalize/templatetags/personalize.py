@@ -12,7 +12,7 @@ import html
 from django import template
 from django.template.base import token_kwargs
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeData, mark_safe
+from django.utils.safestring import SafeData, SafeString
 
 from personalize.engine.selection import DEFAULT, Decision
 from personalize.rendering import default_variant_html, render_variant
@@ -22,6 +22,8 @@ from personalize.utils import log_once
 register = template.Library()
 
 WRAPPER_TAGS = frozenset({"div", "section", "aside", "span", "header", "footer", "article"})
+#: How many distinct opening tags one ``{% personalize %}`` node keeps.
+MAX_OPENINGS = 64
 
 
 def _visitor(context):
@@ -48,24 +50,38 @@ class PersonalizeNode(template.Node):
         self.nodelist = nodelist
         self.as_var = as_var
         self.options = options or {}
+        # The opening tag of each (key, shown variant, wrapper, client) this node rendered:
+        # the same few strings on every request. Bounded, as a key may come from a variable.
+        self._openings = {}
+
+    def _opening(self, key: str, shown: str, wrapper: str, client: bool) -> str:
+        cache_key = (key, shown, wrapper, client)
+        opening = self._openings.get(cache_key)
+        if opening is None:
+            marker = ' data-personalize-client="1"' if client else ""
+            opening = (
+                f'<{wrapper} data-personalize-slot="{html.escape(key)}" '
+                f'data-personalize-variant="{html.escape(shown)}"{marker}>'
+            )
+            if len(self._openings) < MAX_OPENINGS:
+                self._openings[cache_key] = opening
+        return opening
 
     def render(self, context):
         key = str(self.key.resolve(context))
-        wrapper = (
-            str(self.options["wrapper"].resolve(context)) if "wrapper" in self.options else "div"
-        )
+        options = self.options
+        wrapper = str(options["wrapper"].resolve(context)) if "wrapper" in options else "div"
         if wrapper not in WRAPPER_TAGS:
             wrapper = "div"
-        client = (
-            bool(self.options["client"].resolve(context)) if "client" in self.options else False
-        )
+        client = bool(options["client"].resolve(context)) if "client" in options else False
         visitor = _visitor(context)
-        decision = Decision(key)
         if visitor is not None and not client:
             decision = visitor.decide(key)
-        elif client:
-            # Decided by the decision endpoint, which only knows registered slots.
-            register_unknown_slot(key)
+        else:
+            decision = Decision(key)
+            if client:
+                # Decided by the decision endpoint, which only knows registered slots.
+                register_unknown_slot(key)
         try:
             inner = self.render_variant(context, decision)
         except Exception:
@@ -79,13 +95,10 @@ class PersonalizeNode(template.Node):
             decision = Decision(key, reason="render error")
             inner = self.render_inline(context, None)
         shown = "control" if decision.control else decision.variant_slug
-        marker = ' data-personalize-client="1"' if client else ""
         if not isinstance(inner, SafeData):
             inner = html.escape(str(inner))
-        return mark_safe(
-            f'<{wrapper} data-personalize-slot="{html.escape(key)}" '
-            f'data-personalize-variant="{html.escape(shown)}"{marker}>{inner}</{wrapper}>'
-        )
+        # SafeString itself: what mark_safe() returns for a str, without its lazy-text check.
+        return SafeString(f"{self._opening(key, shown, wrapper, client)}{inner}</{wrapper}>")
 
     def render_inline(self, context, variant):
         if self.as_var:
@@ -307,8 +320,12 @@ def personalize_js(context, timeout=DEFAULT_SCRIPT_TIMEOUT):
     except (TypeError, ValueError):
         timeout = DEFAULT_SCRIPT_TIMEOUT
     visitor = getattr(context.get("request"), "visitor", None)
-    # A page served from a shared cache was not counted by the server: the script reports it.
-    count_page = "1" if isinstance(visitor, SharedPageVisitor) else "0"
+    # A page served from a shared cache, or asked for speculatively (prefetch, prerender), was
+    # not counted by the server: the script reports it once it is shown.
+    counted_by_script = isinstance(visitor, SharedPageVisitor) or (
+        visitor is not None and getattr(visitor, "counted_when_shown", False) is True
+    )
+    count_page = "1" if counted_by_script else "0"
     return format_html(
         '<script src="{}" defer data-personalize-decisions="{}" data-personalize-events="{}" '
         'data-personalize-clicks="{}" data-personalize-count-page="{}" '

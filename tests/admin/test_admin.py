@@ -10,10 +10,13 @@ from personalize.models import (
     DayOfWeekRule,
     DeviceRule,
     Event,
+    EventRule,
     Membership,
     OSRule,
     Segment,
     SegmentRule,
+    TimeOfDayRule,
+    TraitRule,
     UTMRule,
     Variant,
     Visitor,
@@ -310,3 +313,206 @@ def test_the_segment_list_shows_rules_in_words_at_a_fixed_cost(admin_client):
     assert html.count(escape('Is a member of segment "Target"')) == 22
     assert html.count(escape('Has the intent "Deals"')) == 22
     assert "No rules: nobody matches." in html  # the target segment itself
+
+
+def test_deleting_a_segment_in_use_names_what_uses_it(admin_client):
+    from django.utils.html import escape
+
+    from personalize.models import Intent, IntentRule
+
+    target = SegmentFactory(slug="beginners", name="Beginners")
+    user = SegmentFactory(slug="golfers", name="Golfers")
+    SegmentRule.objects.create(segment=user, other_segment=target)
+    variant = VariantFactory(slot=SlotFactory(key="hero"), slug="upsell", segment=target)
+    page = admin_client.get(f"/admin/personalize/segment/{target.pk}/delete/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Cannot delete segment" in html
+    assert f'href="/admin/personalize/variant/{variant.pk}/change/"' in html
+    # the segment holding the rule, linked, not the rule alone
+    assert f'<a href="/admin/personalize/segment/{user.pk}/change/">Golfers</a>' in html
+    assert escape('Is a member of segment "Beginners"') in html
+    refused = admin_client.post(f"/admin/personalize/segment/{target.pk}/delete/", {"post": "yes"})
+    assert "Cannot delete segment" in refused.content.decode()
+    assert Segment.objects.filter(pk=target.pk).exists()
+
+    intent = Intent.objects.create(slug="deals", name="Deals")
+    IntentRule.objects.create(segment=user, intent=intent)
+    html = admin_client.get(f"/admin/personalize/intent/{intent.pk}/delete/").content.decode()
+    assert f'<a href="/admin/personalize/segment/{user.pk}/change/">Golfers</a>' in html
+
+
+def test_the_delete_page_lists_each_rule_once_in_words(admin_client):
+    segment = SegmentFactory(slug="phones", name="Phones")
+    DeviceRule.objects.create(segment=segment, device_types=["mobile"])
+    page = admin_client.get(f"/admin/personalize/segment/{segment.pk}/delete/")
+    assert page.context["deleted_objects"] == [
+        f'Segment: <a href="/admin/personalize/segment/{segment.pk}/change/">Phones</a>',
+        ["Device rule: Uses a mobile device"],
+    ]
+    assert dict(page.context["model_count"]) == {"segments": 1, "device rules": 1}
+    assert (
+        admin_client.post(
+            f"/admin/personalize/segment/{segment.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 302
+    )
+    assert not Segment.objects.exists()
+    assert not DeviceRule.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "<script>alert(1)</script>",
+        '<a href="javascript:alert(1)">x</a>',
+        '<a href="JaVa&#x09;ScRiPt:alert(1)">x</a>',
+        '<a href="data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;">x</a>',
+        "<img src=x onerror=alert(1)>",
+        '<iframe src="https://evil.example/"></iframe>',
+        "<svg onload=alert(1)><script>alert(1)</script></svg>",
+        '<p style="width:expression(alert(1));background:url(javascript:alert(1))">x</p>',
+        '<img srcset="javascript:alert(1) 1x, /ok.png 2x">',
+        '<picture><source srcset="javascript:alert(1)"><img src="/a.png"></picture>',
+        "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+        '<form action="https://evil.example/"><input name="card"></form>',
+        '<meta http-equiv="refresh" content="0;url=https://evil.example/">',
+    ],
+)
+def test_hostile_html_in_a_variant_body_is_removed(admin_client, payload):
+    slot = SlotFactory(key="hero")
+    response = admin_client.post(
+        "/admin/personalize/variant/add/",
+        {
+            "slot": slot.pk,
+            "name": "Hostile",
+            "slug": "hostile",
+            "status": "active",
+            "priority": 0,
+            "weight": 1,
+            "body": f"<p>Hello</p>{payload}",
+        },
+    )
+    assert response.status_code == 302
+    body = Variant.objects.get(slug="hostile").body.lower()
+    assert body.startswith("<p>hello</p>")
+    for danger in ("<script", "javascript", "onerror", "onload", "<iframe", "<svg", "style"):
+        assert danger not in body
+    for danger in ("expression", "<form", "<input", "<meta", "data:"):
+        assert danger not in body
+
+
+def test_the_slot_page_says_what_visitors_matching_no_variant_see(admin_client):
+    slot = SlotFactory(key="home-hero")
+    url = f"/admin/personalize/slot/{slot.pk}/change/"
+    segment = SegmentFactory(slug="golfers")
+    VariantFactory(slot=slot, slug="upsell", name="Upsell", segment=segment)
+    assert "the content written in the template" in admin_client.get(url).content.decode()
+    default = VariantFactory(slot=slot, slug="default", name="Golf course")
+    assert "Golf course" in admin_client.get(url).content.decode().split("nothing matches")[1]
+    VariantFactory(slot=slot, slug="default-b", name="Club house", weight=3)
+    html = admin_client.get(url).content.decode()
+    assert "Golf course (weight 1) or Club house (weight 3)" in html
+    Variant.objects.filter(slot=slot, segment=None).exclude(pk=default.pk).delete()
+    Variant.objects.filter(pk=default.pk).update(status=Variant.Status.PAUSED)
+    html = admin_client.get(url).content.decode()
+    assert "the content written in the template" in html
+
+
+@pytest.mark.parametrize(
+    ("model", "fields", "field", "message"),
+    [
+        (
+            TimeOfDayRule,
+            {"start": "09:00", "end": "17:00", "time_zone": "Mars/Olympus"},
+            "time_zone",
+            "Unknown time zone Mars/Olympus: use a name such as Europe/London or UTC.",
+        ),
+        (
+            EventRule,
+            {"event": "", "aggregate": "count", "operator": "gte", "value": "1"},
+            "event",
+            "This field is required.",
+        ),
+        (
+            TraitRule,
+            {"key": "", "operator": "eq", "value": "gold"},
+            "key",
+            "This field is required.",
+        ),
+    ],
+)
+def test_each_field_shows_one_message_at_a_time(admin_client, model, fields, field, message):
+    response = admin_client.post(
+        "/admin/personalize/segment/add/", segment_post([rule_form(0, model, **fields)])
+    )
+    assert response.status_code == 200
+    (formset,) = response.context["inline_admin_formsets"]
+    assert formset.formset.errors[0] == {field: [message]}
+
+
+def test_an_event_count_cannot_be_negative(admin_client):
+    fields = {"event": "purchase", "aggregate": "count", "operator": "gte", "value": "-1"}
+    response = admin_client.post(
+        "/admin/personalize/segment/add/", segment_post([rule_form(0, EventRule, **fields)])
+    )
+    assert response.status_code == 200
+    (formset,) = response.context["inline_admin_formsets"]
+    assert list(formset.formset.errors[0]) == ["value"]
+    assert not Segment.objects.exists()
+    # a sum (of refunds, say) may be negative
+    fields.update(aggregate="sum")
+    response = admin_client.post(
+        "/admin/personalize/segment/add/", segment_post([rule_form(0, EventRule, **fields)])
+    )
+    assert response.status_code == 302
+
+
+def test_a_static_segment_size_is_counted_in_words(admin_client):
+    one = SegmentFactory(slug="one", name="One", kind="static", member_count=1)
+    SegmentFactory(slug="many", name="Many", kind="static", member_count=1200)
+    SegmentFactory(slug="new", name="New", kind="static")
+    html = admin_client.get("/admin/personalize/segment/").content.decode()
+    assert "1 member<" in html
+    assert "1,200 members" in html or "1200 members" in html
+    assert "not built yet" in html
+    page = admin_client.get(f"/admin/personalize/segment/{one.pk}/change/").content.decode()
+    assert "1 member<" in page
+
+
+def test_exporting_asks_for_exactly_one_segment(admin_client):
+    first = SegmentFactory(slug="first", kind="static")
+    second = SegmentFactory(slug="second", kind="static")
+    response = admin_client.post(
+        "/admin/personalize/segment/",
+        {"action": "export_csv", "_selected_action": [first.pk, second.pk]},
+        follow=True,
+    )
+    assert "Select exactly one segment to export." in response.content.decode()
+
+
+def test_saving_a_static_segment_says_when_its_list_changes(admin_client):
+    response = admin_client.post(
+        "/admin/personalize/segment/add/",
+        segment_post([rule_form(0, DeviceRule, device_types=["mobile"])], kind="static"),
+        follow=True,
+    )
+    messages = [str(message) for message in response.context["messages"]]
+    assert any("was added successfully" in message for message in messages)
+    assert any(
+        "static" in message and "next rebuild" in message and "Rebuild now" in message
+        for message in messages
+    ), messages
+    segment = Segment.objects.get()
+    segment.kind = "dynamic"
+    segment.save()
+    response = admin_client.post(
+        f"/admin/personalize/segment/{segment.pk}/change/",
+        {
+            **segment_post([], kind="dynamic"),
+            "rules-TOTAL_FORMS": "0",
+            "rules-INITIAL_FORMS": "0",
+        },
+        follow=True,
+    )
+    assert not any("next rebuild" in str(message) for message in response.context["messages"])

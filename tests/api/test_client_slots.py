@@ -185,3 +185,35 @@ def test_cacheable_page_works_in_any_decorator_order(demo, browser):
     inner = cache_page(60)(cacheable_page(view))
     assert getattr(outer, SHARED_PAGE_ATTRIBUTE)
     assert getattr(inner, SHARED_PAGE_ATTRIBUTE)
+
+
+@pytest.mark.parametrize("purpose", ["prefetch", "prefetch;prerender"])
+def test_a_prefetched_page_is_counted_by_its_script_once_shown(demo, browser, purpose):
+    browser.page("/")  # a returning visitor
+    vid = visitor_id(browser)
+    response = browser.page("/deals/", HTTP_SEC_PURPOSE=purpose)
+    assert response.status_code == 200
+    assert 'data-personalize-count-page="1"' in response.content.decode()
+    # the server kept nothing of the speculative request
+    assert not Event.objects.filter(visitor_id=vid, path="/deals/").exists()
+
+    # shown: the script sends the page view, as on a page served from a shared cache
+    response = browser.beacon(
+        "/personalize/api/events/",
+        {"events": [{"id": "shown-1", "name": "page_view", "path": "/deals/"}]},
+    )
+    assert response.status_code == 202
+    assert Event.objects.filter(visitor_id=vid, name="page_view", path="/deals/").count() == 1
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # an ordinary page view: the server counted it
+        {"HTTP_SEC_PURPOSE": "prefetch", "HTTP_USER_AGENT": "Googlebot/2.1"},  # never tracked
+        {"HTTP_SEC_PURPOSE": "prefetch", "HTTP_SEC_GPC": "1"},  # asked not to be tracked
+    ],
+)
+def test_the_script_counts_only_what_the_server_did_not_and_may(demo, browser, headers):
+    response = browser.page("/deals/", **headers)
+    assert 'data-personalize-count-page="0"' in response.content.decode()

@@ -50,6 +50,18 @@ def test_a_visitor_from_a_gb_address_sees_uk_delivery(demo):
     assert shown(visitor.get("/"))["home-promo"] == "uk-delivery"
 
 
+def test_on_the_demo_server_a_visit_can_say_where_it_comes_from(demo, settings):
+    """``make demo`` serves on the loopback: the demo trusts it as its proxy, so a local
+    visitor can be a visitor from the United Kingdom; nobody else can."""
+    from demo_site import settings as demo_settings
+
+    settings.PERSONALIZE_TRUSTED_PROXIES = demo_settings.PERSONALIZE_TRUSTED_PROXIES
+    local = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="81.2.69.142")
+    assert shown(local.get("/"))["home-promo"] == "uk-delivery"
+    remote = Client(REMOTE_ADDR="8.8.8.8", HTTP_X_FORWARDED_FOR="81.2.69.142")
+    assert shown(remote.get("/"))["home-promo"] == "default"
+
+
 def test_a_visitor_from_a_us_address_does_not(demo):
     visitor = Client(REMOTE_ADDR="8.8.8.8")
     assert shown(visitor.get("/"))["home-promo"] == "default"

@@ -228,3 +228,25 @@ def test_a_query_string_in_another_encoding_is_parsed_to_look_for_a_preview(rf):
     request.encoding = "utf-16"
     assert CurrentVisitor(request).preview is None
     assert "GET" in request.__dict__
+
+
+def test_without_the_raw_host_reader_get_host_is_asked(rf, settings, monkeypatch):
+    """On a Django whose requests no longer have ``_get_raw_host()``, the host is still
+    checked against ALLOWED_HOSTS, through the public ``get_host()``."""
+    from django.core.exceptions import DisallowedHost
+    from django.http import HttpRequest
+    from django.http.request import split_domain_port, validate_host
+
+    from personalize.request_facts import request_host
+
+    def get_host(request):  # reads the header itself
+        host = request.META["HTTP_HOST"]
+        if validate_host(split_domain_port(host)[0], settings.ALLOWED_HOSTS):
+            return host
+        raise DisallowedHost(host)
+
+    settings.ALLOWED_HOSTS = ["fairway.test"]
+    monkeypatch.delattr(HttpRequest, "_get_raw_host")
+    monkeypatch.setattr(HttpRequest, "get_host", get_host)
+    assert request_host(rf.get("/", HTTP_HOST="fairway.test")) == "fairway.test"
+    assert request_host(rf.get("/", HTTP_HOST="evil.example.com")) == ""

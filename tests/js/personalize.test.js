@@ -344,3 +344,43 @@ test("waits for the document when loaded in the head", () => {
   assert.equal(doc.listeners.DOMContentLoaded.length, 1);
   assert.doesNotThrow(() => doc.listeners.DOMContentLoaded[0]());
 });
+
+function prerenderedWindow(countPage) {
+  const beacons = [];
+  const doc = new FakeDocument([slot("home-hero", "default", false)]);
+  doc.prerendering = true;
+  doc.currentScript = new FakeElement({
+    "data-personalize-events": "/personalize/api/events/",
+    "data-personalize-count-page": countPage,
+  });
+  const window = {
+    document: doc,
+    location: { pathname: "/clubs/", search: "" },
+    navigator: {
+      sendBeacon: (url, body) => {
+        beacons.push(JSON.parse(body).events.map((event) => event.name));
+        return true;
+      },
+    },
+    setTimeout: setTimeout,
+    clearTimeout: clearTimeout,
+  };
+  return { window: window, doc: doc, beacons: beacons };
+}
+
+test("a prerendered page sends its page view only when it is shown", () => {
+  const { window, doc, beacons } = prerenderedWindow("1");
+  personalize.start(window);
+  assert.deepEqual(beacons, []);
+  assert.equal(doc.listeners.prerenderingchange.length, 1);
+  doc.prerendering = false;
+  doc.listeners.prerenderingchange[0]();
+  assert.deepEqual(beacons, [["page_view", "impression"]]);
+});
+
+test("a prerendered page the server counted does not wait to run", () => {
+  const { window, doc, beacons } = prerenderedWindow("0");
+  personalize.start(window);
+  assert.equal(doc.listeners.prerenderingchange, undefined);
+  assert.deepEqual(beacons, []);
+});

@@ -551,9 +551,11 @@ def test_fbclid_with_facebook_referrer():
 
 
 def test_google_ads_click_from_google():
-    result = classify("https://www.google.com/", {"gclid": "abc", "gad_source": "1"})
+    query = {"gclid": "abc", "gad_source": "1", "gad_campaignid": "123"}
+    result = classify("https://www.google.com/", query)
     assert (result.medium, result.source) == ("paid", "google")
-    assert dict(result.click_ids) == {"gclid": "abc"}  # unknown parameters are not kept
+    # gad_source is kept (it alone still says "Google Ads"); unknown parameters are not.
+    assert dict(result.click_ids) == {"gclid": "abc", "gad_source": "1"}
 
 
 # --------------------------------------------------------------------------------------------

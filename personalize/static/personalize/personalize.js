@@ -9,9 +9,11 @@
  *   One request to the decision endpoint resolves all of them; each answer with markup
  *   replaces the slot's content and its data-personalize-variant. On any failure, or past
  *   the timeout, the default content simply stays.
- * - On a page served from a shared cache (data-personalize-count-page="1") the server did
- *   not see the visit: the page view is counted by the decision request (track=1) or, without
- *   client-side slots, sent as an event, with the impressions of the other slots.
+ * - On a page served from a shared cache, or asked for speculatively by a prefetch or a
+ *   prerender (data-personalize-count-page="1"), the server did not count the visit: the page
+ *   view is counted by the decision request (track=1) or, without client-side slots, sent as
+ *   an event, with the impressions of the other slots. A prerendered page does that only when
+ *   the visitor is shown it (the prerenderingchange event); until then it does nothing.
  * - Clicks on links and buttons inside [data-personalize-slot] elements are sent with
  *   navigator.sendBeacon (fetch with keepalive as a fallback). Links through the click-through
  *   endpoint are left alone: the server counts those.
@@ -291,10 +293,17 @@
           // personalization is an extra: the page works without it
         }
       };
-      if (doc.readyState === "loading") {
-        doc.addEventListener("DOMContentLoaded", go);
+      const ready = function () {
+        if (doc.readyState === "loading") {
+          doc.addEventListener("DOMContentLoaded", go);
+        } else {
+          go();
+        }
+      };
+      if (config.countPage && doc.prerendering) {
+        doc.addEventListener("prerenderingchange", ready, { once: true });
       } else {
-        go();
+        ready();
       }
     } catch (error) {
       // never throw into the page

@@ -11,14 +11,22 @@ Vocabulary
 The vocabularies are deliberately small and stable so that segment rules written against them
 keep matching when parser data changes:
 
-* ``Chrome`` also covers Chromium, Chrome on iOS (CriOS) and HeadlessChrome; ``Safari`` covers
-  Mobile Safari; ``Firefox`` covers Firefox for Android/iOS; ``Edge`` and ``IE`` cover their
-  mobile variants; ``Opera`` covers Opera Mini/Mobile/GX; ``Silk`` is Amazon's browser.
+* ``Chrome`` also covers Chromium, Chrome on iOS (CriOS) and HeadlessChrome;
+  ``Safari`` covers Mobile Safari; ``Firefox`` covers Firefox for Android/iOS; ``Edge`` and
+  ``IE`` cover their mobile variants; ``Opera`` covers Opera Mini/Mobile/GX; ``Silk`` is
+  Amazon's browser.
 * ``Facebook`` (incl. Messenger), ``Instagram`` and ``LinkedIn`` are those apps' in-app
-  browsers; ``WebView`` is any other embedded browser (Android WebView, iOS WKWebView).
+  browsers; ``WebView`` is any other embedded browser (Android WebView, iOS WKWebView, and
+  the in-app browsers of TikTok, WeChat, Snapchat, Pinterest, LINE, X/Twitter and KakaoTalk,
+  reported without a version: the app's version is not a browser's).
 * ``Other`` is any other browser or client (including bots and HTTP libraries).
 * There is no ``iPadOS``: iPads report ``iOS`` and are told apart by ``type == "tablet"``.
   Windows Phone, KaiOS, BlackBerry, Tizen, webOS, FreeBSD... are ``Other``.
+* Frozen versions are not versions: Chrome's reduced User-Agent says ``Android 10; K`` on
+  every Android device and every Mac browser says ``Mac OS X 10_15_7`` (``10.15``), so those
+  give an empty ``os_version``. Windows 10 and 11 both say ``Windows NT 10.0`` and report
+  ``10``: only the ``Sec-CH-UA-Platform-Version`` hint tells Windows 11 (and the real Android
+  version), and Chromium sends it only to a site that asks for it with ``Accept-CH``.
 
 Device type rules (first match wins)
 ------------------------------------
@@ -27,7 +35,8 @@ Device type rules (first match wins)
    reported as desktop/macOS.
 2. ``iPhone``/``iPod`` → mobile; Windows Phone / IEMobile → mobile.
 3. Smart TVs, streaming sticks and game consoles (SmartTV, Tizen/webOS TV, Android TV,
-   Fire TV, Chromecast, PlayStation, Xbox, Nintendo...) → desktop (large, lean-back screens).
+   Fire TV, Chromecast/Google TV, PlayStation, Xbox, Nintendo...) → desktop (large, lean-back
+   screens).
 4. Kindle, Silk, PlayBook and a ``Tablet`` token (but not the old ``Tablet PC`` token that
    ordinary Windows desktops sent) → tablet.
 5. Android with ``Mobi`` → mobile; Android without it → tablet (Google's guidance for

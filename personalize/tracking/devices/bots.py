@@ -8,10 +8,19 @@ case-insensitively; an invalid pattern is logged once and ignored). Policy:
 
 * anything that fetches pages without a person looking at them in a browser is a bot, even
   when it acts for a person (ChatGPT-User, Perplexity-User, Claude-User, Google-Read-Aloud);
-* headless browsers (HeadlessChrome, PhantomJS) are *not* bots: end-to-end tests drive them;
-* generic HTTP libraries (curl, python-requests, Go-http-client, okhttp...) are *not* bots:
-  apps and scripts use them for real traffic. Add them through ``BOT_USER_AGENTS``
-  (e.g. ``r"^curl/"``) to exclude them.
+* headless browsers (HeadlessChrome, PhantomJS) and command-line or scripting clients (curl,
+  Wget, python-requests, Go-http-client, Scrapy...) are *not* bots by default: end-to-end
+  tests, a site's own checks and server-side front-ends drive them, and they must see and
+  build the same personalization a visitor does. A live site that wants them out adds
+  :data:`AUTOMATION_USER_AGENTS` to the setting::
+
+      from personalize.tracking.devices.bots import AUTOMATION_USER_AGENTS
+      PERSONALIZE_BOT_USER_AGENTS = [*AUTOMATION_USER_AGENTS]
+
+* the HTTP clients of mobile apps and of server-side JavaScript (okhttp, CFNetwork, Dart,
+  node-fetch, undici, axios) are not bots either: they often act for a visitor (a headless
+  front-end's server should forward the visitor's User-Agent anyway, for device rules).
+  Add them through ``BOT_USER_AGENTS`` (e.g. ``r"^okhttp/"``) to exclude them.
 """
 
 from __future__ import annotations
@@ -44,6 +53,8 @@ BOT_TOKENS: tuple[str, ...] = (
     "google favicon",
     "google-site-verification",
     "google-safety",
+    "google page speed",
+    "google-pagespeed",
     "bingbot",
     "bingpreview",
     "msnbot",
@@ -60,6 +71,7 @@ BOT_TOKENS: tuple[str, ...] = (
     "petalbot",
     "coccocbot",
     "mojeekbot",
+    "yeti/",  # Naver
     # Social networks and chat apps unfurling links.
     "facebookexternalhit",
     "facebookcatalog",
@@ -113,6 +125,7 @@ BOT_TOKENS: tuple[str, ...] = (
     "youbot",
     "timpibot",
     "imagesiftbot",
+    "mistralai-user",
     # Uptime monitors, synthetic checks and audits.
     "uptimerobot",
     "pingdom",
@@ -127,9 +140,23 @@ BOT_TOKENS: tuple[str, ...] = (
     "freshping",
     "hetrixtools",
     "chrome-lighthouse",
+    "gtmetrix",
+    "ptst/",  # WebPageTest
+    "sitebulb",
     # Archivers.
     "ia_archiver",
     "archive.org_bot",
+)
+
+#: Patterns for ``PERSONALIZE_BOT_USER_AGENTS`` that also exclude headless browsers and the
+#: command-line tools and scripting or scraping libraries that name themselves at the start
+#: of the User-Agent (see the module docstring): not bots by default.
+AUTOMATION_USER_AGENTS: tuple[str, ...] = (
+    r"headlesschrome|phantomjs",
+    r"^(?:curl|wget|python-requests|python-urllib|python-httpx|aiohttp|go-http-client"
+    r"|libwww-perl|lwp::simple|scrapy|httpie|java|apache-httpclient|guzzlehttp)/",
+    r"^python/[0-9.]+ aiohttp/",
+    r"^ruby\b",
 )
 
 # Run on the lower-cased User-Agent, and only when a cheap substring test says it may match.

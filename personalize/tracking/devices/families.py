@@ -44,6 +44,12 @@ _BROWSER_FAMILIES = {
     "mobile safari ui/wkwebview": "WebView",
 }
 
+#: Other apps' in-app browsers (ua-parser families, lowercase): reported as ``WebView``, without
+#: a version (the app's version is not a browser version).
+_IN_APP_FAMILIES = frozenset(
+    {"tiktok", "wechat browser", "wechat", "snapchat", "pinterest", "line", "twitter", "kakaotalk"}
+)
+
 _OS_FAMILIES = {
     "ios": "iOS",
     "ipados": "iOS",
@@ -94,7 +100,13 @@ def _map_browser(family: str | None) -> str:
         return mapped
     if lowered == "facebook" or lowered.startswith("facebook "):  # not "FacebookBot"
         return "Facebook"
+    if lowered in _IN_APP_FAMILIES:
+        return "WebView"
     return "Other"
+
+
+def _is_in_app_family(family: str | None) -> bool:
+    return bool(family) and family.lower() in _IN_APP_FAMILIES
 
 
 def _map_os(family: str | None) -> str:

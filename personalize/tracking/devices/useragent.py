@@ -18,6 +18,7 @@ from personalize.tracking.devices.device import _EMPTY, _UNSAFE_CHARS_RE, Device
 from personalize.tracking.devices.families import (
     _in_app_browser,
     _in_app_version,
+    _is_in_app_family,
     _map_browser,
     _map_os,
 )
@@ -39,6 +40,7 @@ _TV_TOKENS = (
     "appletv",
     "bravia",
     "crkey",
+    "chromecast",
     "web0s",
     "netcast",
     "roku",
@@ -120,6 +122,20 @@ def _heuristic_os(ua: str, lowered: str) -> str:
     return ""
 
 
+def _frozen_os_version(lowered: str, os_name: str, os_version: str) -> str:
+    """``os_version``, or "" when the User-Agent carries a frozen placeholder instead.
+
+    Chrome's reduced User-Agent says ``Android 10; K`` on every Android phone and tablet;
+    Safari, Chrome and Firefox say ``Mac OS X 10_15_7`` (``10.15``) on every Mac since
+    macOS 11. Neither is the visitor's version.
+    """
+    if os_name == "Android" and "; k)" in lowered:
+        return ""
+    if os_name == "macOS" and ("os x 10_15_7" in lowered or "os x 10.15;" in lowered):
+        return ""
+    return os_version
+
+
 def parse_user_agent(ua: str) -> Device:
     """Classify a User-Agent string (cut to :data:`MAX_UA_LENGTH` characters).
 
@@ -178,7 +194,7 @@ def _parse(raw_ua: str) -> Device:
             bot = True
         if agent is not None:
             browser = _map_browser(agent.family)
-            if browser != "Other":
+            if browser != "Other" and not _is_in_app_family(agent.family):
                 browser_version = _version(agent.major)
         if system is not None and system.family:
             os_name = _map_os(system.family)
@@ -190,6 +206,7 @@ def _parse(raw_ua: str) -> Device:
             elif hardware.family in ("Generic Smartphone", "Generic Feature Phone"):
                 device_type = "mobile"
 
+    os_version = _frozen_os_version(lowered, os_name, os_version)
     in_app = _in_app_browser(ua)
     if in_app:
         browser = in_app

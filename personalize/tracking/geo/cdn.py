@@ -15,6 +15,17 @@
           "city": "CloudFront-Viewer-City",
       }
 
+A header whose value is a list of ``key=value`` pairs, as Akamai's EdgeScape header
+(``X-Akamai-Edgescape: georegion=246,country_code=US,region_code=CA,city=SANJOSE,...``), is
+read by key: ``country_code`` for the country, ``region_code`` for the region and ``city`` for
+the city, so one header can serve all three::
+
+      PERSONALIZE_GEO_TRUSTED_HEADERS = {
+          "country": "X-Akamai-Edgescape",
+          "region": "X-Akamai-Edgescape",
+          "city": "X-Akamai-Edgescape",
+      }
+
 Header values are validated: the country must be two ASCII letters and not a placeholder
 (``XX``, ``ZZ``, ``T1`` for Tor, ``A1``/``A2`` anonymous proxies...); region and city are
 percent-decoded (CloudFront URL-encodes them), decoded as UTF-8 when possible, stripped of
@@ -145,6 +156,17 @@ def _header_text(value: str) -> str:
     return _text(text)
 
 
+def _field(value: str, key: str) -> str:
+    """``value`` itself, or the ``key`` field of a ``k=v,k=v`` list (Akamai EdgeScape)."""
+    if "=" not in value:
+        return value
+    for pair in value[:_MAX_HEADER_LENGTH].split(","):
+        name, _, field = pair.partition("=")
+        if name.strip().lower() == key:
+            return field.strip()
+    return ""
+
+
 class HeaderResolver(GeoResolver):
     """Country (region, city) from CDN headers listed in ``GEO_TRUSTED_HEADERS``."""
 
@@ -156,11 +178,20 @@ class HeaderResolver(GeoResolver):
             return None
         country = ""
         for key in config.country:
-            country = _country(_header(meta, key)[:8])
+            country = _country(_field(_header(meta, key), "country_code")[:8])
             if country:
                 break
         if not country:
             return None
-        region = next(filter(None, (_header_text(_header(meta, k)) for k in config.region)), "")
-        city = next(filter(None, (_header_text(_header(meta, k)) for k in config.city)), "")
+        region = next(
+            filter(
+                None,
+                (_header_text(_field(_header(meta, k), "region_code")) for k in config.region),
+            ),
+            "",
+        )
+        city = next(
+            filter(None, (_header_text(_field(_header(meta, k), "city")) for k in config.city)),
+            "",
+        )
         return Geo(country=country, region=_region(region, country), city=city, source="header")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import traceback
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -76,6 +77,34 @@ def _build_chain(entries: tuple[Any, ...]) -> tuple[tuple[str, GeoResolver], ...
     return tuple(chain)
 
 
+class AddressScrubbedError(Exception):
+    """Stands in, in a log record, for an exception whose text held the client address."""
+
+
+def _without_address(exc: BaseException, ip: str | None) -> Any:
+    """``exc_info`` for logging ``exc`` without the client address in it.
+
+    Lookup libraries name the address they could not look up ("The address 203.0.113.7 is
+    not in the database"); logs must not keep it. When the address appears anywhere in the
+    formatted exception (its chain included), the record carries an
+    :class:`AddressScrubbedError` with the same traceback and the address masked instead.
+    """
+    try:
+        text = "".join(traceback.format_exception_only(type(exc), exc))
+        chained = exc.__cause__ or exc.__context__
+        while chained is not None and ip and ip not in text:
+            text += "".join(traceback.format_exception_only(type(chained), chained))
+            chained = chained.__cause__ or chained.__context__
+        if not ip or ip not in text:
+            return True
+        message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        scrubbed = AddressScrubbedError(message.replace(ip, "<client address>"))
+        scrubbed.__suppress_context__ = True
+        return (AddressScrubbedError, scrubbed, exc.__traceback__)
+    except Exception:
+        return False
+
+
 def resolve_geo(meta: Mapping[str, Any]) -> Geo:
     """Where the request comes from: the first resolver answer with a country wins."""
     try:
@@ -83,13 +112,13 @@ def resolve_geo(meta: Mapping[str, Any]) -> Geo:
         for label, resolver in _resolver_chain():
             try:
                 geo = resolver.resolve(meta, ip)
-            except Exception:
+            except Exception as exc:
                 _log_once(
                     f"resolver-run:{label}",
                     logging.ERROR,
                     "GEO resolver %s failed; trying the next one.",
                     label,
-                    exc_info=True,
+                    exc_info=_without_address(exc, ip),
                 )
                 continue
             if not isinstance(geo, Geo) or not geo.country:

@@ -19,12 +19,18 @@ The first rule that decides the medium wins:
    ``social_media``/``sm``/``organic_social`` -> ``social``; ``organic``/``seo`` -> ``search``;
    ``referral``/``link``/``affiliate``/``partner`` -> ``referral`` (affiliates get no medium of
    their own: they are referrals that happen to be paid by commission); ``chatbot``/``ai``/
-   ``llm`` -> ``chatbot``; ``(none)``/``none``/``direct`` -> ``direct``.
+   ``llm`` -> ``chatbot``; ``(none)``/``none``/``direct`` -> ``direct``. A medium in none of
+   these lists still counts by what it contains: ``paid``/``cpc``/``ppc``/``cpm`` anywhere
+   (``socialpaid``, ``facebook_cpc``) -> ``paid``, else ``email``/``newsletter`` anywhere
+   (``newsletter_email``) -> ``email``, else a ``cp`` prefix -> ``paid`` and a ``social``
+   prefix (``social_organic``) -> ``social``.
 2. **Paid or email click ids** added by auto-tagging: ``gclid``/``gbraid``/``wbraid``/
    ``dclid`` (google), ``msclkid`` (bing), ``ttclid`` (tiktok), ``li_fat_id`` (linkedin),
    ``twclid`` (twitter), ``ScCid`` (snapchat), ``yclid`` (yandex), ``epik`` (pinterest),
-   ``rdt_cid`` (reddit) -> ``paid``; ``mc_eid``/``mc_cid`` (mailchimp), ``_hsenc``/``_hsmi``
-   (hubspot), ``mkt_tok`` (marketo) -> ``email``.
+   ``rdt_cid`` (reddit), ``tblci`` (taboola), ``gad_source`` (google: Google Ads adds it next
+   to ``gclid``, and it is what is left when Safari's or Firefox's link tracking protection
+   strips the click id) -> ``paid``; ``mc_eid``/``mc_cid`` (mailchimp), ``_hsenc``/``_hsmi``
+   (hubspot), ``mkt_tok`` (marketo), ``_kx`` (klaviyo) -> ``email``.
 3. **Campaign source alone.** A ``utm_source`` that names a known chatbot, search engine,
    social network, email service or ad network (``chatgpt.com`` -- which ChatGPT appends to
    the links it cites --, ``perplexity``, ``google``, ``facebook``/``fb``, ``newsletter``,
@@ -33,8 +39,10 @@ The first rule that decides the medium wins:
    ``utm_medium`` with an unknown ``utm_source`` (``utm_medium=qr&utm_source=poster``) falls
    through to the referrer, so it is ``direct`` without one -- with ``source="poster"``.
 4. **Soft click ids**, which platforms add to *every* outbound link, not only to ads:
-   ``fbclid`` -> ``social``/facebook, ``igshid`` -> ``social``/instagram, ``srsltid`` (Google
-   Merchant Center, on organic results) -> ``search``/google, ``irclickid`` -> ``referral``.
+   ``fbclid`` -> ``social``/facebook, ``igshid``/``igsh`` -> ``social``/instagram,
+   ``srsltid`` (Google Merchant Center, on organic results) -> ``search``/google; the
+   affiliate networks' ``irclickid`` (impact), ``cjevent`` (cj) and ``awc`` (awin) ->
+   ``referral``.
 5. **Internal referrer.** A referrer whose host is the request host or one of
    ``internal_hosts`` is navigation inside the site: ``Source(medium="direct",
    is_internal=True)``. ``www.`` is ignored on both sides; an ``internal_hosts`` entry that
@@ -56,7 +64,10 @@ The first rule that decides the medium wins:
    ``android-app://<package>`` and ``ios-app://<app id>`` referrers are looked up in app
    tables (``com.google.android.gm`` -> email/gmail, ``com.google.android.googlequicksearchbox``
    -> search/google, ``com.linkedin.android`` -> social/linkedin, ``com.slack`` ->
-   referral/slack); unknown apps are referrals whose source is the package (or app id).
+   referral/slack, ``com.microsoft.teams`` -> referral/teams); unknown apps are referrals
+   whose source is the package (or app id). Links clicked in the Teams desktop app arrive
+   from ``statics.teams.cdn.office.net`` (referral/teams), WhatsApp's link shim ``l.wl.co``
+   is social/whatsapp.
    Any other ``http(s)`` host is a ``referral`` whose source is the host.
 7. **Nothing usable** -- no referrer, ``about:blank``, ``javascript:``/``data:``/``file:`` and
    other non-web schemes, an unparseable host -> ``direct``.
@@ -66,8 +77,9 @@ Fields
 
 * ``source``: ``utm_source`` when given (lowercased; a known alias or host such as
   ``chatgpt.com``/``fb`` becomes the canonical name ``chatgpt``/``facebook``), otherwise the
-  click id's platform, otherwise the name from the referrer tables, otherwise the referring
-  host. Twitter and X are both ``"twitter"``.
+  platform of a click id whose medium is the one decided (or of any click id when the medium
+  is ``paid``: ``fbclid`` with ``utm_medium=paid`` is a Facebook ad), otherwise the name
+  from the referrer tables, otherwise the referring host. Twitter and X are both ``"twitter"``.
 * ``term``: only for ``search`` and ``paid``; from the engine's own parameter (Yahoo ``p``,
   Yandex ``text``, Baidu ``wd``/``word``, Naver/Sogou/Coc Coc ``query``, most others ``q``),
   else from ``utm_term``. Terms are percent-decoded (UTF-8, with the engine's legacy charset

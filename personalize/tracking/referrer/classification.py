@@ -27,22 +27,33 @@ from personalize.tracking.referrer.source import Source
 from personalize.tracking.referrer.tables import (
     _IOS,
     _PATH_RULES,
+    _UTM_MEDIUM_PARTS,
+    _UTM_MEDIUM_PREFIXES,
     _UTM_MEDIUMS,
     CLICK_IDS,
     DIRECT,
-    EMAIL,
     MAX_HOST,
     MAX_SOURCE,
     MAX_TERM,
     PAID,
     REFERRAL,
     SEARCH,
-    SOCIAL,
     _Entry,
 )
 from personalize.tracking.referrer.text import _clean, _decode_component
 
 logger = logging.getLogger(__name__)
+
+
+def _medium_by_parts(token: str) -> str | None:
+    """The medium of a ``utm_medium`` token in no table, by what it contains or starts with."""
+    for part, medium in _UTM_MEDIUM_PARTS:
+        if part in token:
+            return medium
+    for prefix, medium in _UTM_MEDIUM_PREFIXES:
+        if token.startswith(prefix):
+            return medium
+    return None
 
 
 def _term_from(ref: _Referrer, entry: _Entry) -> str:
@@ -153,12 +164,8 @@ def _classify(
     if "utm_medium" in utm:
         token = _token(utm["utm_medium"])
         medium = _UTM_MEDIUMS.get(token)
-        if medium is None and (token.startswith(("paid", "cp"))):
-            medium = PAID
-        elif medium is None and token.startswith("email"):
-            medium = EMAIL
-        elif medium is None and token.startswith("social"):
-            medium = SOCIAL
+        if medium is None:
+            medium = _medium_by_parts(token)
     strong = next((c for n, c in CLICK_IDS.items() if c.strong and n in clicks), None)
     soft = next((c for n, c in CLICK_IDS.items() if not c.strong and n in clicks), None)
     if medium is None and strong is not None:
@@ -167,9 +174,15 @@ def _classify(
         medium = source_medium
     if medium is None and soft is not None:
         medium = soft.medium
-    # The click id names the platform when it agrees with the medium that was decided.
+    # The click id names the platform when it agrees with the medium that was decided, and
+    # for any paid medium (fbclid with utm_medium=paid: a Facebook ad).
     click_source = next(
-        (c.source for c in (strong, soft) if c is not None and c.medium == medium), ""
+        (
+            c.source
+            for c in (strong, soft)
+            if c is not None and (c.medium == medium or medium == PAID)
+        ),
+        "",
     )
 
     if medium is None:

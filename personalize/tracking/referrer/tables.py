@@ -63,15 +63,23 @@ CLICK_IDS: Mapping[str, _ClickId] = {
     "yclid": _ClickId(PAID, "yandex", True),
     "epik": _ClickId(PAID, "pinterest", True),
     "rdt_cid": _ClickId(PAID, "reddit", True),
+    "tblci": _ClickId(PAID, "taboola", True),
+    # Google Ads adds gad_source next to gclid; it is what is left when a browser's link
+    # tracking protection (Safari, Firefox) strips the click ids themselves.
+    "gad_source": _ClickId(PAID, "google", True),
     "mc_eid": _ClickId(EMAIL, "mailchimp", True),
     "mc_cid": _ClickId(EMAIL, "mailchimp", True),
     "_hsenc": _ClickId(EMAIL, "hubspot", True),
     "_hsmi": _ClickId(EMAIL, "hubspot", True),
     "mkt_tok": _ClickId(EMAIL, "marketo", True),
+    "_kx": _ClickId(EMAIL, "klaviyo", True),
     "fbclid": _ClickId(SOCIAL, "facebook", False),
     "igshid": _ClickId(SOCIAL, "instagram", False),
+    "igsh": _ClickId(SOCIAL, "instagram", False),
     "srsltid": _ClickId(SEARCH, "google", False),
     "irclickid": _ClickId(REFERRAL, "impact", False),
+    "cjevent": _ClickId(REFERRAL, "cj", False),
+    "awc": _ClickId(REFERRAL, "awin", False),
 }
 
 
@@ -140,7 +148,12 @@ _add(REFERRAL, None, "news.yahoo.* finance.yahoo.* sports.yahoo.* mail.ru tieba.
 
 # Workplace chat: links shared there are referrals, named after the app.
 _add(REFERRAL, "slack", "slack.com")
-_add(REFERRAL, "teams", "teams.microsoft.com teams.live.com teams.cloud.microsoft")
+# (Links clicked in the Teams desktop app arrive from the app's own static host.)
+_add(
+    REFERRAL,
+    "teams",
+    "teams.microsoft.com teams.live.com teams.cloud.microsoft statics.teams.cdn.office.net",
+)
 
 # Ad servers.
 _add(PAID, "google", "googleadservices.com doubleclick.net googlesyndication.com")
@@ -176,7 +189,7 @@ _add(SOCIAL, "weibo", "weibo.com weibo.cn t.cn")
 _add(SOCIAL, "quora", "quora.com")
 _add(SOCIAL, "discord", "discord.com discordapp.com discord.gg")
 _add(SOCIAL, "telegram", "t.me telegram.me telegram.org")
-_add(SOCIAL, "whatsapp", "whatsapp.com wa.me")
+_add(SOCIAL, "whatsapp", "whatsapp.com wa.me l.wl.co")
 _add(SOCIAL, "hackernews", "news.ycombinator.com")
 _add(SOCIAL, "lobsters", "lobste.rs")
 _add(SOCIAL, "line", "line.me")
@@ -303,6 +316,7 @@ _ANDROID: dict[str, _Entry] = {
     "com.discord": _Entry(SOCIAL, "discord"),
     "xyz.blueskyweb.app": _Entry(SOCIAL, "bluesky"),
     "com.slack": _Entry(REFERRAL, "slack"),
+    "com.microsoft.teams": _Entry(REFERRAL, "teams"),
     "com.openai.chatgpt": _Entry(CHATBOT, "chatgpt"),
     "ai.perplexity.app.android": _Entry(CHATBOT, "perplexity"),
     "com.anthropic.claude": _Entry(CHATBOT, "claude"),
@@ -344,6 +358,23 @@ for _medium, _names in (
 ):
     for _name in _names.split():
         _UTM_MEDIUMS[_name] = _medium
+
+# Parts of a utm_medium that is in no table above and still says what it is ("socialpaid",
+# "facebook_cpc", "newsletter_email"), tried in this order; a medium that starts with "cp"
+# (GA4's cost-per-anything), "email" or "social" counts too.
+_UTM_MEDIUM_PARTS: tuple[tuple[str, str], ...] = (
+    ("paid", PAID),
+    ("cpc", PAID),
+    ("ppc", PAID),
+    ("cpm", PAID),
+    ("email", EMAIL),
+    ("newsletter", EMAIL),
+)
+_UTM_MEDIUM_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("cp", PAID),
+    ("e_mail", EMAIL),
+    ("social", SOCIAL),
+)
 
 # utm_source (normalized) -> (medium or None, canonical name or None to keep it as given).
 _SOURCE_ALIASES: dict[str, tuple[str, str | None]] = {}
