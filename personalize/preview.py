@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
+from django.utils.encoding import escape_uri_path
 from django.utils.html import format_html
 
 from personalize.tracking.headers import clean_text
@@ -59,10 +60,18 @@ BANNER_STYLE = (
 
 
 def exit_url(request, param: str) -> str:
-    """The page being previewed, without the preview parameter."""
+    """The page being previewed, without the preview parameter: always a path of this site.
+
+    The path is percent-encoded again (a backslash, which browsers read as a slash, too), and
+    slashes after the first as ``%2F``: ``/%2F%2Fevil.example/`` names the same page here, where
+    ``//evil.example/`` would be another site.
+    """
+    path = escape_uri_path(request.path)
+    rest = path.lstrip("/")
+    path = "/" + "%2F" * (len(path) - len(rest) - 1) + rest
     query = [(key, value) for key, value in parse_qsl(request.META.get("QUERY_STRING", ""), True)]
     kept = urlencode([(key, value) for key, value in query if key != param])
-    return f"{request.path}?{kept}" if kept else request.path
+    return f"{path}?{kept}" if kept else path
 
 
 def banner_html(preview: Preview, exit_to: str) -> str:

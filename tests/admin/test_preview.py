@@ -90,3 +90,17 @@ def test_the_banner_can_be_turned_off(admin_client, demo, settings):
     response = admin_client.get("/?personalize_preview=segment:beginner-golfers")
     assert shown(response)["home-hero"] == "intermediate-upsell"
     assert "personalize-preview" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "exit_to"),
+    [
+        ("/%2F%2Fevil.example/", "/%2F%2Fevil.example/"),  # not //evil.example/: another site
+        ("/%2F%5Cevil.example/", "/%2F%5Cevil.example/"),  # browsers read \\ as /
+        ("/%5C%5Cevil.example/", "/%5C%5Cevil.example/"),
+        ("/clubs/%C3%A9t%C3%A9/", "/clubs/%C3%A9t%C3%A9/"),
+    ],
+)
+def test_the_exit_link_stays_on_this_site(admin_client, demo, path, exit_to):
+    response = admin_client.get(f"{path}?personalize_preview=segment:beginner-golfers")
+    assert f'href="{exit_to}"' in banner(response)
