@@ -400,3 +400,21 @@ def test_a_cached_profile_that_is_not_a_profile_is_read_from_the_database(browse
     request = browser.get("/t/plain/").wsgi_request
     assert request.visitor.profile.first_landing == "/t/slot/"  # the stored visitor, not a new one
     assert Visitor.objects.get().visit_count == 1
+
+
+def test_an_over_long_cookie_is_replaced_without_being_remembered(browser):
+    # A forged value of any size would otherwise be kept by the LRU of checked cookies:
+    # thousands of distinct 50 KB values pinned hundreds of megabytes per process.
+    _read_cookie.cache_clear()
+    for index in range(3):
+        browser.cookies[COOKIE] = f"{index}:" + "x" * 50_000
+        response = browser.get("/t/slot/")
+        assert response.status_code == 200
+        assert len(visitor_id(response)) == 32  # a fresh, valid cookie
+        fresh = response.cookies[COOKIE].value
+        browser.cookies[COOKIE] = "y" * 300
+        assert browser.get("/t/slot/").status_code == 200
+    assert _read_cookie.cache_info().currsize == 0
+    browser.cookies[COOKIE] = fresh
+    browser.get("/t/slot/")
+    assert _read_cookie.cache_info().currsize == 1  # a real cookie is still remembered
