@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
+from django.utils.encoding import escape_uri_path
 from django.utils.html import format_html
 
 from personalize.tracking.headers import clean_text
@@ -59,7 +60,16 @@ BANNER_STYLE = (
 
 
 def without_parameter(path: str, query: str, param: str) -> str:
-    """``path`` with its query string ``query`` less the parameter ``param``."""
+    """``path`` (decoded, as ``request.path`` is) with its query string ``query`` less the
+    parameter ``param``: always a path of this site.
+
+    The path is percent-encoded again (a backslash, which browsers read as a slash, too), and
+    slashes after the first as ``%2F``: ``/%2F%2Fevil.example/`` names the same page here, where
+    ``//evil.example/`` would be another site.
+    """
+    path = escape_uri_path(path)
+    rest = path.lstrip("/")
+    path = "/" + "%2F" * (len(path) - len(rest) - 1) + rest
     kept = urlencode([(key, value) for key, value in parse_qsl(query, True) if key != param])
     return f"{path}?{kept}" if kept else path
 

@@ -321,8 +321,10 @@ _EVENT_ROWS = operator.itemgetter(3)  # of an event entry: its per-day rows
 
 
 def decayed(points: float, since: float, now: float, half_life: float) -> float:
-    """``points`` earned at ``since``, halved every ``half_life`` seconds until ``now``."""
-    if half_life <= 0:
+    """``points`` earned at ``since``, halved every ``half_life`` seconds until ``now``.
+    A half-life that is not a positive number (0, or NaN stored around validation) means no
+    decay."""
+    if not half_life > 0:
         return points
     elapsed = max(0.0, now - since)
     return points * 0.5 ** (elapsed / half_life)
@@ -524,13 +526,16 @@ class Profile:
         """Add ``points`` to one signal's decayed contribution, never beyond ``cap``.
 
         The cap bounds the contribution both ways: a negative signal (points < 0) takes away
-        at most ``cap`` points. ``cap`` 0 means no cap.
+        at most ``cap`` points. ``cap`` 0 means no cap. Numbers that are not finite
+        (definitions written around validation) change nothing: stored JSON cannot hold them.
         """
+        if not (math.isfinite(points) and math.isfinite(cap)):
+            return
         current = self.signal_points(key, half_life, now)
         total = current + points
         if cap > 0:
             total = max(-cap, min(total, cap))
-        if key in self.intents and abs(total - current) < 1e-9:
+        if not math.isfinite(total) or (key in self.intents and abs(total - current) < 1e-9):
             return
         self.intents.pop(key, None)
         self.intents[key] = [round(total, 4), int(now)]
@@ -545,9 +550,11 @@ class Profile:
 
     def add_interest(self, topic: str, points: float, now: float) -> None:
         topic = topic[:MAX_NAME]
-        current = self.interest_score(topic, now)
+        total = self.interest_score(topic, now) + points
+        if not math.isfinite(total):  # (see add_intent_points)
+            return
         self.interests.pop(topic, None)
-        self.interests[topic] = [round(current + points, 4), int(now)]
+        self.interests[topic] = [round(total, 4), int(now)]
         self.dirty = True
         self._trim(self.interests, MAX_TOPICS)
 

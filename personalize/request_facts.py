@@ -34,6 +34,9 @@ from personalize.utils import log_once
 
 COOKIE_SALT = "personalize.visitor"
 UNVERIFIED_FLAG = "u"
+#: Longer visitor cookie values are forged (a signed id with its flag takes under 100
+#: characters): replaced at once, never parsed nor remembered by :func:`_read_cookie`.
+MAX_COOKIE = 200
 #: The longest path kept: what ``Event.path`` (where page views store it) holds.
 MAX_PATH = Event._meta.get_field("path").max_length
 
@@ -190,8 +193,8 @@ class RequestFacts:
         """(visitor id, linked by an unverified claim) from the signed visitor cookie."""
         name = get_setting("COOKIE_NAME")
         raw = self._request.COOKIES.get(name)
-        if raw is None:
-            return None, False
+        if raw is None or len(raw) > MAX_COOKIE:
+            return None, False  # (too long to be ours: forged, and not worth remembering)
         return _read_cookie(name, raw)
 
     @property

@@ -2,7 +2,8 @@
 
 Reads are one cache round trip (profile and membership version together). A cache miss falls
 back to the database row, and a cache that is down costs accuracy, never a failed page: the
-profile is then rebuilt from the database or started afresh.
+profile is then rebuilt from the database. A profile neither can read is not started afresh:
+the request shows default content and stores nothing, so the stored profile is kept.
 """
 
 from __future__ import annotations
@@ -32,7 +33,12 @@ class ProfileStore:
         return caches[get_setting("CACHE_ALIAS")]
 
     def load(self, visitor_id: str, *, with_memberships: bool) -> Profile | None:
-        """The stored profile of ``visitor_id`` or None if we know nothing about it."""
+        """The stored profile of ``visitor_id`` or None if we know nothing about it.
+
+        Raises when neither the cache nor the database can say: a profile that could not be
+        read is not an unknown visitor, and must not be started afresh (and then stored over
+        the real one). The visitor is then loaded as failed: default content, nothing stored.
+        """
         key = profile_key(visitor_id)
         try:
             if with_memberships:
@@ -47,8 +53,11 @@ class ProfileStore:
             )
             found = {}
         data = found.get(key)
+        # (anything but a dict under the key is not a profile: read the database copy)
         profile = (
-            Profile.from_dict(data, visitor_id) if data is not None else self._from_db(visitor_id)
+            Profile.from_dict(data, visitor_id)
+            if isinstance(data, dict)
+            else self._from_db(visitor_id)
         )
         if profile is None:
             return None
@@ -100,7 +109,7 @@ class ProfileStore:
                 "personalize: cannot read visitor profiles from the database.",
                 exc_info=True,
             )
-            return None
+            raise
         if row is None:
             return None
         profile = profile_from_row(row)

@@ -22,7 +22,7 @@ from personalize.models import (
 )
 from personalize.rules.context import WEEKDAYS
 from tests.conftest import shown
-from tests.factories import SegmentFactory, SlotFactory, VariantFactory
+from tests.factories import SegmentFactory, SignalFactory, SlotFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -243,3 +243,17 @@ def test_a_cache_that_raises_on_every_operation_fails_no_request(
     if url == "/":
         assert response.status_code == 200
         assert set(shown(response)) == {"home-hero", "home-promo"}
+
+
+@pytest.mark.parametrize("points", [float("inf"), float("-inf")])  # (SQLite keeps no NaN)
+def test_definitions_with_numbers_that_are_not_finite_lose_no_events(db, browser, points):
+    from personalize.models import TopicMapping
+
+    mapping = TopicMapping.objects.create(operator="starts_with", path="/t/", topics="golf")
+    signal = SignalFactory(pattern="/t/", points=6, cap=0)
+    TopicMapping.objects.filter(pk=mapping.pk).update(points=points)  # around validation
+    type(signal).objects.filter(pk=signal.pk).update(points=points)
+    for _ in range(2):
+        assert browser.get("/t/slot/").status_code == 200
+    assert Event.objects.filter(name="page_view").count() == 2  # (PostgreSQL refused NaN)
+    json.dumps(Visitor.objects.get().profile, allow_nan=False)

@@ -356,3 +356,65 @@ def test_definitions_that_cannot_be_reloaded_keep_personalizing_with_the_last_on
     assert len(attempts) == 1
     assert caplog.text.count("definitions could not be reloaded") == 1
     assert Visitor.objects.get().page_views == 4
+
+
+def test_a_profile_the_database_cannot_read_is_not_started_afresh(browser, monkeypatch, caplog):
+    from django.core.cache import cache
+    from django.db import OperationalError
+
+    from personalize.models.visitor import VisitorQuerySet
+
+    for path in ("/t/slot/", "/t/plain/", "/t/slot/"):
+        browser.get(path)
+    stored = Visitor.objects.get()
+    assert set(stored.profile["pages"]) == {"/t/slot/"}  # the first page's copy
+    cache.clear()  # the cached profile is gone: the next page reads the database row
+
+    def down(self):
+        raise OperationalError("canceling statement due to statement timeout")
+
+    monkeypatch.setattr(VisitorQuerySet, "live", down)
+    response = browser.get("/t/plain/")
+    assert response.status_code == 200
+    assert COOKIE not in response.cookies
+    monkeypatch.undo()
+    after = Visitor.objects.get()
+    assert after.profile == stored.profile  # not overwritten by a blank profile
+    assert after.visit_count == stored.visit_count
+    assert "cannot read visitor profiles from the database" in caplog.text
+    browser.get("/t/slot/")  # the database answers again: the visitor is who they were
+    assert Visitor.objects.get().visit_count == 1
+
+
+@pytest.mark.parametrize("cached", ["text", 7, ["a", "list"]])
+def test_a_cached_profile_that_is_not_a_profile_is_read_from_the_database(browser, cached):
+    from django.core.cache import cache
+
+    from personalize.store import profile_key
+
+    for path in ("/t/slot/", "/t/plain/"):
+        browser.get(path)
+    stored = Visitor.objects.get()
+    cache.set(profile_key(stored.pk.hex), cached)  # another program's value, an old format...
+    browser.get("/t/slot/")
+    request = browser.get("/t/plain/").wsgi_request
+    assert request.visitor.profile.first_landing == "/t/slot/"  # the stored visitor, not a new one
+    assert Visitor.objects.get().visit_count == 1
+
+
+def test_an_over_long_cookie_is_replaced_without_being_remembered(browser):
+    # A forged value of any size would otherwise be kept by the LRU of checked cookies:
+    # thousands of distinct 50 KB values pinned hundreds of megabytes per process.
+    _read_cookie.cache_clear()
+    for index in range(3):
+        browser.cookies[COOKIE] = f"{index}:" + "x" * 50_000
+        response = browser.get("/t/slot/")
+        assert response.status_code == 200
+        assert len(visitor_id(response)) == 32  # a fresh, valid cookie
+        fresh = response.cookies[COOKIE].value
+        browser.cookies[COOKIE] = "y" * 300
+        assert browser.get("/t/slot/").status_code == 200
+    assert _read_cookie.cache_info().currsize == 0
+    browser.cookies[COOKIE] = fresh
+    browser.get("/t/slot/")
+    assert _read_cookie.cache_info().currsize == 1  # a real cookie is still remembered

@@ -203,6 +203,44 @@ def test_intent_points_are_capped_and_decay():
     assert decayed(8, 0, 7200, 3600) == pytest.approx(2)
 
 
+@pytest.mark.parametrize("half_life", [0, -5, float("nan")])
+def test_a_half_life_that_is_not_positive_means_no_decay(half_life):
+    assert decayed(8, 0, 7200, half_life) == 8
+    profile = Profile.new("a" * 32, 0)
+    profile.add_intent_points("s", 6, 0, half_life, 1000)
+    assert profile.signal_points("s", half_life, 1000 + 7200) == 6
+
+
+@pytest.mark.parametrize(
+    ("points", "cap", "half_life"),
+    [
+        (float("nan"), 0, 3600),
+        (float("inf"), 0, 3600),
+        (6, float("nan"), 3600),
+        (float("-inf"), 12, 3600),
+    ],
+)
+def test_intent_numbers_that_are_not_finite_never_reach_the_profile(points, cap, half_life):
+    # (from definitions written around validation: stored JSON cannot hold NaN or Infinity)
+    profile = Profile.new("a" * 32, 0)
+    profile.add_intent_points("s", 4, 0, 3600, 1000)
+    profile.add_intent_points("s", points, cap, half_life, 1000)
+    profile.add_intent_points("t", points, cap, half_life, 1000)
+    json.dumps(profile.to_dict(), allow_nan=False)
+    assert profile.signal_points("s", 3600, 1000) == 4
+
+
+@pytest.mark.parametrize("points", [float("nan"), float("inf"), float("-inf")])
+def test_interest_points_that_are_not_finite_never_reach_the_profile(points):
+    profile = Profile.new("a" * 32, 0)
+    profile.add_interest("golf", 2, 1000)
+    profile.add_interest("golf", points, 1000)
+    profile.add_interest("tennis", points, 1000)
+    json.dumps(profile.to_dict(), allow_nan=False)
+    assert profile.interest_score("golf", 1000) == 2
+    assert "tennis" not in profile.interests
+
+
 @given(
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.floats() | st.text(),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import operator as _operator
 import re
+import re._parser as _re_parser
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -61,8 +62,11 @@ _NUMBER_WORDS = {
 }
 
 # A group that is itself repeated and contains a repeat: (a+)+, (a*)*, (a|aa)+ ... the classic
-# shapes of catastrophic backtracking.
+# shapes of catastrophic backtracking. (A quick first look; see _backtracking for the parse.)
 _NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]")
+_REPEATS = (_re_parser.MAX_REPEAT, _re_parser.MIN_REPEAT)
+_NESTED = _("Nested repetition such as (a+)+ can take forever to match; simplify the pattern.")
+_CHOICE = _("A repeated choice such as (a|ab)* can take forever to match; simplify the pattern.")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -87,15 +91,81 @@ def validate_regex(pattern: str) -> None:
             _("Keep regular expressions under %(max)d characters."), params={"max": MAX_PATTERN}
         )
     if _NESTED_QUANTIFIER.search(pattern):
-        raise ValidationError(
-            _("Nested repetition such as (a+)+ can take forever to match; simplify the pattern.")
-        )
+        raise ValidationError(_NESTED)
     try:
         re.compile(pattern)
     except (re.error, OverflowError) as exc:  # OverflowError: a repeat count like a{9999999999}
         raise ValidationError(
             _("Not a valid regular expression: %(error)s"), params={"error": exc}
         ) from exc
+    problem = _backtracking(_re_parser.parse(pattern))
+    if problem is not None:
+        raise ValidationError(problem)
+
+
+def _backtracking(items):
+    """The message for the first part of a parsed pattern (``re._parser``'s tree) that repeats,
+    more than once, something that can match the same text in more than one way: a part of
+    variable length (``((a+))+``, ``(a?){25}``) or a choice (``(a|aa)*``). Python's ``re``
+    tries every way on a failing match: time doubles with each character. None when there is
+    no such part. Atomic groups and possessive repeats never retry, so they are not counted."""
+    for op, av in items:
+        if op in _REPEATS:
+            _low, high, body = av
+            if high > 1:
+                inner = _ambiguity(body)
+                if inner is not None:
+                    return inner
+            found = _backtracking(body)
+        else:
+            found = None
+            for child in _children(op, av, atomic=True):
+                found = _backtracking(child)
+                if found is not None:
+                    break
+        if found is not None:
+            return found
+    return None
+
+
+def _ambiguity(items):
+    """``_NESTED`` when ``items`` holds a repeat of variable length, ``_CHOICE`` when it holds
+    a choice between alternatives, else None (looking into groups, not atomic ones)."""
+    choice = None
+    for op, av in items:
+        if op in _REPEATS:
+            low, high, _body = av
+            if low != high:
+                return _NESTED
+        elif op is _re_parser.BRANCH:
+            choice = _CHOICE
+        for child in _children(op, av):
+            found = _ambiguity(child)
+            if found is _NESTED:
+                return found
+            choice = choice or found
+    return choice
+
+
+def _children(op, av, *, atomic: bool = False):
+    """The sub-patterns of one node of a parsed pattern; with ``atomic``, also the bodies of
+    atomic groups and possessive repeats (they never retry as a whole, but what they hold can
+    backtrack inside)."""
+    if atomic and op is _re_parser.ATOMIC_GROUP:
+        return [av]
+    if atomic and op is _re_parser.POSSESSIVE_REPEAT:
+        return [av[2]]
+    if op is _re_parser.SUBPATTERN:
+        return [av[3]]
+    if op in _REPEATS:
+        return [av[2]]
+    if op is _re_parser.BRANCH:
+        return av[1]
+    if op in (_re_parser.ASSERT, _re_parser.ASSERT_NOT):
+        return [av[1]]
+    if op is _re_parser.GROUPREF_EXISTS:
+        return [part for part in av[1:] if part is not None]
+    return []  # literals, sets, anchors...
 
 
 def validate_pattern(operator: str, pattern: str, *, field: str) -> None:

@@ -203,3 +203,18 @@ def test_a_slot_preview_page_is_a_path_of_this_site(admin_client, demo, path):
     assert "preview_path" in response.context["adminform"].form.errors
     slot.refresh_from_db()
     assert slot.preview_path == ""
+    assert "personalize-preview" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "exit_to"),
+    [
+        ("/%2F%2Fevil.example/", "/%2F%2Fevil.example/"),  # not //evil.example/: another site
+        ("/%2F%5Cevil.example/", "/%2F%5Cevil.example/"),  # browsers read \\ as /
+        ("/%5C%5Cevil.example/", "/%5C%5Cevil.example/"),
+        ("/clubs/%C3%A9t%C3%A9/", "/clubs/%C3%A9t%C3%A9/"),
+    ],
+)
+def test_the_exit_link_stays_on_this_site(admin_client, demo, path, exit_to):
+    response = admin_client.get(f"{path}?personalize_preview=segment:beginner-golfers")
+    assert f'href="{exit_to}"' in banner(response)

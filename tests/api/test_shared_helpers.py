@@ -108,13 +108,18 @@ def test_api_views_are_never_page_views():
 def test_both_kinds_of_visitor_register_unknown_slots_through_one_function(demo, monkeypatch):
     calls = []
     monkeypatch.setattr(
-        slots, "register_unknown_slot", lambda key, snapshot=None: calls.append((key, snapshot))
+        slots,
+        "register_unknown_slot",
+        lambda key, snapshot=None, path="": calls.append((key, snapshot, path)),
     )
-    request = RequestFactory().get("/")
+    request = RequestFactory().get("/clubs/")
     current = CurrentVisitor(request)
     current.decide("brand-new")
     SharedPageVisitor(request).decide("brand-new")
-    assert [key for key, _snapshot in calls] == ["brand-new", "brand-new"]
+    assert [(key, path) for key, _snapshot, path in calls] == [
+        ("brand-new", "/clubs/"),  # and the page it is used on
+        ("brand-new", "/clubs/"),
+    ]
     assert calls[0][1] is current.ctx.snapshot  # the definitions it decided with, not reloaded
 
 

@@ -44,6 +44,58 @@ def test_validate_pattern_reports_on_the_named_field(operator, pattern, message)
     assert caught.value.message_dict == {"path": [message]}
 
 
+CHOICE = "A repeated choice such as (a|ab)* can take forever to match; simplify the pattern."
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("((a+))+b", NESTED),  # the repeat inside a group inside the group
+        ("(?:(?:a*))*b", NESTED),
+        ("(a?){25}a{25}", NESTED),  # an optional part repeated a fixed number of times
+        ("(x+|y)+z", NESTED),
+        ("(a|a)*b", CHOICE),  # alternatives that match the same text
+        ("(?:a|aa)*$", CHOICE),
+        ("(golf|golfing)+!", CHOICE),
+        ("(?>((a+))+)b", NESTED),  # inside an atomic group, still tried every way
+    ],
+)
+def test_patterns_that_backtrack_exponentially_are_refused(pattern, message):
+    with pytest.raises(ValidationError) as caught:
+        validate_pattern("regex", pattern, field="path")
+    assert caught.value.message_dict == {"path": [message]}
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"^/clubs/[a-z0-9-]+/$",
+        "(golf|tennis)",  # a choice, not repeated
+        "(golf|tennis)?/",  # at most once
+        "(ab){3}c",  # a fixed repeat of fixed text
+        r"(\w|\d)+",  # one character either way: a character set
+        "(?>a|ab)+c",  # an atomic group never retries its choice
+        "(?:ab|a)++c",  # nor does a possessive repeat
+        "(?P<n>x+)-(?P=n)",
+    ],
+)
+def test_patterns_that_match_in_one_way_pass(pattern):
+    validate_pattern("regex", pattern, field="path")
+
+
+def test_a_stored_pattern_that_backtracks_never_runs(caplog):
+    import time
+
+    matcher_failed = False
+    start = time.perf_counter()
+    try:
+        text_matcher("regex", "((a+))+b")("a" * 26)
+    except ValidationError:
+        matcher_failed = True
+    assert matcher_failed  # refused when compiled for a rule, as when saved
+    assert time.perf_counter() - start < 0.5
+
+
 def test_a_usable_pattern_passes():
     validate_pattern("regex", r"^/clubs/\w+", field="path")
     validate_pattern("exists", "", field="value")

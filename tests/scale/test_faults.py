@@ -3,6 +3,7 @@ profile cache. Pages still return 200 with bounded extra latency, and losses are
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 
@@ -139,3 +140,28 @@ def test_demo_settings_give_the_redis_cache_timeouts(monkeypatch):
     finally:
         monkeypatch.delenv("REDIS_URL")
         importlib.reload(demo_settings)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [("intent", "half_life_hours"), ("intent", "threshold"), ("signal", "points")],
+)
+def test_intent_numbers_stored_as_nan_fail_no_answer(demo, model, field):
+    """Only PostgreSQL keeps NaN in a float column (written around validation)."""
+    from personalize.engine.snapshot import bump_version
+    from personalize.models import Intent, IntentSignal
+
+    browser = Client(HTTP_ACCEPT="text/html")
+    browser.get("/deals/")
+    (Intent if model == "intent" else IntentSignal).objects.update(**{field: float("nan")})
+    bump_version()  # (.update() sends no signal)
+    assert browser.get("/deals/").status_code == 200
+    same_origin = {"HTTP_SEC_FETCH_SITE": "same-origin", "HTTP_ACCEPT": "application/json"}
+    mine = browser.get("/personalize/api/visitor/", **same_origin)
+    assert mine.status_code == 200
+    assert all(math.isfinite(score) for score in mine.json()["intent_scores"].values())
+    decided = browser.get(
+        "/personalize/api/decisions/", {"slots": "home-hero", "include": "intent"}, **same_origin
+    )
+    assert decided.status_code == 200
