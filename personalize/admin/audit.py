@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from personalize.admin.base import ModelAdmin
 from personalize.models import ExportAudit
 
 
 @admin.register(ExportAudit)
-class ExportAuditAdmin(admin.ModelAdmin):
+class ExportAuditAdmin(ModelAdmin):
     list_display = ("created_at", "username", "segment_slug", "rows", "page")
     list_filter = ("segment_slug",)
     search_fields = ("username", "segment_slug")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from personalize.admin.base import ModelAdmin
 from personalize.admin.preview import preview_link
 from personalize.engine.selection import CONTROL
 from personalize.models import Slot, Variant, VariantDailyStat
@@ -51,7 +52,7 @@ class VariantInline(TargetingAutocomplete, admin.TabularInline):
 
 
 @admin.register(Slot)
-class SlotAdmin(admin.ModelAdmin):
+class SlotAdmin(ModelAdmin):
     list_display = ("key", "name", "variant_count", "control_percentage", "auto_registered")
     list_filter = ("auto_registered",)
     search_fields = ("key", "name", "description")
@@ -171,7 +172,7 @@ class SlotAdmin(admin.ModelAdmin):
 
 
 @admin.register(Variant)
-class VariantAdmin(TargetingAutocomplete, admin.ModelAdmin):
+class VariantAdmin(TargetingAutocomplete, ModelAdmin):
     list_display = ("__str__", "name", "targeting", "priority", "weight", "status", "live")
     list_filter = ("status", "slot", "segment", "intent")
     list_select_related = ("slot", "segment", "intent")

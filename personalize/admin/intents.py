@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from personalize.admin.base import ModelAdmin
 from personalize.admin.deletion import rules_that_block
 from personalize.admin.preview import preview_link
 from personalize.models import Intent, IntentRule, IntentSignal, TopicMapping
@@ -22,7 +23,7 @@ class IntentSignalInline(admin.TabularInline):
 
 
 @admin.register(Intent)
-class IntentAdmin(admin.ModelAdmin):
+class IntentAdmin(ModelAdmin):
     list_display = ("name", "slug", "threshold", "half_life_hours", "signal_count", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "slug", "description")
@@ -52,7 +53,7 @@ class IntentAdmin(admin.ModelAdmin):
 
 
 @admin.register(TopicMapping)
-class TopicMappingAdmin(admin.ModelAdmin):
+class TopicMappingAdmin(ModelAdmin):
     list_display = ("path", "operator", "topics", "points")
     list_editable = ("topics", "points")
     search_fields = ("path", "topics")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
 
+from personalize.admin.base import ModelAdmin
 from personalize.admin.deletion import (
     rules_that_block,
     without_base_rule_count,
@@ -95,7 +96,7 @@ class RuleInline(StackedPolymorphicInline):
 
 
 @admin.register(Segment)
-class SegmentAdmin(PolymorphicInlineSupportMixin, admin.ModelAdmin):
+class SegmentAdmin(PolymorphicInlineSupportMixin, ModelAdmin):
     list_display = ("name", "slug", "category", "kind", "rules_in_words", "size", "is_active")
     list_filter = ("category", "kind", "is_active", "match")
     search_fields = ("name", "slug", "description")

@@ -14,12 +14,13 @@ from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.utils.text import capfirst
 
+from personalize.admin.base import ModelAdmin
 from personalize.admin.visitor_report import visitor_report
 from personalize.models import Event, Membership, Visitor
 from personalize.services import privacy
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     def has_add_permission(self, request):
         return False
 

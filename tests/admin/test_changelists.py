@@ -125,3 +125,35 @@ def test_the_editing_pages_load_their_scripts_and_styles(admin_client, demo):
         statics |= set(re.findall(r'(?:src|href)="/static/([^"?]+)', html))
     assert {"polymorphic/js/polymorphic_inlines.js", "admin/js/autocomplete.js"} <= statics
     assert [path for path in sorted(statics) if not finders.find(path)] == []
+
+
+def _personalize_changelists():
+    from django.contrib import admin
+
+    return [
+        model._meta.model_name
+        for model in admin.site._registry
+        if model._meta.app_label == "personalize"
+    ]
+
+
+@pytest.mark.parametrize("model_name", _personalize_changelists())
+def test_a_nul_in_a_filter_or_search_is_refused_like_an_unknown_filter(admin_client, model_name):
+    """PostgreSQL refuses text holding NUL outright: no list may send it a query."""
+    url = f"/admin/personalize/{model_name}/"
+    for query in ("?q=%00", "?q=golf%00", "?name__exact=%00", "?id__exact=1%00", "?%00=1"):
+        response = admin_client.get(url + query)
+        assert response.status_code == 302, (model_name, query)
+        assert response["Location"] == f"{url}?e=1"
+    assert admin_client.get(f"{url}?q=golf").status_code == 200
+
+
+def test_a_nul_in_an_autocomplete_search_finds_nothing(admin_client):
+    SegmentFactory(slug="golfers", name="Golfers")
+    url = "/admin/autocomplete/"
+    query = {"app_label": "personalize", "model_name": "variant", "field_name": "segment"}
+    response = admin_client.get(url, {**query, "term": "Golf"})
+    assert [item["text"] for item in response.json()["results"]] == ["Golfers"]
+    response = admin_client.get(url, {**query, "term": "Golf\x00"})
+    assert response.status_code == 200
+    assert response.json()["results"] == []
