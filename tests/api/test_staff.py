@@ -493,3 +493,17 @@ def test_resending_children_reads_them_once_however_many(staff_client):
         _selects_of_resending(staff_client, intent_url, "signals"),
     )
     assert eight == one
+
+
+def test_numbers_stored_as_nan_or_infinity_read_as_null(demo, staff_client):
+    """Written around validation (a float column keeps infinities, and NaN on PostgreSQL):
+    the list still answers, the broken number as null."""
+    from personalize.models import Intent, IntentSignal
+
+    Intent.objects.filter(slug="deal-seeking").update(threshold=float("-inf"))
+    IntentSignal.objects.filter(intent__slug="deal-seeking").update(points=float("inf"))
+    response = staff_client.get(f"{API}/intents/")
+    assert response.status_code == 200
+    (deals,) = [intent for intent in response.json()["results"] if intent["slug"] == "deal-seeking"]
+    assert deals["threshold"] is None
+    assert {signal["points"] for signal in deals["signals"]} == {None}

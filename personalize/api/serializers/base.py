@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import math
 import re
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.settings import api_settings
@@ -15,11 +17,26 @@ from rest_framework.settings import api_settings
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,100}$")
 
 
+class FiniteFloatField(serializers.FloatField):
+    """A float that JSON can carry: a stored NaN or infinity (written around validation)
+    reads as null instead of failing the whole answer."""
+
+    def to_representation(self, value):
+        value = super().to_representation(value)
+        return value if math.isfinite(value) else None
+
+
 class StrictMixin:
     """Unknown input fields are an error instead of being silently dropped.
 
-    A client that sends ``visitor_id`` or ``segments`` learns that it cannot set them.
+    A client that sends ``visitor_id`` or ``segments`` learns that it cannot set them. Model
+    float fields are :class:`FiniteFloatField`.
     """
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.FloatField: FiniteFloatField,
+    }
 
     def to_internal_value(self, data):
         unknown = {}
