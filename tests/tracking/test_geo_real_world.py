@@ -254,3 +254,28 @@ def test_no_client_address_is_stored_in_profiles_or_events(caplog):
         assert "secret" not in text
     page_view = Event.objects.filter(name="page_view").order_by("timestamp").first()
     assert page_view.referrer == "https://mail.example.net/inbox"
+
+
+@pytest.mark.parametrize(
+    "city",
+    [
+        # UTF-8 as WSGI hands it (latin-1 decoded), cut by the length cap inside a character
+        ("Z" + "ü" * 600).encode().decode("latin-1"),
+        # percent-encoded, cut inside an escape ("%C") or after half a character ("%C3")
+        "Zu" + "%C3%BC" * 300,
+        "Z" + "%C3%BC" * 300,
+    ],
+)
+def test_an_over_long_city_header_is_cut_between_characters(city):
+    from personalize.tracking.geo.location import MAX_TEXT_LENGTH
+
+    with override_settings(
+        PERSONALIZE_GEO_RESOLVERS=HEADERS_ONLY, PERSONALIZE_GEO_TRUSTED_HEADERS=CDN_HEADERS
+    ):
+        found = resolve_geo(
+            {"REMOTE_ADDR": "203.0.113.7", "HTTP_CF_IPCOUNTRY": "CH", "HTTP_CF_IPCITY": city}
+        )
+    assert found.country == "CH"
+    assert found.city.startswith(("Zü", "Zuü"))
+    assert set(found.city[2:]) == {"ü"}  # nothing misread as latin-1 ("Ã¼")
+    assert len(found.city) == MAX_TEXT_LENGTH

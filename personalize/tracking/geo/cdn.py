@@ -37,6 +37,7 @@ configure it when every request really passes through the CDN that sets (and ove
 
 from __future__ import annotations
 
+import codecs
 import functools
 import logging
 import re
@@ -49,6 +50,9 @@ from personalize.conf import get_parsed_setting
 from personalize.tracking.geo.common import _log_once
 from personalize.tracking.geo.location import Geo, GeoResolver, _country, _region, _text
 from personalize.tracking.headers import raw_header as _header
+
+#: The end of a header value cut inside a percent escape.
+_CUT_ESCAPE = re.compile(r"%[0-9A-Fa-f]?$")
 
 _MAX_HEADER_LENGTH = 1024
 _HEADER_NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,100}")
@@ -142,7 +146,10 @@ def _build_header_config(value: Any) -> _HeaderConfig | None:
 
 def _header_text(value: str) -> str:
     """Percent-decode, UTF-8-decode (WSGI hands us latin-1 text) and clean a header value."""
+    cut = len(value) > _MAX_HEADER_LENGTH
     value = value[:_MAX_HEADER_LENGTH]
+    if cut:  # a percent escape cut in two is dropped, not kept as "%C"
+        value = _CUT_ESCAPE.sub("", value)
     try:
         raw = value.encode("latin-1")
     except UnicodeEncodeError:  # already real text (tests, ASGI servers decoding UTF-8)
@@ -150,7 +157,8 @@ def _header_text(value: str) -> str:
     if b"%" in raw:
         raw = unquote_to_bytes(raw)
     try:
-        text = raw.decode("utf-8")
+        # (a character the cut left incomplete at the end is dropped, not misread)
+        text = codecs.getincrementaldecoder("utf-8")().decode(raw, final=not cut)
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
     return _text(text)
