@@ -39,6 +39,14 @@ def clear_cache(cache) -> None:
         client.delete(*keys[start : start + 1000])
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_keys_left_behind():
+    """The run's cache keys are deleted at the end too (some never expire)."""
+    yield
+    for cache in caches.all():
+        clear_cache(cache)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_state():
     """Each test starts with an empty cache, no snapshot and no log-once memory."""
