@@ -21,11 +21,37 @@ DESKTOP = (
 SLOT_MARKUP = re.compile(r'data-personalize-slot="([^"]+)" data-personalize-variant="([^"]+)"')
 
 
+def clear_cache(cache) -> None:
+    """Empty ``cache``. On Redis, delete only this run's keys (its ``KEY_PREFIX``): Django's
+    ``clear()`` there is FLUSHDB, which would also wipe what other test runs and applications
+    keep in the same database (their event buffers included)."""
+    backend = getattr(cache, "_cache", None)  # through django.core.cache.cache's proxy too
+    if not hasattr(backend, "get_client"):  # not Redis
+        cache.clear()
+        return
+    prefix = cache.key_prefix
+    if not prefix:
+        raise RuntimeError("a Redis cache of the tests needs a KEY_PREFIX of its own")
+    client = backend.get_client(write=True)
+    pattern = re.sub(r"([\\*?\[\]])", r"\\\1", prefix) + ":*"
+    keys = list(client.scan_iter(match=pattern, count=1000))
+    for start in range(0, len(keys), 1000):
+        client.delete(*keys[start : start + 1000])
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_keys_left_behind():
+    """The run's cache keys are deleted at the end too (some never expire)."""
+    yield
+    for cache in caches.all():
+        clear_cache(cache)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_state():
     """Each test starts with an empty cache, no snapshot and no log-once memory."""
     for cache in caches.all():
-        cache.clear()
+        clear_cache(cache)
     snapshot.reset()
     slots.forget_registered()
     reset_log_once()

@@ -29,6 +29,7 @@ browser gets a fresh visitor id and a new record.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.db import transaction
@@ -101,11 +102,13 @@ def identify(request, email=None, *, user=None, verified=False, **traits) -> str
         return None
 
 
-def _own_row(visitor_id: str) -> tuple[Visitor, bool]:
+def _own_row(visitor_id: str, created: int = 0) -> tuple[Visitor, bool]:
     """The locked row of this browser's visitor, created if missing, merges followed.
 
     An erased id is never brought back: when the row is gone and a tombstone says it was erased,
     a row with a fresh id is created instead (the flag says so) and the browser moves to it.
+    A row created here is first seen when the profile was created (``created``, Unix seconds),
+    not now: with a buffered sink the visitor's earlier page views are still on their way.
     """
     pk = uuid.UUID(hex=visitor_id)
     row = Visitor.objects.select_for_update().filter(pk=pk).first()
@@ -117,9 +120,12 @@ def _own_row(visitor_id: str) -> tuple[Visitor, bool]:
     if renewed:
         pk = uuid.uuid4()
     now = timezone.now()
+    first_seen = now
+    if not renewed and 0 < created <= now.timestamp():
+        first_seen = dt.datetime.fromtimestamp(created, dt.UTC)
     # With a buffered sink the row may not exist yet, or be created by a drain meanwhile.
     row, _created = Visitor.objects.select_for_update().get_or_create(
-        pk=pk, defaults={"first_seen": now, "last_seen": now}
+        pk=pk, defaults={"first_seen": first_seen, "last_seen": now}
     )
     return row, renewed
 
@@ -131,7 +137,7 @@ def _identify(visitor, email, user, verified: bool, traits: dict) -> str:
     profile = ctx.profile
     with transaction.atomic():
         privacy.hold_erasures()  # an erasure in flight cannot miss the rows written here
-        row, renewed = _own_row(profile.id)
+        row, renewed = _own_row(profile.id, profile.created)
         owners = []
         if user is not None:
             owners += Visitor.objects.select_for_update().filter(user=user).exclude(pk=row.pk)

@@ -212,10 +212,24 @@ def stored_visitor(
 class Worker:
     """A real ``celery -A demo_site worker`` process on a queue of its own."""
 
-    def __init__(self, *, database_url, buffer_key, cache_prefix, lease_seconds=300):
+    def __init__(
+        self,
+        *,
+        database_url,
+        buffer_key,
+        cache_prefix,
+        lease_seconds=300,
+        batch_size=2000,
+        beat=False,
+        flush_interval=5.0,
+    ):
+        """``beat``: run the beat scheduler in the worker (``-B``), with the schedule the demo's
+        Celery app wires, flushing every ``flush_interval`` seconds."""
         import os
 
         self.queue = f"personalize-tests-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.beat = beat
+        self.schedule_dir = None
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.scale.worker_settings",
@@ -224,6 +238,8 @@ class Worker:
             "PERSONALIZE_TEST_QUEUE": self.queue,
             "PERSONALIZE_TEST_CACHE_PREFIX": cache_prefix,
             "PERSONALIZE_TEST_LEASE_SECONDS": str(lease_seconds),
+            "PERSONALIZE_TEST_BATCH_SIZE": str(batch_size),
+            "PERSONALIZE_TEST_FLUSH_INTERVAL": str(flush_interval),
             "PYTHONUNBUFFERED": "1",
         }
         self.process = None
@@ -237,6 +253,12 @@ class Worker:
 
         root = pathlib.Path(__file__).resolve().parents[2]
         self.env["PYTHONPATH"] = str(root)
+        beat = []
+        if self.beat:
+            import tempfile
+
+            self.schedule_dir = tempfile.TemporaryDirectory(prefix="personalize-beat-")
+            beat = ["--beat", "--schedule", f"{self.schedule_dir.name}/schedule"]
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -254,6 +276,7 @@ class Worker:
                 "--without-mingle",
                 "--without-heartbeat",
                 "--loglevel=INFO",
+                *beat,
             ],
             cwd=root,
             env=self.env,
@@ -286,14 +309,15 @@ class Worker:
 
         if self.process is None:
             return
-        if self.process.poll() is not None:
-            if not self.process.stdout.closed:
-                self.process.stdout.close()
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, sig or signal.SIGKILL)
-        self.process.wait(timeout=30)
-        self.process.stdout.close()
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, sig or signal.SIGKILL)
+            self.process.wait(timeout=30)
+        if not self.process.stdout.closed:
+            self.process.stdout.close()
+        if self.schedule_dir is not None:
+            self.schedule_dir.cleanup()
+            self.schedule_dir = None
 
     def stop(self):
         import signal

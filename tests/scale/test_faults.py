@@ -12,7 +12,7 @@ from django.core.cache import caches
 from django.test import Client
 
 from personalize.models import Visitor
-from tests.conftest import DESKTOP
+from tests.conftest import DESKTOP, clear_cache
 from tests.demo.conftest import hero
 from tests.scale.helpers import free_port
 
@@ -115,7 +115,7 @@ def test_losing_the_redis_cache_mid_session_costs_only_accuracy(demo):
     assert hero(response) == "intermediate-upsell"
     visitor = Visitor.objects.get()
     assert visitor.profile  # synced to the database on the first page view
-    caches["default"].clear()  # FLUSHDB: profiles, snapshot and membership versions gone
+    clear_cache(caches["default"])  # profiles, snapshot and membership versions gone
     response = client.get("/")
     assert response.status_code == 200
     # rebuilt from the database: still a beginner golfer, still the same visitor
@@ -123,6 +123,25 @@ def test_losing_the_redis_cache_mid_session_costs_only_accuracy(demo):
     assert Visitor.objects.count() == 1
     visitor.refresh_from_db()
     assert visitor.page_views == 3
+
+
+@pytest.mark.redis
+def test_emptying_the_tests_cache_leaves_other_keys_of_the_database_alone():
+    """The suite empties its cache before each test; on a Redis database that other runs and
+    applications share (their event buffers), it deletes only its own keys."""
+    import uuid
+
+    cache = caches["default"]
+    client = cache._cache.get_client(write=True)
+    foreign = f"not-the-tests-{uuid.uuid4().hex}"
+    client.set(foreign, "kept", ex=60)
+    try:
+        cache.set("profile", "gone")
+        clear_cache(cache)
+        assert cache.get("profile") is None
+        assert client.get(foreign) == b"kept"
+    finally:
+        client.delete(foreign)
 
 
 def test_demo_settings_give_the_redis_cache_timeouts(monkeypatch):

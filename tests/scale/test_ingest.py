@@ -116,3 +116,27 @@ def test_database_sink_still_writes_in_the_request(use_sink):
     sink.emit(batch(vid, event(), event("impression")))
     assert sink.stats.get("stored") == 2
     assert Visitor.objects.get(pk=vid).page_views == 1
+
+
+def test_a_visitor_identified_before_the_drain_keeps_its_first_visit(
+    demo, memory_sink, browser, time_machine
+):
+    """With a buffered sink the identification writes the row before the page views arrive:
+    the row is first seen at the first page view, not at the identification."""
+    import datetime as dt
+
+    first_visit = dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
+    time_machine.move_to(first_visit, tick=False)
+    assert browser.get("/clubs/beginner-set/").status_code == 200
+    signed_up = first_visit + dt.timedelta(hours=1)
+    time_machine.move_to(signed_up, tick=False)
+    response = browser.post("/guide/", {"first_name": "Ann", "email": "ann@example.com"})
+    assert response.status_code == 302
+    row = Visitor.objects.get(email="ann@example.com")
+    assert (row.first_seen, row.last_seen) == (first_visit, signed_up)
+
+    ingest(memory_sink.batches)  # the drain, later
+    row.refresh_from_db()
+    assert row.first_seen == first_visit
+    assert signed_up <= row.last_seen < signed_up + dt.timedelta(seconds=1)
+    assert row.page_views == Event.objects.filter(visitor=row, name="page_view").count() >= 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import signal
 import urllib.parse
 import uuid
@@ -183,3 +184,110 @@ def test_a_worker_killed_mid_batch_loses_nothing_acknowledged(
     for visitor in Visitor.objects.all():
         assert (visitor.page_views, visitor.visit_count) == (2, 1)
     assert Visitor.objects.count() == 25
+
+
+def test_the_demo_worker_with_beat_drains_the_buffer_by_itself(
+    worker_factory, buffered, buffer_key
+):
+    """``celery -A demo_site worker -B``: no task sent by hand, the demo's schedule flushes."""
+    visitors = [uuid.uuid4() for _ in range(10)]
+    for vid in visitors:
+        buffered.emit(batch(vid, event(new_visit=True), event()))
+    worker = worker_factory(beat=True, flush_interval=1)
+    wait_for(
+        lambda: Event.objects.count() == 20,
+        timeout=60,
+        message="the beat schedule to drain the buffer\n" + worker.log,
+    )
+    assert "personalize-flush-events" in worker.log  # sent by the beat, not by this test
+    assert _redis().llen(buffer_key) == 0
+
+    buffered.emit(batch(visitors[0], event()))  # and it keeps draining what comes later
+    wait_for(
+        lambda: Visitor.objects.get(pk=visitors[0]).page_views == 3,
+        timeout=60,
+        message="the next scheduled flush\n" + worker.log,
+    )
+    assert Event.objects.count() == 21
+
+
+def test_an_erasure_run_by_the_worker_is_not_undone_by_queued_events(
+    worker_factory, buffered, buffer_key
+):
+    from personalize.models import ErasedVisitor
+
+    worker = worker_factory()
+    vid = uuid.uuid4()
+    buffered.emit(batch(vid, event(new_visit=True), country="GB"))
+    tasks.flush_events.apply_async(queue=worker.queue)
+    wait_for(
+        lambda: Visitor.objects.filter(pk=vid).exists(),
+        message="the first drain\n" + worker.log,
+    )
+    buffered.emit(batch(vid, event(), event("purchase", value="20"), country="FR"))
+    tasks.erase_visitor.apply_async(args=[vid.hex], queue=worker.queue)
+    wait_for(
+        lambda: ErasedVisitor.objects.exists() and not Visitor.objects.filter(pk=vid).exists(),
+        message="the worker to erase the visitor\n" + worker.log,
+    )
+    client = _redis()
+    assert client.llen(buffer_key) == 1  # the later batch was still queued during the erasure
+
+    tasks.flush_events.apply_async(queue=worker.queue)
+    wait_for(
+        lambda: len(re.findall(r"flush_events\[[^]]*\] succeeded", worker.log)) == 2,
+        message="the worker to drain the queued batch\n" + worker.log,
+    )
+    assert "'events': 0, 'duplicates': 0, 'skipped': 2" in worker.log
+    assert client.llen(buffer_key) == 0
+    assert client.hlen(f"{buffer_key}:leases") == 0
+    assert not Visitor.objects.filter(pk=vid).exists()
+    assert not Event.objects.filter(visitor_id=vid).exists()
+
+
+def test_a_worker_killed_during_a_large_drain_and_restarted_stores_everything_once(
+    worker_factory, buffered, buffer_key, settings
+):
+    """SIGKILL the worker while it works through a backlog chunk after chunk (some committed,
+    one maybe committed but not acknowledged, the rest waiting); a restarted worker with the
+    beat schedule stores the rest, each event once and each counter exact."""
+    from personalize.services import buffer
+
+    settings.PERSONALIZE_BUFFER_LEASE_SECONDS = 1
+    visitors = [uuid.uuid4() for _ in range(500)]
+    rounds = 20
+    for index in range(rounds):
+        for vid in visitors:
+            buffered.emit(batch(vid, event(new_visit=index == 0), event()))
+    total = 2 * rounds * len(visitors)
+    assert buffered.stats.get("buffered") == total  # acknowledged by Redis
+    worker = worker_factory(lease_seconds=1, batch_size=100)
+    tasks.flush_events.apply_async(queue=worker.queue)
+    wait_for(
+        lambda: Event.objects.count() >= total // 10,
+        timeout=60,
+        interval=0.02,
+        message="the worker to store the first chunks\n" + worker.log,
+    )
+    worker.kill(signal.SIGKILL)
+    assert worker.process.returncode == -signal.SIGKILL
+    status = buffer.status()
+    assert status["waiting"] + status["in_flight"] > 0  # killed mid-drain
+    assert Event.objects.count() < total
+
+    restarted = worker_factory(lease_seconds=1, batch_size=100, beat=True, flush_interval=1)
+    wait_for(
+        lambda: Event.objects.count() == total,
+        timeout=120,
+        interval=0.5,
+        message="the restarted worker to drain the rest\n" + restarted.log,
+    )
+    wait_for(
+        lambda: buffer.status()["waiting"] == buffer.status()["in_flight"] == 0,
+        message="the buffer to be empty\n" + restarted.log,
+    )
+    assert Event.objects.count() == total
+    assert Event.objects.values("idempotency_key").distinct().count() == total
+    assert Visitor.objects.count() == len(visitors)
+    counts = set(Visitor.objects.values_list("page_views", "visit_count"))
+    assert counts == {(2 * rounds, 1)}
