@@ -161,6 +161,8 @@ class CircuitBreaker:
         return self._open_until > 0.0
 
     def allow(self, interval: float) -> bool:
+        if not self._open_until:  # closed: the usual case, no lock to take
+            return True
         now = time.monotonic()
         with self._lock:
             if not self._open_until:

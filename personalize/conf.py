@@ -38,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
     "INTERNAL_HOSTS": [],
     # Storage.
     "CACHE_ALIAS": "default",
+    # After a failed profile cache call, profiles skip the cache for this long (seconds).
+    "PROFILE_CACHE_RETRY_INTERVAL": 5.0,
     "PROFILE_STORE": "personalize.store.ProfileStore",
     "PROFILE_TTL": 30 * DAY,
     "PROFILE_SYNC_INTERVAL": 60,

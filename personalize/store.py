@@ -4,6 +4,10 @@ Reads are one cache round trip (profile and membership version together). A cach
 back to the database row, and a cache that is down costs accuracy, never a failed page: the
 profile is then rebuilt from the database. A profile neither can read is not started afresh:
 the request shows default content and stores nothing, so the stored profile is kept.
+
+After a failed cache call, a circuit breaker keeps the store away from the cache for
+``PERSONALIZE_PROFILE_CACHE_RETRY_INTERVAL`` seconds (profiles come from the database), so a
+cache that hangs costs one timeout per interval and process, not two per request.
 """
 
 from __future__ import annotations
@@ -28,9 +32,20 @@ class ProfileStore:
     """Default store; replace with ``PERSONALIZE_PROFILE_STORE`` (same three methods:
     ``load(visitor_id, with_memberships=...)``, ``save(profile)``, ``delete(*visitor_ids)``)."""
 
+    def __init__(self):
+        from personalize.buffer import CircuitBreaker
+
+        self.breaker = CircuitBreaker()
+
     @property
     def cache(self):
         return caches[get_setting("CACHE_ALIAS")]
+
+    def _cache_allowed(self) -> bool:
+        return self.breaker.allow(float(get_setting("PROFILE_CACHE_RETRY_INTERVAL")))
+
+    def _cache_failed(self) -> None:
+        self.breaker.failure(float(get_setting("PROFILE_CACHE_RETRY_INTERVAL")))
 
     def load(self, visitor_id: str, *, with_memberships: bool) -> Profile | None:
         """The stored profile of ``visitor_id`` or None if we know nothing about it.
@@ -40,18 +55,24 @@ class ProfileStore:
         the real one). The visitor is then loaded as failed: default content, nothing stored.
         """
         key = profile_key(visitor_id)
-        try:
-            if with_memberships:
-                found = self.cache.get_many([key, MEMBERSHIP_VERSION_KEY])
+        found = {}
+        if self._cache_allowed():
+            try:
+                if with_memberships:
+                    found = self.cache.get_many([key, MEMBERSHIP_VERSION_KEY])
+                else:
+                    found = {key: self.cache.get(key)}
+            except Exception:
+                self._cache_failed()
+                log_once(
+                    "store-read",
+                    "personalize: profile cache unreadable; using the database.",
+                    exc_info=True,
+                )
+                found = {}
             else:
-                found = {key: self.cache.get(key)}
-        except Exception:
-            log_once(
-                "store-read",
-                "personalize: profile cache unreadable; using the database.",
-                exc_info=True,
-            )
-            found = {}
+                if self.breaker.is_open:  # the trial call after an interval: closed again
+                    self.breaker.success()
         data = found.get(key)
         # (anything but a dict under the key is not a profile: read the database copy)
         profile = (
@@ -69,9 +90,13 @@ class ProfileStore:
 
     def save(self, profile: Profile) -> None:
         profile.compact()
+        if not self._cache_allowed():
+            profile.dirty = False  # the database copy is updated at the next sync
+            return
         try:
             self.cache.set(profile_key(profile.id), profile.to_dict(), get_setting("PROFILE_TTL"))
         except Exception:
+            self._cache_failed()
             log_once(
                 "store-write",
                 "personalize: profile cache unwritable; profile changes "
@@ -90,10 +115,13 @@ class ProfileStore:
             )
 
     def _membership_version(self) -> str:
+        if not self._cache_allowed():
+            return ""
         try:
             self.cache.add(MEMBERSHIP_VERSION_KEY, uuid.uuid4().hex, timeout=None)
             return self.cache.get(MEMBERSHIP_VERSION_KEY) or ""
         except Exception:
+            self._cache_failed()
             return ""
 
     # -- database fallbacks --------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.test import Client
 from personalize.engine import snapshot
 from personalize.services import slots
 from personalize.sinks import get_sink
+from personalize.store import get_store
 from personalize.utils import reset_log_once
 
 IPHONE = (
@@ -49,9 +50,13 @@ def _no_keys_left_behind():
 
 @pytest.fixture(autouse=True)
 def _fresh_state():
-    """Each test starts with an empty cache, no snapshot and no log-once memory."""
+    """Each test starts with an empty cache, no snapshot, no log-once memory and a profile
+    store that has seen no cache failure."""
     for cache in caches.all():
         clear_cache(cache)
+    store_breaker = getattr(get_store(), "breaker", None)
+    if store_breaker is not None:
+        store_breaker.success()
     snapshot.reset()
     slots.forget_registered()
     reset_log_once()
