@@ -179,8 +179,9 @@ def uses_buffered_sink() -> bool:
 def beat_schedule() -> dict:
     """The periodic tasks, for ``app.conf.beat_schedule`` (settings read now).
 
-    * flush the event buffer every ``PERSONALIZE_BUFFER_FLUSH_INTERVAL`` seconds (only with
-      the buffered sink);
+    * flush the event buffer every ``PERSONALIZE_BUFFER_FLUSH_INTERVAL`` seconds, with the
+      buffered sink or wherever a buffer Redis is known (``buffer_url()``): a worker whose
+      settings name another sink still drains what a site configured differently buffered;
     * rebuild static segments every ``PERSONALIZE_REBUILD_INTERVAL`` seconds;
     * aggregate yesterday's and today's statistics every hour, at minute 5;
     * purge expired data every day at 03:30 (the Celery app's time zone).
@@ -207,7 +208,9 @@ def beat_schedule() -> dict:
             "options": {"expires": 6 * 3600},
         },
     }
-    if uses_buffered_sink():
+    from personalize.buffer import buffer_url
+
+    if uses_buffered_sink() or buffer_url():
         schedule["personalize-flush-events"] = {
             "task": "personalize.tasks.flush_events",
             "schedule": interval,

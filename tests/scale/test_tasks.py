@@ -123,11 +123,18 @@ def test_enqueue_with_a_hung_broker_is_bounded(blackhole, monkeypatch):
     assert 0.25 < time.monotonic() - started < 1.5  # the connection timeout, once
 
 
-def test_beat_schedule(settings):
+def test_beat_schedule(settings, monkeypatch):
     settings.PERSONALIZE_BUFFER_FLUSH_INTERVAL = 2
     settings.PERSONALIZE_REBUILD_INTERVAL = 600
+    settings.PERSONALIZE_EVENT_SINK = "personalize.sinks.DatabaseSink"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    monkeypatch.delenv("REDIS_URL", raising=False)
     schedule = tasks.beat_schedule()
-    assert "personalize-flush-events" not in schedule  # the database sink needs no flush
+    assert "personalize-flush-events" not in schedule  # no buffer anywhere: nothing to flush
+    # a worker that knows the buffer's Redis drains it whatever its own sink setting says
+    settings.PERSONALIZE_BUFFER_REDIS_URL = "redis://127.0.0.1:6379/0"
+    assert "personalize-flush-events" in tasks.beat_schedule()
+    settings.PERSONALIZE_BUFFER_REDIS_URL = ""
     settings.PERSONALIZE_EVENT_SINK = "personalize.sinks.BufferedSink"
     schedule = tasks.beat_schedule()
     flush = schedule["personalize-flush-events"]
