@@ -40,6 +40,8 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_ALIAS": "default",
     # After a failed profile cache call, profiles skip the cache for this long (seconds).
     "PROFILE_CACHE_RETRY_INTERVAL": 5.0,
+    # Ask Chromium browsers for the Client Hints that tell OS versions (Windows 11), on pages.
+    "REQUEST_CLIENT_HINTS": False,
     "PROFILE_STORE": "personalize.store.ProfileStore",
     "PROFILE_TTL": 30 * DAY,
     "PROFILE_SYNC_INTERVAL": 60,

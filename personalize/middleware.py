@@ -78,6 +78,8 @@ class PersonalizeMiddleware:
             self.set_visitor_cookie(response, visitor.cookie_value)
         if visitor.used or visitor.set_cookie:
             make_private(response, no_store=visitor.preview is not None)
+        if is_page and get_setting("REQUEST_CLIENT_HINTS"):
+            request_client_hints(response)
         if visitor.preview is not None and get_setting("PREVIEW_BANNER"):
             param = get_setting("PREVIEW_PARAM")
             if add_banner(request, visitor.preview, response, param):
@@ -104,6 +106,20 @@ def make_private(response, *, no_store: bool) -> None:
     patch_vary_headers(response, ("Cookie",))
     if no_store:
         patch_cache_control(response, no_store=True)
+
+
+#: The Client Hints ``PERSONALIZE_REQUEST_CLIENT_HINTS`` asks for: what the reduced User-Agent
+#: no longer says (the OS version: Windows 11, the real Android and macOS versions).
+CLIENT_HINTS = ("Sec-CH-UA-Platform-Version",)
+
+
+def request_client_hints(response) -> None:
+    """Ask for :data:`CLIENT_HINTS` on the next requests (``Accept-CH``, merged with what the
+    view asked for). Chromium browsers send them to secure origins from then on."""
+    asked = [hint.strip() for hint in response.get("Accept-CH", "").split(",") if hint.strip()]
+    known = {hint.lower() for hint in asked}
+    asked += [hint for hint in CLIENT_HINTS if hint.lower() not in known]
+    response["Accept-CH"] = ", ".join(asked)
 
 
 def persist(visitor: CurrentVisitor, events: list[dict], *, deliver: bool = False) -> None:

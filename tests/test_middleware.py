@@ -418,3 +418,25 @@ def test_an_over_long_cookie_is_replaced_without_being_remembered(browser):
     browser.cookies[COOKIE] = fresh
     browser.get("/t/slot/")
     assert _read_cookie.cache_info().currsize == 1  # a real cookie is still remembered
+
+
+def test_pages_ask_for_the_os_version_hint_only_when_configured(browser, settings):
+    assert "Accept-CH" not in browser.get("/t/slot/").headers
+    settings.PERSONALIZE_REQUEST_CLIENT_HINTS = True
+    assert browser.get("/t/slot/").headers["Accept-CH"] == "Sec-CH-UA-Platform-Version"
+    assert "Accept-CH" not in browser.get("/t/json/").headers  # not a page
+
+
+def test_the_hint_asked_for_is_merged_with_the_views_own():
+    from django.http import HttpResponse
+
+    from personalize.middleware import request_client_hints
+
+    response = HttpResponse()
+    response["Accept-CH"] = "Sec-CH-UA-Model, sec-ch-ua-platform-version"
+    request_client_hints(response)
+    assert response["Accept-CH"] == "Sec-CH-UA-Model, sec-ch-ua-platform-version"
+    response = HttpResponse()
+    response["Accept-CH"] = "Sec-CH-UA-Model"
+    request_client_hints(response)
+    assert response["Accept-CH"] == "Sec-CH-UA-Model, Sec-CH-UA-Platform-Version"
