@@ -23,6 +23,10 @@ from personalize.engine.snapshot import MEMBERSHIP_VERSION_KEY
 from personalize.profile import Profile
 from personalize.utils import log_once
 
+#: What :meth:`ProfileStore._through_breaker` answers for a cache call it did not make or
+#: that failed.
+SKIPPED = object()
+
 
 def profile_key(visitor_id: str) -> str:
     return f"personalize:profile:{visitor_id}"
@@ -41,11 +45,23 @@ class ProfileStore:
     def cache(self):
         return caches[get_setting("CACHE_ALIAS")]
 
-    def _cache_allowed(self) -> bool:
-        return self.breaker.allow(float(get_setting("PROFILE_CACHE_RETRY_INTERVAL")))
-
-    def _cache_failed(self) -> None:
-        self.breaker.failure(float(get_setting("PROFILE_CACHE_RETRY_INTERVAL")))
+    def _through_breaker(self, call, log_key: str = "", message: str = ""):
+        """``call()`` (a cache operation) unless the breaker keeps the cache away: its answer,
+        or :data:`SKIPPED` when the breaker is open or the call failed (which opens it, and is
+        logged once under ``log_key``). A call that succeeds closes the breaker."""
+        interval = float(get_setting("PROFILE_CACHE_RETRY_INTERVAL"))
+        if not self.breaker.allow(interval):
+            return SKIPPED
+        try:
+            answer = call()
+        except Exception:
+            self.breaker.failure(interval)
+            if log_key:
+                log_once(log_key, message, exc_info=True)
+            return SKIPPED
+        if self.breaker.is_open:  # the trial call after an interval: closed again
+            self.breaker.success()
+        return answer
 
     def load(self, visitor_id: str, *, with_memberships: bool) -> Profile | None:
         """The stored profile of ``visitor_id`` or None if we know nothing about it.
@@ -55,24 +71,15 @@ class ProfileStore:
         the real one). The visitor is then loaded as failed: default content, nothing stored.
         """
         key = profile_key(visitor_id)
-        found = {}
-        if self._cache_allowed():
-            try:
-                if with_memberships:
-                    found = self.cache.get_many([key, MEMBERSHIP_VERSION_KEY])
-                else:
-                    found = {key: self.cache.get(key)}
-            except Exception:
-                self._cache_failed()
-                log_once(
-                    "store-read",
-                    "personalize: profile cache unreadable; using the database.",
-                    exc_info=True,
-                )
-                found = {}
-            else:
-                if self.breaker.is_open:  # the trial call after an interval: closed again
-                    self.breaker.success()
+        if with_memberships:
+            read = lambda: self.cache.get_many([key, MEMBERSHIP_VERSION_KEY])  # noqa: E731
+        else:
+            read = lambda: {key: self.cache.get(key)}  # noqa: E731
+        found = self._through_breaker(
+            read, "store-read", "personalize: profile cache unreadable; using the database."
+        )
+        if found is SKIPPED:
+            found = {}
         data = found.get(key)
         # (anything but a dict under the key is not a profile: read the database copy)
         profile = (
@@ -90,19 +97,15 @@ class ProfileStore:
 
     def save(self, profile: Profile) -> None:
         profile.compact()
-        if not self._cache_allowed():
-            profile.dirty = False  # the database copy is updated at the next sync
-            return
-        try:
-            self.cache.set(profile_key(profile.id), profile.to_dict(), get_setting("PROFILE_TTL"))
-        except Exception:
-            self._cache_failed()
-            log_once(
-                "store-write",
-                "personalize: profile cache unwritable; profile changes "
-                "reach the database at the next sync.",
-                exc_info=True,
-            )
+        # (skipped or failed: the database copy is updated at the next sync)
+        self._through_breaker(
+            lambda: self.cache.set(
+                profile_key(profile.id), profile.to_dict(), get_setting("PROFILE_TTL")
+            ),
+            "store-write",
+            "personalize: profile cache unwritable; profile changes reach the database at the "
+            "next sync.",
+        )
         profile.dirty = False
 
     def delete(self, *visitor_ids: str) -> None:
@@ -115,14 +118,12 @@ class ProfileStore:
             )
 
     def _membership_version(self) -> str:
-        if not self._cache_allowed():
-            return ""
-        try:
+        def read() -> str:
             self.cache.add(MEMBERSHIP_VERSION_KEY, uuid.uuid4().hex, timeout=None)
             return self.cache.get(MEMBERSHIP_VERSION_KEY) or ""
-        except Exception:
-            self._cache_failed()
-            return ""
+
+        version = self._through_breaker(read)
+        return "" if version is SKIPPED else version
 
     # -- database fallbacks --------------------------------------------------------------
     def _from_db(self, visitor_id: str) -> Profile | None:
