@@ -18,6 +18,7 @@ class SharedPageVisitor(CurrentVisitor):
     tracking = False
     is_page_request = False
     preview = None
+    counted_when_shown = True  # the server counts nothing: the page's script reports the view
 
     @property
     def shown_on(self) -> str:

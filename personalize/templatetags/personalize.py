@@ -301,8 +301,6 @@ def personalize_js(context, timeout=DEFAULT_SCRIPT_TIMEOUT):
     from django.templatetags.static import static
     from django.urls import NoReverseMatch, reverse
 
-    from personalize.shared_page import SharedPageVisitor
-
     try:
         decisions = reverse("personalize:api-decisions")
         events = reverse("personalize:api-events")
@@ -323,10 +321,7 @@ def personalize_js(context, timeout=DEFAULT_SCRIPT_TIMEOUT):
     visitor = getattr(context.get("request"), "visitor", None)
     # A page served from a shared cache, or asked for speculatively (prefetch, prerender), was
     # not counted by the server: the script reports it once it is shown.
-    counted_by_script = isinstance(visitor, SharedPageVisitor) or (
-        visitor is not None and getattr(visitor, "counted_when_shown", False) is True
-    )
-    count_page = "1" if counted_by_script else "0"
+    count_page = "1" if getattr(visitor, "counted_when_shown", False) is True else "0"
     return format_html(
         '<script src="{}" defer data-personalize-decisions="{}" data-personalize-events="{}" '
         'data-personalize-clicks="{}" data-personalize-count-page="{}" '
