@@ -13,18 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from personalize.admin.base import ModelAdmin
 from personalize.admin.preview import preview_link
-from personalize.engine.selection import CONTROL
 from personalize.models import Slot, Variant, VariantDailyStat
 from personalize.sanitize import removed_by_sanitizing
+from personalize.services.stats import add_rates
 
 #: How many days of statistics the slot page sums.
 RESULT_DAYS = 30
-
-
-def _lift(rate: float | None, control: float | None) -> str:
-    if rate is None or not control:
-        return "-"
-    return f"{rate / control - 1:+.0%}"
 
 
 class TargetingAutocomplete:
@@ -109,19 +103,16 @@ class SlotAdmin(ModelAdmin):
             VariantDailyStat.objects.filter(slot=obj.key, date__gte=since)
             .values("variant")
             .annotate(
-                shown=Sum("impressions"),
-                seen_by=Sum("visitors"),
-                clicked=Sum("clicks"),
-                converted=Sum("conversions"),
+                impressions=Sum("impressions"),
+                visitors=Sum("visitors"),
+                clicks=Sum("clicks"),
+                conversions=Sum("conversions"),
                 value=Sum("conversion_value"),
             )
-            .order_by("-shown", "variant")
+            .order_by("-impressions", "variant")
         )
         if not rows:
             return _("No statistics yet: they are computed from the events every hour.")
-        for row in rows:
-            row["rate"] = row["converted"] / row["seen_by"] if row["seen_by"] else None
-        control = next((row["rate"] for row in rows if row["variant"] == CONTROL), None)
         body = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
@@ -129,15 +120,15 @@ class SlotAdmin(ModelAdmin):
             (
                 (
                     row["variant"],
-                    row["shown"],
-                    row["seen_by"],
-                    row["clicked"],
-                    row["converted"],
-                    "-" if row["rate"] is None else f"{row['rate']:.1%}",
-                    _lift(row["rate"], control) if row["variant"] != CONTROL else "-",
+                    row["impressions"],
+                    row["visitors"],
+                    row["clicks"],
+                    row["conversions"],
+                    "-" if row["conversion_rate"] is None else f"{row['conversion_rate']:.1%}",
+                    "-" if row["lift"] is None else f"{row['lift']:+.0%}",
                     f"{row['value'] or 0:.2f}",
                 )
-                for row in rows
+                for row in add_rates(rows)
             ),
         )
         daily = reverse("admin:personalize_variantdailystat_changelist")

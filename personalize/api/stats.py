@@ -12,36 +12,17 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from personalize.engine.selection import CONTROL
-from personalize.services.stats import variant_rows
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
+from personalize.services.stats import add_rates, variant_rows
 
 
 def variant_stats(since: dt.datetime, until: dt.datetime, slot: str | None = None) -> list[dict]:
     """``[{"slot": key, "variants": [{"variant": slug, "impressions": …}, …]}, …]``.
 
     The figures are :func:`personalize.services.stats.variant_rows`, the same the daily
-    statistics store; this adds the rates and the lift.
+    statistics store, with the rates and the lift of :func:`~personalize.services.stats.add_rates`.
     """
     slots: dict[str, list[dict]] = defaultdict(list)
     for (slot_key, variant), entry in variant_rows(slot, since, until).items():
         del entry["value"]  # the daily statistics' conversion value is not part of this API
-        entry["conversion_rate"] = _rate(entry["conversions"], entry["visitors"])
-        entry["click_rate"] = _rate(entry["clicks"], entry["impressions"])
         slots[slot_key].append({"variant": variant, **entry})
-    result = []
-    for slot_key, variants in slots.items():
-        control = next((v for v in variants if v["variant"] == CONTROL), None)
-        base = control["conversion_rate"] if control else None
-        for variant in variants:
-            rate = variant["conversion_rate"]
-            variant["lift"] = (
-                round(rate / base - 1, 4)
-                if base and rate is not None and variant["variant"] != CONTROL
-                else None
-            )
-        result.append({"slot": slot_key, "variants": variants})
-    return result
+    return [{"slot": key, "variants": add_rates(variants)} for key, variants in slots.items()]

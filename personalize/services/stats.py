@@ -28,6 +28,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from personalize.conf import get_setting, time_zone_name
+from personalize.engine.selection import CONTROL
 from personalize.models import Event, Segment, SegmentDailyStat, VariantDailyStat, Visitor
 
 #: The days statistics are computed for, by the daily aggregation and the API's ranges (far
@@ -133,6 +134,30 @@ def variant_rows(
         }
         for slot_key, variant, impressions, visitors, clicks, conversions, value in found
     }
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def add_rates(variants: list[dict]) -> list[dict]:
+    """Add ``conversion_rate`` (conversions per visitor), ``click_rate`` (clicks per
+    impression) and ``lift`` (the conversion rate over the control group's, minus one; None
+    without a control group or for the control itself) to the figures of one slot's variants
+    (dicts with ``variant``, ``impressions``, ``visitors``, ``clicks``, ``conversions``).
+    Returns ``variants``."""
+    for entry in variants:
+        entry["conversion_rate"] = _rate(entry["conversions"], entry["visitors"])
+        entry["click_rate"] = _rate(entry["clicks"], entry["impressions"])
+    control = next((v["conversion_rate"] for v in variants if v["variant"] == CONTROL), None)
+    for entry in variants:
+        rate = entry["conversion_rate"]
+        entry["lift"] = (
+            round(rate / control - 1, 4)
+            if control and rate is not None and entry["variant"] != CONTROL
+            else None
+        )
+    return variants
 
 
 def segment_rows(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict[int, dict]:
