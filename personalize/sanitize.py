@@ -24,12 +24,19 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
+def _scheme(url: str) -> str:
+    """The scheme of ``url`` as a browser reads it (whitespace and control characters, which
+    browsers skip, ignored), lower-cased; "" for a relative URL."""
+    compact = "".join(ch for ch in url if ch.isprintable() and not ch.isspace()).lower()
+    head, colon, _rest = compact.partition(":")
+    return head if colon and head.isalnum() else ""
+
+
 def _safe_srcset(value: str) -> bool:
-    """Every image candidate of a ``srcset`` is a relative URL or uses an allowed scheme
-    (the sanitizer checks ``href`` and ``src`` itself, not ``srcset``)."""
+    """Every image candidate of a ``srcset`` is a relative URL or an http(s) one (the
+    sanitizer checks ``href`` and ``src`` itself, not ``srcset``)."""
     for candidate in value.split(","):
-        url = candidate.strip().split(" ", 1)[0]
-        scheme = urlsplit(url).scheme.lower() if ":" in url else ""
+        scheme = _scheme(candidate.strip().split(" ", 1)[0])
         if scheme and scheme not in ("http", "https"):
             return False
     return True
@@ -75,12 +82,6 @@ class _Inventory(HTMLParser):
             self.attributes.add(name)
             if name in self.LINK_ATTRIBUTES and value:
                 self.links.add((name, value))
-
-
-def _scheme(url: str) -> str:
-    compact = "".join(ch for ch in url if ch.isprintable() and not ch.isspace()).lower()
-    head, colon, _rest = compact.partition(":")
-    return head if colon and head.isalnum() else ""
 
 
 def removed_by_sanitizing(before: str, after: str) -> list[str]:
