@@ -96,14 +96,18 @@ class Snapshot:
     signals_by_kind: dict[str, list] = field(default_factory=dict)
     topic_mappings: list = field(default_factory=list)
     has_static_segments: bool = False
+    # every slot's variants by primary key, made on first use (see :meth:`variant`)
+    _variants_by_id: dict | None = None
 
     def variant(self, variant_id: int):
         """The variant with primary key ``variant_id`` (any status), or None."""
-        for slot in self.slots.values():
-            for variant in slot.variants.values():
-                if variant.pk == variant_id:
-                    return variant
-        return None
+        if self._variants_by_id is None:
+            self._variants_by_id = {
+                variant.pk: variant
+                for slot in self.slots.values()
+                for variant in slot.variants.values()
+            }
+        return self._variants_by_id.get(variant_id)
 
 
 def _never(ctx) -> bool:
