@@ -13,7 +13,7 @@ from django.test import RequestFactory, override_settings
 
 from personalize.request_facts import RequestFacts
 from personalize.tracking.devices import detect_device, is_bot, is_prefetch, is_prerender
-from tests.tracking.test_devices import BOT_CASES
+from tests.tracking.test_devices import BOT_CASES, assert_bot, assert_browser
 
 CHROME = "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0"
 WIN = "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"
@@ -255,11 +255,7 @@ BROWSERS = {
 
 @pytest.mark.parametrize(("ua", "expected"), list(BROWSERS.values()), ids=list(BROWSERS))
 def test_current_browser(ua, expected):
-    device = detect_device({"HTTP_USER_AGENT": ua})
-    assert (device.type, device.browser, device.browser_version, device.os, device.os_version) == (
-        expected
-    )
-    assert device.is_bot is False
+    assert_browser(ua, expected)
 
 
 # Crawlers, unfurlers, monitors and audit tools that ``test_devices.BOT_CASES`` does not list
@@ -340,9 +336,7 @@ AUTOMATION = {
 
 @pytest.mark.parametrize("ua", list(BOTS.values()), ids=list(BOTS))
 def test_bot(ua):
-    meta = {"HTTP_USER_AGENT": ua}
-    assert is_bot(meta) is True
-    assert detect_device(meta).is_bot is True
+    assert_bot(ua)
 
 
 @pytest.mark.parametrize("ua", list(AUTOMATION.values()), ids=list(AUTOMATION))
