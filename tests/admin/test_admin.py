@@ -60,22 +60,44 @@ def segment_post(rules, **fields):
     return data
 
 
+def add_segment(client, *rules, follow=False, **fields):
+    """Posts the segment add form with these rule forms (see ``rule_form``)."""
+    return client.post(
+        "/admin/personalize/segment/add/", segment_post(list(rules), **fields), follow=follow
+    )
+
+
+def rule_errors(response):
+    """The errors on the first rule form of a segment form that was refused."""
+    assert response.status_code == 200
+    (formset,) = response.context["inline_admin_formsets"]
+    return formset.formset.errors[0]
+
+
+def variant_post(slot, slug="cleaned", **fields):
+    """The variant add form's data for an active variant of this slot."""
+    return {
+        "slot": slot.pk,
+        "name": slug.title(),
+        "slug": slug,
+        "status": "active",
+        "priority": 0,
+        "weight": 1,
+        **fields,
+    }
+
+
+def email_campaign_rule(index=0):
+    return rule_form(
+        index, UTMRule, parameter="utm_medium", operator="equals", value="email", scope="visit"
+    )
+
+
 def test_an_editor_creates_a_segment_with_rules_of_several_types(admin_client):
-    response = admin_client.post(
-        "/admin/personalize/segment/add/",
-        segment_post(
-            [
-                rule_form(
-                    0,
-                    UTMRule,
-                    parameter="utm_medium",
-                    operator="equals",
-                    value="email",
-                    scope="visit",
-                ),
-                rule_form(1, DeviceRule, device_types=["mobile", "tablet"]),
-            ]
-        ),
+    response = add_segment(
+        admin_client,
+        email_campaign_rule(0),
+        rule_form(1, DeviceRule, device_types=["mobile", "tablet"]),
     )
     assert response.status_code == 302, response.context["errors"] if response.context else response
     segment = Segment.objects.get(slug="phone-readers")
@@ -88,19 +110,10 @@ def test_an_editor_creates_a_segment_with_rules_of_several_types(admin_client):
 
 
 def test_an_invalid_regex_is_a_form_error_not_a_500(admin_client):
-    response = admin_client.post(
-        "/admin/personalize/segment/add/",
-        segment_post(
-            [
-                rule_form(
-                    0,
-                    UTMRule,
-                    parameter="utm_campaign",
-                    operator="regex",
-                    value="(a+)+$",
-                    scope="visit",
-                )
-            ]
+    response = add_segment(
+        admin_client,
+        rule_form(
+            0, UTMRule, parameter="utm_campaign", operator="regex", value="(a+)+$", scope="visit"
         ),
     )
     assert response.status_code == 200
@@ -120,13 +133,8 @@ def test_an_invalid_regex_is_a_form_error_not_a_500(admin_client):
 def test_a_rule_with_nothing_chosen_shows_one_message_next_to_the_field(
     admin_client, model, field, message, fields
 ):
-    response = admin_client.post(
-        "/admin/personalize/segment/add/",
-        segment_post([rule_form(0, model, negate="on", **fields)]),
-    )
-    assert response.status_code == 200
-    (formset,) = response.context["inline_admin_formsets"]
-    assert formset.formset.errors[0] == {field: [message]}
+    response = add_segment(admin_client, rule_form(0, model, negate="on", **fields))
+    assert rule_errors(response) == {field: [message]}
     assert not Segment.objects.exists()
 
 
@@ -143,20 +151,16 @@ def test_a_segment_rule_cycle_is_a_form_error(admin_client):
 
 def test_variant_body_is_sanitized_and_unsafe_links_refused(admin_client):
     slot = SlotFactory(key="hero")
-    data = {
-        "slot": slot.pk,
-        "name": "Bad",
-        "slug": "bad",
-        "status": "active",
-        "priority": 0,
-        "weight": 1,
-        "title": "T",
-        "body": '<p onclick="steal()">Hi<script>alert(1)</script></p>',
-        "image_alt": "",
-        "cta_label": "Go",
-        "cta_url": "javascript:alert(1)",
-        "template_name": "",
-    }
+    data = variant_post(
+        slot,
+        "bad",
+        title="T",
+        body='<p onclick="steal()">Hi<script>alert(1)</script></p>',
+        image_alt="",
+        cta_label="Go",
+        cta_url="javascript:alert(1)",
+        template_name="",
+    )
     response = admin_client.post("/admin/personalize/variant/add/", data)
     assert response.status_code == 200
     assert "Enter a path" in response.content.decode()
@@ -170,15 +174,7 @@ def test_variant_with_an_unknown_template_is_refused(admin_client):
     slot = SlotFactory(key="hero")
     response = admin_client.post(
         "/admin/personalize/variant/add/",
-        {
-            "slot": slot.pk,
-            "name": "T",
-            "slug": "t",
-            "status": "active",
-            "priority": 0,
-            "weight": 1,
-            "template_name": "nope/missing.html",
-        },
+        variant_post(slot, "t", template_name="nope/missing.html"),
     )
     assert response.status_code == 200
     assert "No template with this name" in response.content.decode()
@@ -385,15 +381,7 @@ def test_hostile_html_in_a_variant_body_is_removed(admin_client, payload):
     slot = SlotFactory(key="hero")
     response = admin_client.post(
         "/admin/personalize/variant/add/",
-        {
-            "slot": slot.pk,
-            "name": "Hostile",
-            "slug": "hostile",
-            "status": "active",
-            "priority": 0,
-            "weight": 1,
-            "body": f"<p>Hello</p>{payload}",
-        },
+        variant_post(slot, "hostile", body=f"<p>Hello</p>{payload}"),
     )
     assert response.status_code == 302
     body = Variant.objects.get(slug="hostile").body.lower()
@@ -445,28 +433,18 @@ def test_the_slot_page_says_what_visitors_matching_no_variant_see(admin_client):
     ],
 )
 def test_each_field_shows_one_message_at_a_time(admin_client, model, fields, field, message):
-    response = admin_client.post(
-        "/admin/personalize/segment/add/", segment_post([rule_form(0, model, **fields)])
-    )
-    assert response.status_code == 200
-    (formset,) = response.context["inline_admin_formsets"]
-    assert formset.formset.errors[0] == {field: [message]}
+    response = add_segment(admin_client, rule_form(0, model, **fields))
+    assert rule_errors(response) == {field: [message]}
 
 
 def test_an_event_count_cannot_be_negative(admin_client):
     fields = {"event": "purchase", "aggregate": "count", "operator": "gte", "value": "-1"}
-    response = admin_client.post(
-        "/admin/personalize/segment/add/", segment_post([rule_form(0, EventRule, **fields)])
-    )
-    assert response.status_code == 200
-    (formset,) = response.context["inline_admin_formsets"]
-    assert list(formset.formset.errors[0]) == ["value"]
+    response = add_segment(admin_client, rule_form(0, EventRule, **fields))
+    assert list(rule_errors(response)) == ["value"]
     assert not Segment.objects.exists()
     # a sum (of refunds, say) may be negative
     fields.update(aggregate="sum")
-    response = admin_client.post(
-        "/admin/personalize/segment/add/", segment_post([rule_form(0, EventRule, **fields)])
-    )
+    response = add_segment(admin_client, rule_form(0, EventRule, **fields))
     assert response.status_code == 302
 
 
@@ -494,10 +472,8 @@ def test_exporting_asks_for_exactly_one_segment(admin_client):
 
 
 def test_saving_a_static_segment_says_when_its_list_changes(admin_client):
-    response = admin_client.post(
-        "/admin/personalize/segment/add/",
-        segment_post([rule_form(0, DeviceRule, device_types=["mobile"])], kind="static"),
-        follow=True,
+    response = add_segment(
+        admin_client, rule_form(0, DeviceRule, device_types=["mobile"]), kind="static", follow=True
     )
     messages = [str(message) for message in response.context["messages"]]
     assert any("was added successfully" in message for message in messages)
@@ -520,18 +496,6 @@ def test_saving_a_static_segment_says_when_its_list_changes(admin_client):
     assert not any("next rebuild" in str(message) for message in response.context["messages"])
 
 
-def variant_post(slot, body):
-    return {
-        "slot": slot.pk,
-        "name": "Cleaned",
-        "slug": "cleaned",
-        "status": "active",
-        "priority": 0,
-        "weight": 1,
-        "body": body,
-    }
-
-
 def test_the_editor_is_told_what_was_removed_from_a_body(admin_client):
     slot = SlotFactory(key="hero")
     body = (
@@ -539,7 +503,7 @@ def test_the_editor_is_told_what_was_removed_from_a_body(admin_client):
         '<script>alert(1)</script><iframe src="https://evil.example/"></iframe>'
     )
     response = admin_client.post(
-        "/admin/personalize/variant/add/", variant_post(slot, body), follow=True
+        "/admin/personalize/variant/add/", variant_post(slot, body=body), follow=True
     )
     (warning,) = [str(m) for m in response.context["messages"] if "removed" in str(m).lower()]
     for removed in ("<script>", "<iframe>", "style", "onclick", "javascript: link"):
@@ -554,7 +518,7 @@ def test_harmless_html_saves_without_a_warning(admin_client):
     slot = SlotFactory(key="hero")
     body = '<p class="lead">Hi<br/>there <a href="/clubs/" target="_blank">clubs</a> &amp; more</p>'
     response = admin_client.post(
-        "/admin/personalize/variant/add/", variant_post(slot, body), follow=True
+        "/admin/personalize/variant/add/", variant_post(slot, body=body), follow=True
     )
     messages = [str(m) for m in response.context["messages"]]
     assert not any("removed" in m.lower() for m in messages), messages

@@ -4,8 +4,14 @@ permissions (view, add, change), no superuser powers."""
 import pytest
 from django.contrib.auth.models import Permission, User
 
-from personalize.models import DeviceRule, Segment, UTMRule
-from tests.admin.test_admin import rule_form, segment_post
+from personalize.models import DeviceRule, Segment
+from tests.admin.test_admin import (
+    add_segment,
+    email_campaign_rule,
+    rule_form,
+    segment_post,
+    variant_post,
+)
 from tests.factories import SegmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,21 +55,7 @@ def test_an_editor_sees_and_edits_the_rules_of_a_segment(editor):
 
 
 def test_an_editor_adds_a_segment_with_its_rules(editor):
-    response = editor.post(
-        "/admin/personalize/segment/add/",
-        segment_post(
-            [
-                rule_form(
-                    0,
-                    UTMRule,
-                    parameter="utm_medium",
-                    operator="equals",
-                    value="email",
-                    scope="visit",
-                )
-            ]
-        ),
-    )
+    response = add_segment(editor, email_campaign_rule())
     assert response.status_code == 302
     segment = Segment.objects.get(slug="phone-readers")
     assert segment.describe() == 'Campaign parameter utm_medium is "email"'
@@ -94,15 +86,7 @@ def test_an_editor_without_intent_permissions_can_still_choose_an_intent(editor)
     assert "admin-autocomplete" not in str(page.context["adminform"].form["intent"])
     response = editor.post(
         "/admin/personalize/variant/add/",
-        {
-            "slot": slot.pk,
-            "name": "Deals",
-            "slug": "deals",
-            "status": "active",
-            "priority": 0,
-            "weight": 1,
-            "intent": intent.pk,
-        },
+        variant_post(slot, "deals", intent=intent.pk),
     )
     assert response.status_code == 302
     assert Variant.objects.get(slug="deals").intent == intent

@@ -6,7 +6,7 @@ import pytest
 
 from personalize import models as pm
 from personalize.models import Rule, Segment
-from tests.admin.test_admin import rule_form, segment_post
+from tests.admin.test_admin import add_segment, rule_errors, rule_form
 from tests.admin.test_editor import editor_permissions
 
 pytestmark = pytest.mark.django_db
@@ -155,26 +155,26 @@ def test_every_rule_type_is_covered():
     assert {model.__name__ for model in Rule.rule_types()} == set(CASES)
 
 
-def filled(fields):
+def add_with_rule(client, name, fields):
+    """Posts the segment add form with one rule of this type; "INTENT" and "OTHER" in the fields
+    stand for an intent and another segment, made here."""
     intent = pm.Intent.objects.get_or_create(slug="deal-seeking", defaults={"name": "Deal seeking"})
     other = pm.Segment.objects.get_or_create(slug="golfers", defaults={"name": "Golfers"})
     replace = {"INTENT": intent[0].pk, "OTHER": other[0].pk}
-    return {
-        name: replace.get(value, value) if isinstance(value, str) else value
-        for name, value in fields.items()
+    filled = {
+        field: replace.get(value, value) if isinstance(value, str) else value
+        for field, value in fields.items()
     }
+    return add_segment(client, rule_form(0, getattr(pm, name), **filled))
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_a_valid_rule_is_saved_and_described(staff, name):
     fields, words, _invalid, _field = CASES[name]
-    model = getattr(pm, name)
-    response = staff.post(
-        "/admin/personalize/segment/add/", segment_post([rule_form(0, model, **filled(fields))])
-    )
+    response = add_with_rule(staff, name, fields)
     assert response.status_code == 302, response.context["errors"]
     (rule,) = Segment.objects.get(slug="phone-readers").rules.all()
-    assert type(rule) is model
+    assert type(rule) is getattr(pm, name)
     assert words in rule.describe()
     listing = staff.get("/admin/personalize/segment/").content.decode()
     assert words in listing
@@ -183,13 +183,8 @@ def test_a_valid_rule_is_saved_and_described(staff, name):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_an_invalid_rule_is_an_error_on_its_field(staff, name):
     _fields, _words, invalid, field = CASES[name]
-    model = getattr(pm, name)
-    response = staff.post(
-        "/admin/personalize/segment/add/", segment_post([rule_form(0, model, **filled(invalid))])
-    )
-    assert response.status_code == 200
-    (formset,) = response.context["inline_admin_formsets"]
-    errors = formset.formset.errors[0]
+    response = add_with_rule(staff, name, invalid)
+    errors = rule_errors(response)
     assert field in errors, errors
     assert len(errors[field]) == 1, errors
     assert f'id="id_rules-0-{field}_error"' in response.content.decode()

@@ -1,8 +1,10 @@
 """The in-process snapshot and its version stamp."""
 
+import contextlib
+
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 from personalize.engine import snapshot
@@ -74,69 +76,54 @@ def clock(monkeypatch):
     return Clock
 
 
-def test_a_failed_rebuild_keeps_the_last_snapshot_and_retries_once_per_interval(
-    settings, monkeypatch, clock, caplog
-):
-    from django.db import OperationalError
-
-    settings.PERSONALIZE_SNAPSHOT_CHECK_INTERVAL = 5
-    SlotFactory(key="hero")
-    first = get_snapshot()
+@contextlib.contextmanager
+def database_down():
+    """Every snapshot build fails as with the database unreachable; yields the builds tried."""
     attempts = []
 
     def down(version):
         attempts.append(version)
         raise OperationalError("connection refused")
 
-    real = snapshot.build_snapshot
-    monkeypatch.setattr(snapshot, "build_snapshot", down)
-    cache.set(VERSION_KEY, "changed-elsewhere")
-    clock.shift(6)
-    for _ in range(20):
-        assert get_snapshot() is first  # what was loaded, not nothing
-    assert len(attempts) == 1  # not one rebuild per request against a failing database
-    assert caplog.text.count("definitions could not be reloaded") == 1
-    monkeypatch.setattr(snapshot, "build_snapshot", real)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(snapshot, "build_snapshot", down)
+        yield attempts
+
+
+def test_a_failed_rebuild_keeps_the_last_snapshot_and_retries_once_per_interval(
+    settings, clock, caplog
+):
+    settings.PERSONALIZE_SNAPSHOT_CHECK_INTERVAL = 5
+    SlotFactory(key="hero")
+    first = get_snapshot()
+    with database_down() as attempts:
+        cache.set(VERSION_KEY, "changed-elsewhere")
+        clock.shift(6)
+        for _ in range(20):
+            assert get_snapshot() is first  # what was loaded, not nothing
+        assert len(attempts) == 1  # not one rebuild per request against a failing database
+        assert caplog.text.count("definitions could not be reloaded") == 1
     clock.shift(6)
     rebuilt = get_snapshot()
     assert rebuilt is not first
     assert rebuilt.version == "changed-elsewhere"
 
 
-def test_a_failed_rebuild_after_a_change_in_this_process_is_retried_later(
-    settings, monkeypatch, clock
-):
-    from django.db import OperationalError
-
+def test_a_failed_rebuild_after_a_change_in_this_process_is_retried_later(settings, clock):
     settings.PERSONALIZE_SNAPSHOT_CHECK_INTERVAL = 5
     slot = SlotFactory(key="hero")
     first = get_snapshot()
-    attempts = []
-
-    def down(version):
-        attempts.append(version)
-        raise OperationalError("connection refused")
-
-    real = snapshot.build_snapshot
-    monkeypatch.setattr(snapshot, "build_snapshot", down)
-    VariantFactory(slot=slot, slug="house")  # seen at once, when the database answers
-    assert [get_snapshot() for _ in range(5)] == [first] * 5
-    assert len(attempts) == 1
-    monkeypatch.setattr(snapshot, "build_snapshot", real)
+    with database_down() as attempts:
+        VariantFactory(slot=slot, slug="house")  # seen at once, when the database answers
+        assert [get_snapshot() for _ in range(5)] == [first] * 5
+        assert len(attempts) == 1
     clock.shift(6)
     assert [v.slug for v in get_snapshot().slots["hero"].defaults] == ["house"]
 
 
 def test_without_any_snapshot_a_failed_build_raises():
-    from django.db import OperationalError
-
-    def down(version):
-        raise OperationalError("connection refused")
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(snapshot, "build_snapshot", down)
-        with pytest.raises(OperationalError):
-            get_snapshot()
+    with database_down(), pytest.raises(OperationalError):
+        get_snapshot()
 
 
 def test_deleting_a_definition_bumps_the_version():

@@ -12,17 +12,16 @@ import pytest
 from django.http import QueryDict
 
 from personalize.tracking.referrer import classify
+from tests.tracking.test_referrer import assert_external
 
 SITE = "shop.example.com"
 
-# (referrer as sent, medium, source)
+# (referrer as sent, medium, source); referrers ``test_referrer.py`` tests already are not
+# repeated here.
 REFERRERS = [
     # Google on its country domains, and its apps.
-    ("https://www.google.com/", "search", "google"),
     ("https://www.google.co.uk/", "search", "google"),
-    ("https://www.google.com.au/", "search", "google"),
     ("https://www.google.de/", "search", "google"),
-    ("https://www.google.co.jp/", "search", "google"),
     ("https://www.google.com.br/", "search", "google"),
     ("https://www.google.co.in/", "search", "google"),
     ("https://www.google.com.mx/", "search", "google"),
@@ -43,7 +42,6 @@ REFERRERS = [
     # Other search engines.
     ("https://www.bing.com/", "search", "bing"),
     ("https://cn.bing.com/", "search", "bing"),
-    ("https://duckduckgo.com/", "search", "duckduckgo"),
     ("https://html.duckduckgo.com/", "search", "duckduckgo"),
     ("https://search.yahoo.com/", "search", "yahoo"),
     ("https://uk.search.yahoo.com/", "search", "yahoo"),
@@ -65,59 +63,30 @@ REFERRERS = [
     ("https://kagi.com/", "search", "kagi"),
     ("https://search.aol.com/", "search", "aol"),
     # Social networks, messaging and communities.
-    ("https://www.facebook.com/", "social", "facebook"),
-    ("https://m.facebook.com/", "social", "facebook"),
     ("https://l.facebook.com/", "social", "facebook"),
-    ("https://lm.facebook.com/", "social", "facebook"),
     ("https://l.messenger.com/", "social", "messenger"),
     ("https://t.co/", "social", "twitter"),
-    ("https://x.com/", "social", "twitter"),
-    ("https://twitter.com/", "social", "twitter"),
-    ("https://mobile.twitter.com/", "social", "twitter"),
-    ("https://www.instagram.com/", "social", "instagram"),
     ("https://l.instagram.com/", "social", "instagram"),
-    ("https://www.linkedin.com/", "social", "linkedin"),
     ("https://lnkd.in/", "social", "linkedin"),
-    ("https://www.pinterest.com/", "social", "pinterest"),
     ("https://www.pinterest.co.uk/", "social", "pinterest"),
     ("https://pin.it/", "social", "pinterest"),
     ("https://www.reddit.com/", "social", "reddit"),
     ("https://out.reddit.com/", "social", "reddit"),
-    ("https://old.reddit.com/", "social", "reddit"),
-    ("https://www.youtube.com/", "social", "youtube"),
     ("https://m.youtube.com/", "social", "youtube"),
-    ("https://www.tiktok.com/", "social", "tiktok"),
-    ("https://www.threads.net/", "social", "threads"),
     ("https://l.threads.net/", "social", "threads"),
     ("https://bsky.app/", "social", "bluesky"),
     ("https://news.ycombinator.com/", "social", "hackernews"),
-    ("https://web.whatsapp.com/", "social", "whatsapp"),
     ("https://l.wl.co/", "social", "whatsapp"),
     ("https://t.me/", "social", "telegram"),
-    ("https://web.telegram.org/", "social", "telegram"),
-    ("https://vk.com/", "social", "vk"),
     ("https://m.vk.com/", "social", "vk"),
-    ("https://weibo.com/", "social", "weibo"),
     ("https://m.weibo.cn/", "social", "weibo"),
     # Webmail.
-    ("https://mail.google.com/", "email", "gmail"),
-    ("https://outlook.live.com/", "email", "outlook"),
     ("https://outlook.office.com/", "email", "outlook"),
-    ("https://outlook.office365.com/", "email", "outlook"),
-    ("https://mail.yahoo.com/", "email", "yahoo"),
     ("https://mail.proton.me/", "email", "proton"),
     ("https://webmail.example.net/", "email", "webmail.example.net"),
     # Chatbots and AI assistants.
-    ("https://chatgpt.com/", "chatbot", "chatgpt"),
-    ("https://chat.openai.com/", "chatbot", "chatgpt"),
-    ("https://perplexity.ai/", "chatbot", "perplexity"),
     ("https://www.perplexity.ai/", "chatbot", "perplexity"),
     ("https://gemini.google.com/", "chatbot", "gemini"),
-    ("https://copilot.microsoft.com/", "chatbot", "copilot"),
-    ("https://claude.ai/", "chatbot", "claude"),
-    ("https://you.com/", "chatbot", "you.com"),
-    ("https://poe.com/", "chatbot", "poe"),
-    ("https://chat.deepseek.com/", "chatbot", "deepseek"),
     # Android apps.
     ("android-app://com.google.android.gm/", "email", "gmail"),
     ("android-app://com.linkedin.android/", "social", "linkedin"),
@@ -156,25 +125,19 @@ REFERRERS = [
     ("ios-app://284815942/", "search", "google"),
     ("android-app://com.google.android.gm/http/mail.google.com", "email", "gmail"),
     # Nothing usable.
-    ("", "direct", ""),
     ("garbage", "direct", ""),
     ("https://", "direct", ""),
     ("https:///", "direct", ""),
     ("https://.com/", "direct", ""),
-    ("about:blank", "direct", ""),
-    ("android-app://", "direct", ""),
     ("https://xn--zz.com/", "direct", ""),  # invalid punycode
-    ("javascript:alert(1)", "direct", ""),
     ("data:text/html,hi", "direct", ""),
 ]
 
 
 @pytest.mark.parametrize(("referrer", "medium", "source"), REFERRERS)
 def test_real_world_referrer(referrer, medium, source):
-    result = classify(referrer, request_host=SITE)
-    assert (result.medium, result.source) == (medium, source)
-    assert result.is_internal is False
-    assert result.term == ""  # an origin carries no search term
+    # An origin carries no search term.
+    assert_external(referrer, medium, source, request_host=SITE)
 
 
 @pytest.mark.parametrize(
