@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
@@ -34,6 +35,27 @@ def check_body_headers(request) -> None:
         )
     if request.method in BODY_METHODS and length and not meta.get("CONTENT_TYPE"):
         raise exceptions.UnsupportedMediaType("", _("Send the body as application/json."))
+
+
+def operation_schema(**kwargs):
+    """drf-spectacular's ``extend_schema(**kwargs)`` for a view method, over drf-spectacular's
+    own ``AutoSchema`` whatever the project's ``REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]``.
+
+    ``extend_schema`` on a method extends the project's default schema class, which is REST
+    framework's own unless the project chose drf-spectacular's: the API's schema endpoint
+    would then fail. The views' ``schema`` is drf-spectacular's already (see :class:`APIBase`),
+    so the schema is built the same way on any project.
+    """
+    decorate = extend_schema(**kwargs)
+
+    def decorator(method):
+        overrides = getattr(method, "kwargs", None)
+        if overrides is None:
+            method.kwargs = overrides = {}
+        overrides.setdefault("schema", AutoSchema)
+        return decorate(method)
+
+    return decorator
 
 
 class APIBase:

@@ -1,20 +1,17 @@
-"""System checks of the REST API's settings (IDs ``personalize.E020``-``E029``, ``W020``).
+"""System checks of the REST API's settings (IDs ``personalize.E020``-``E029``).
 
 Each ID is documented in ``docs/api.md``.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core import checks
-from django.utils.module_loading import import_string
 
 from personalize.api.throttling import parse_rate
 from personalize.conf import PREFIX, get_setting
 from personalize.services.validation import is_event_name, max_event_name
 
 LIMITS = ("API_MAX_BODY_BYTES", "API_MAX_BATCH", "API_MAX_SLOTS", "API_EXPORT_MAX_PAGE_SIZE")
-SPECTACULAR_SCHEMA = "drf_spectacular.openapi.AutoSchema"
 
 
 def check_api_settings(app_configs=None, **kwargs):
@@ -52,24 +49,4 @@ def check_api_settings(app_configs=None, **kwargs):
                 id="personalize.E022",
             )
         )
-    errors.extend(check_schema_class())
     return errors
-
-
-def check_schema_class():
-    path = getattr(settings, "REST_FRAMEWORK", {}).get("DEFAULT_SCHEMA_CLASS")
-    try:
-        klass = import_string(path) if path else None
-        expected = import_string(SPECTACULAR_SCHEMA)
-    except ImportError:
-        klass, expected = None, object
-    if klass is not None and issubclass(klass, expected):
-        return []
-    return [
-        checks.Warning(
-            "The API's OpenAPI schema (api/schema/) needs drf-spectacular's AutoSchema as "
-            "REST framework's default schema class.",
-            hint=f'Set REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "{SPECTACULAR_SCHEMA}".',
-            id="personalize.W020",
-        )
-    ]

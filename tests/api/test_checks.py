@@ -21,8 +21,6 @@ def test_defaults_pass():
         ("PERSONALIZE_API_MAX_SLOTS", True, "personalize.E021"),
         ("PERSONALIZE_API_EVENT_NAMES", "signup", "personalize.E022"),
         ("PERSONALIZE_API_EVENT_NAMES", ["bad name"], "personalize.E022"),
-        ("REST_FRAMEWORK", {}, "personalize.W020"),
-        ("REST_FRAMEWORK", {"DEFAULT_SCHEMA_CLASS": "no.such.Schema"}, "personalize.W020"),
     ],
 )
 def test_bad_settings_are_reported(settings, name, value, expected):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from personalize.api.base import VisitorAPIView
+from personalize.api.base import VisitorAPIView, operation_schema
 from personalize.api.serializers.visitor import DecisionQuerySerializer, DecisionSerializer
 from personalize.api.views.common import current_snapshot, error_responses, visitor_of
 from personalize.conf import get_setting, is_excluded
@@ -74,7 +74,7 @@ class DecisionView(VisitorAPIView):
         decision, so it is left open to clients that send no provenance headers."""
         return request.query_params.get("track") in serializers.BooleanField.TRUE_VALUES
 
-    @extend_schema(
+    @operation_schema(
         operation_id="decide_slots",
         summary="Decide slots for the current visitor",
         description=(

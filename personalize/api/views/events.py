@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample
 from rest_framework import status
 from rest_framework.response import Response
 
-from personalize.api.base import VisitorAPIView
+from personalize.api.base import VisitorAPIView, operation_schema
 from personalize.api.errors import PayloadTooLarge
 from personalize.api.intake import record_events
 from personalize.api.serializers.visitor import EventBatchResultSerializer, EventBatchSerializer
@@ -18,7 +18,7 @@ from personalize.conf import get_setting
 class EventIntakeView(VisitorAPIView):
     """Record events of the current visitor, sent by the site's own pages."""
 
-    @extend_schema(
+    @operation_schema(
         operation_id="record_events",
         summary="Record a batch of events",
         description=(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import generics, serializers
 from rest_framework.pagination import CursorPagination
 
-from personalize.api.base import StaffAPIMixin
+from personalize.api.base import StaffAPIMixin, operation_schema
 from personalize.api.errors import APIError
 from personalize.api.permissions import CanExportSegment
 from personalize.api.serializers.base import SLUG
@@ -69,7 +69,7 @@ class SegmentMembersView(StaffAPIMixin, generics.ListAPIView):
     serializer_class = MemberSerializer
     pagination_class = MemberPagination
 
-    @extend_schema(
+    @operation_schema(
         operation_id="export_segment_members",
         summary="Export the members of a static segment",
         description=(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema_view
 from rest_framework import exceptions, viewsets
 from rest_framework.pagination import PageNumberPagination
 
-from personalize.api.base import StaffAPIMixin
+from personalize.api.base import StaffAPIMixin, operation_schema
 from personalize.api.serializers.base import SLUG
 from personalize.api.serializers.definitions import (
     IntentSerializer,
@@ -32,18 +32,18 @@ class StaffPagination(PageNumberPagination):
 
 def crud_schema(name: str, serializer, list_parameters=()):
     return extend_schema_view(
-        list=extend_schema(
+        list=operation_schema(
             summary=f"List {name}s",
             parameters=list(list_parameters),
             responses={200: serializer, **ERRORS},
         ),
-        retrieve=extend_schema(summary=f"Get a {name}", responses={200: serializer, **ERRORS}),
-        create=extend_schema(summary=f"Create a {name}", responses={201: serializer, **ERRORS}),
-        update=extend_schema(summary=f"Replace a {name}", responses={200: serializer, **ERRORS}),
-        partial_update=extend_schema(
+        retrieve=operation_schema(summary=f"Get a {name}", responses={200: serializer, **ERRORS}),
+        create=operation_schema(summary=f"Create a {name}", responses={201: serializer, **ERRORS}),
+        update=operation_schema(summary=f"Replace a {name}", responses={200: serializer, **ERRORS}),
+        partial_update=operation_schema(
             summary=f"Update a {name}", responses={200: serializer, **ERRORS}
         ),
-        destroy=extend_schema(summary=f"Delete a {name}", responses={204: None, **ERRORS}),
+        destroy=operation_schema(summary=f"Delete a {name}", responses={204: None, **ERRORS}),
     )
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from personalize.api.base import StaffAPIMixin
+from personalize.api.base import StaffAPIMixin, operation_schema
 from personalize.api.permissions import CanViewStats
 from personalize.api.serializers.base import SLUG
 from personalize.api.stats import variant_stats
@@ -80,7 +79,7 @@ class VariantStatsView(StaffAPIMixin, APIView):
 
     permission_classes = [CanViewStats]
 
-    @extend_schema(
+    @operation_schema(
         operation_id="variant_stats",
         summary="Variant statistics",
         description=(

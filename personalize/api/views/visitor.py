@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from personalize.api.base import VisitorAPIView
+from personalize.api.base import VisitorAPIView, operation_schema
 from personalize.api.errors import APIError
 from personalize.api.serializers.visitor import (
     ConsentResultSerializer,
@@ -75,7 +75,7 @@ def stop_tracking(visitor, response) -> None:
 class VisitorView(VisitorAPIView):
     """The current visitor's own data (GET) and its erasure (DELETE)."""
 
-    @extend_schema(
+    @operation_schema(
         operation_id="visitor_data",
         summary="What is stored about me",
         description=(
@@ -121,7 +121,7 @@ class VisitorView(VisitorAPIView):
         }
         return Response(body)
 
-    @extend_schema(
+    @operation_schema(
         operation_id="forget_visitor",
         summary="Forget me",
         description=(
@@ -154,7 +154,7 @@ class VisitorView(VisitorAPIView):
 class ConsentView(VisitorAPIView):
     """Give or withdraw consent to tracking."""
 
-    @extend_schema(
+    @operation_schema(
         operation_id="set_consent",
         summary="Give or withdraw consent",
         description=(
