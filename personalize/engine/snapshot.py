@@ -292,7 +292,13 @@ def get_snapshot() -> Snapshot:
         and now - holder.checked < get_setting("SNAPSHOT_CHECK_INTERVAL")
     ):
         return snapshot
-    with holder.lock:
+    if snapshot is None:
+        holder.lock.acquire()
+    elif not holder.lock.acquire(blocking=False):
+        # Another thread is checking the version or rebuilding: serve the definitions already
+        # loaded meanwhile, rather than hold every request of the process behind one rebuild.
+        return snapshot
+    try:
         generation = holder.local_generation
         version = _read_version()
         if version is None:
@@ -326,6 +332,8 @@ def get_snapshot() -> Snapshot:
                 holder.failed = False
         holder.checked = time.monotonic()
         return holder.snapshot
+    finally:
+        holder.lock.release()
 
 
 def bump_version() -> None:

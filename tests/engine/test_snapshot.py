@@ -46,6 +46,34 @@ def test_another_process_bumping_the_stamp_triggers_a_rebuild(settings):
     assert get_snapshot() is not first
 
 
+def test_while_another_thread_rebuilds_the_loaded_definitions_are_served(settings):
+    # (the lock held here stands for a thread in the middle of a rebuild)
+    settings.PERSONALIZE_SNAPSHOT_CHECK_INTERVAL = 0
+    first = get_snapshot()
+    cache.set(VERSION_KEY, "changed-elsewhere")
+    with snapshot._holder.lock:
+        assert get_snapshot() is first  # at once, not after the rebuild
+    assert get_snapshot() is not first  # the next request past the rebuild sees the change
+
+
+def test_with_nothing_loaded_yet_a_request_waits_for_the_first_build(monkeypatch):
+    import threading
+
+    snapshot.reset()
+    built = snapshot.Snapshot(version="v")
+    monkeypatch.setattr(snapshot, "build_snapshot", lambda version: built)  # no database
+    snapshot._holder.lock.acquire()
+    done = []
+    waiter = threading.Thread(target=lambda: done.append(get_snapshot()))
+    waiter.start()
+    waiter.join(0.2)
+    assert waiter.is_alive()  # nothing to serve meanwhile: it waits
+    assert not done
+    snapshot._holder.lock.release()
+    waiter.join(5)
+    assert done == [built]
+
+
 def test_without_a_working_cache_the_snapshot_still_builds(settings):
     settings.CACHES = {
         "default": {
