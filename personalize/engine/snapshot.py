@@ -147,11 +147,35 @@ def compile_checks(rules, snapshot) -> tuple:
 
 def load_rules(rules) -> list:
     """``rules`` (a queryset of :class:`~personalize.models.Rule`) loaded each as its own type
-    (one query per rule type), in the segment's order, with the objects its foreign keys point
-    to already fetched (``describe()`` then needs no query)."""
-    from personalize.rules.base import prefetch_relations
+    (one query for their types, then one per type), in the segment's order, with the
+    objects its foreign keys point to already fetched (``describe()`` then needs no query).
 
-    loaded = list(rules.order_by("sort_order", "pk"))
+    Each type's rows are read straight from that type's model, joined to the base table, rather
+    than through django-polymorphic's queryset, which reads the base rows first and then copies
+    every object it upgrades (two thirds of the time for a site's thousands of rules). A rule
+    whose type is no longer installed, or whose row of its type is missing, loads as a plain
+    ``Rule``, which never matches.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    from personalize.rules.base import Rule, prefetch_relations
+
+    unordered = rules.order_by()
+    type_ids = dict(unordered.values_list("pk", "polymorphic_ctype_id"))
+    loaded = []
+    for type_id in set(type_ids.values()):
+        model = ContentType.objects.get_for_id(type_id).model_class() if type_id else None
+        if model is None or not issubclass(model, Rule):
+            model = Rule
+        loaded.extend(
+            model.objects.non_polymorphic().filter(
+                pk__in=unordered.filter(polymorphic_ctype_id=type_id).values("pk")
+            )
+        )
+    missing = type_ids.keys() - {rule.pk for rule in loaded}  # a type's own row is gone
+    if missing:
+        loaded.extend(Rule.objects.non_polymorphic().filter(pk__in=missing))
+    loaded.sort(key=lambda rule: (rule.sort_order, rule.pk))
     prefetch_relations(loaded)
     return loaded
 

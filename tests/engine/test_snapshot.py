@@ -204,12 +204,41 @@ def test_prepare_rules_loads_each_rule_as_its_type_in_order_and_prepared(
     rules = snapshot.prepare_rules(composed.rules.all(), get_snapshot())
     assert [type(rule).__name__ for rule in rules] == ["DeviceRule", "IntentRule", "SegmentRule"]
     assert (rules[1]._intent_slug, rules[2]._other_slug) == ("keen", "other")
-    # base rows, one query per rule type, one per type of object they point to
+    # the rules' types, one query per rule type, one per type of object they point to
     with django_assert_num_queries(6):
         rules = snapshot.prepare_rules(composed.rules.all(), None)
     with django_assert_num_queries(0):
         words = [rule.describe() for rule in rules]
     assert words[2] == 'Is a member of segment "Other people"'
+
+
+@pytest.mark.parametrize("damage", ["type no longer installed", "row of its type deleted"])
+def test_a_rule_that_cannot_load_as_its_type_loads_as_a_rule_that_never_matches(
+    composed, damage, caplog
+):
+    from django.contrib.contenttypes.models import ContentType
+
+    from personalize.engine.context import Context
+    from personalize.engine.evaluate import evaluate_segment
+    from personalize.models import DeviceRule, Rule
+    from personalize.profile import Profile
+
+    device = DeviceRule.objects.get(segment=composed)
+    if damage == "type no longer installed":
+        gone = ContentType.objects.create(app_label="personalize", model="retiredrule")
+        Rule.objects.filter(pk=device.pk).update(polymorphic_ctype=gone)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {DeviceRule._meta.db_table} WHERE rule_ptr_id = %s", [device.pk]
+            )
+    rules = snapshot.load_rules(composed.rules.all())
+    assert [type(rule).__name__ for rule in rules] == ["Rule", "IntentRule", "SegmentRule"]
+    anyone = SegmentFactory(slug="anyone", match="any")
+    Rule.objects.filter(pk=device.pk).update(segment=anyone)
+    ctx = Context(Profile.new("a" * 32, 0), snapshot=get_snapshot())
+    assert evaluate_segment(ctx, "anyone") is False
+    assert ctx.rule_traces == {device.pk: False}
 
 
 def test_snapshot_rules_describe_themselves_without_a_query(composed):
