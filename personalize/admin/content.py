@@ -9,13 +9,14 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from personalize.admin.base import ModelAdmin
 from personalize.admin.preview import preview_link
 from personalize.models import Slot, Variant, VariantDailyStat
 from personalize.sanitize import removed_by_sanitizing
-from personalize.services.stats import add_rates
+from personalize.services.stats import CONTROL, add_rates
 
 #: How many days of statistics the slot page sums.
 RESULT_DAYS = 30
@@ -113,10 +114,11 @@ class SlotAdmin(ModelAdmin):
         )
         if not rows:
             return _("No statistics yet: they are computed from the events every hour.")
+        has_control = any(row["variant"] == CONTROL for row in rows)
         body = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-            "<td>{}</td></tr>",
+            "<td>{}</td><td>{}</td></tr>",
             (
                 (
                     row["variant"],
@@ -124,8 +126,9 @@ class SlotAdmin(ModelAdmin):
                     row["visitors"],
                     row["clicks"],
                     row["conversions"],
-                    "-" if row["conversion_rate"] is None else f"{row['conversion_rate']:.1%}",
+                    _conversion_rate(row),
                     "-" if row["lift"] is None else f"{row['lift']:+.0%}",
+                    _confidence(row, has_control),
                     f"{row['value'] or 0:.2f}",
                 )
                 for row in add_rates(rows)
@@ -134,7 +137,7 @@ class SlotAdmin(ModelAdmin):
         daily = reverse("admin:personalize_variantdailystat_changelist")
         return format_html(
             "<p>{}</p><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
-            "<th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>"
+            "<th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>"
             '<p class="help">{} <a href="{}?slot__exact={}">{}</a></p>',
             _("Last 30 days"),
             _("variant"),
@@ -142,13 +145,18 @@ class SlotAdmin(ModelAdmin):
             _("visitors"),
             _("clicks"),
             _("converted visitors"),
-            _("conversion rate"),
+            _("conversion rate (95% interval)"),
             _("lift over control"),
+            _("confidence"),
             _("conversion value"),
             body,
             _(
                 "Visitors are counted day by day (a visitor seen on two days counts twice); "
-                "a conversion is a conversion event the day the variant was shown."
+                "a conversion is a conversion event the day the variant was shown. Confidence "
+                "is how sure one can be that a variant converts differently from the control "
+                "group, not by chance (significant from 95%). Decide beforehand how many "
+                "visitors to wait for, and read it then: waiting until it crosses 95% finds "
+                "differences that are not there."
             ),
             daily,
             obj.key,
@@ -160,6 +168,26 @@ class SlotAdmin(ModelAdmin):
         if not obj.key:
             return "-"
         return f'{{% personalize "{obj.key}" %}}…default…{{% endpersonalize %}}'
+
+
+def _conversion_rate(row: dict) -> str:
+    """``6.8% (5.1% to 9.1%)``: a conversion rate with its 95% interval, for the results table."""
+    if row["conversion_rate"] is None:
+        return "-"
+    low, high = row["conversion_rate_interval"]
+    return f"{row['conversion_rate']:.1%} ({low:.1%} to {high:.1%})"
+
+
+def _confidence(row: dict, has_control: bool) -> str:
+    """How sure the difference with the control group is, in words for the results table."""
+    if not has_control or row["variant"] == CONTROL:
+        return "-"
+    if row["confidence"] is None:
+        return gettext("not enough data yet")
+    text = f"{row['confidence']:.0%}"
+    if row["significant"]:
+        return gettext("%(confidence)s, significant") % {"confidence": text}
+    return text
 
 
 @admin.register(Variant)

@@ -19,6 +19,7 @@ recomputes it from the events and replaces its rows in one transaction, so runni
 from __future__ import annotations
 
 import datetime as dt
+import math
 import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
@@ -140,23 +141,85 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+#: The confidence from which a difference with the control group is called significant.
+SIGNIFICANT = 0.95
+#: Normal quantile of the 95% intervals of conversion rates.
+Z95 = 1.959964
+#: Fewest expected converted and unconverted visitors in each group for the normal
+#: approximation of the significance test to hold; below it there is not enough data.
+MIN_EXPECTED = 5
+
+
+def rate_interval(part: int, whole: int) -> tuple[float, float] | None:
+    """The 95% Wilson score interval of the rate ``part / whole`` (None when ``whole`` is 0):
+    where the true rate lies, given how few visitors it was measured on."""
+    if whole <= 0:
+        return None
+    rate = min(max(part / whole, 0.0), 1.0)
+    z2 = Z95 * Z95
+    scale = 1 + z2 / whole
+    centre = (rate + z2 / (2 * whole)) / scale
+    spread = Z95 * math.sqrt(rate * (1 - rate) / whole + z2 / (4 * whole * whole)) / scale
+    return round(max(centre - spread, 0.0), 4), round(min(centre + spread, 1.0), 4)
+
+
+def difference_confidence(converted: int, visitors: int, base_converted: int, base_visitors: int):
+    """How confident one can be that a conversion rate differs from the control's by more than
+    chance: 1 minus the two-sided p-value of the pooled two-proportion z-test, in [0, 1].
+
+    None when there is too little data for the test (fewer than :data:`MIN_EXPECTED` expected
+    converted or unconverted visitors in either group). A fixed-horizon test: decide how many
+    visitors to wait for, then read it; checking every day until it crosses 95% finds
+    differences that are not there.
+    """
+    if visitors <= 0 or base_visitors <= 0:
+        return None
+    pooled = (converted + base_converted) / (visitors + base_visitors)
+    smallest = min(visitors, base_visitors) * min(pooled, 1 - pooled)
+    if smallest < MIN_EXPECTED:
+        return None
+    error = math.sqrt(pooled * (1 - pooled) * (1 / visitors + 1 / base_visitors))
+    z = (converted / visitors - base_converted / base_visitors) / error
+    return round(1 - math.erfc(abs(z) / math.sqrt(2)), 4)
+
+
 def add_rates(variants: list[dict]) -> list[dict]:
-    """Add ``conversion_rate`` (conversions per visitor), ``click_rate`` (clicks per
-    impression) and ``lift`` (the conversion rate over the control group's, minus one; None
-    without a control group or for the control itself) to the figures of one slot's variants
-    (dicts with ``variant``, ``impressions``, ``visitors``, ``clicks``, ``conversions``).
-    Returns ``variants``."""
+    """Add to the figures of one slot's variants (dicts with ``variant``, ``impressions``,
+    ``visitors``, ``clicks``, ``conversions``):
+
+    * ``conversion_rate`` (conversions per visitor) and its 95% interval
+      ``conversion_rate_interval`` (``[low, high]``, see :func:`rate_interval`);
+    * ``click_rate`` (clicks per impression);
+    * ``lift``: the conversion rate over the control group's, minus one;
+    * ``confidence``: that the conversion rate differs from the control group's by more than
+      chance (:func:`difference_confidence`), and ``significant``: it reaches
+      :data:`SIGNIFICANT`.
+
+    The last three are None without a control group, for the control itself, and (the last
+    two) when there is not enough data yet. Returns ``variants``."""
     for entry in variants:
         entry["conversion_rate"] = _rate(entry["conversions"], entry["visitors"])
+        interval = rate_interval(entry["conversions"], entry["visitors"])
+        entry["conversion_rate_interval"] = list(interval) if interval else None
         entry["click_rate"] = _rate(entry["clicks"], entry["impressions"])
-    control = next((v["conversion_rate"] for v in variants if v["variant"] == CONTROL), None)
+    control = next((v for v in variants if v["variant"] == CONTROL), None)
+    base = control["conversion_rate"] if control else None
     for entry in variants:
         rate = entry["conversion_rate"]
-        entry["lift"] = (
-            round(rate / control - 1, 4)
-            if control and rate is not None and entry["variant"] != CONTROL
+        compared = control is not None and entry is not control and rate is not None
+        entry["lift"] = round(rate / base - 1, 4) if compared and base else None
+        confidence = (
+            difference_confidence(
+                entry["conversions"],
+                entry["visitors"],
+                control["conversions"],
+                control["visitors"],
+            )
+            if compared
             else None
         )
+        entry["confidence"] = confidence
+        entry["significant"] = None if confidence is None else confidence >= SIGNIFICANT
     return variants
 
 

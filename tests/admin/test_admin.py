@@ -563,8 +563,56 @@ def test_the_slot_page_shows_the_last_30_days_per_variant(admin_client):
         for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
     ]
     rows = [row for row in rows if row]
-    assert rows[0] == ["deal-hero", "100", "80", "2", "8", "10.0%", "+100%", "1000.50"]
-    assert rows[1] == ["control", "20", "20", "1", "1", "5.0%", "-", "0.00"]
-    assert rows[2] == ["default", "10", "10", "1", "0", "0.0%", "-100%", "0.00"]
+    enough = "not enough data yet"  # 20 control visitors: 1.8 expected conversions
+    assert rows[0] == [
+        "deal-hero", "100", "80", "2", "8", "10.0% (5.1% to 18.5%)", "+100%", enough, "1000.50"
+    ]  # fmt: skip
+    assert rows[1] == ["control", "20", "20", "1", "1", "5.0% (0.9% to 23.6%)", "-", "-", "0.00"]
+    assert rows[2] == [
+        "default", "10", "10", "1", "0", "0.0% (0.0% to 27.8%)", "-100%", enough, "0.00"
+    ]  # fmt: skip
     assert len(rows) == 3
     assert "/admin/personalize/variantdailystat/?slot__exact=home-hero" in html
+
+
+@pytest.mark.parametrize(
+    ("converted", "confidence"), [(120, "100%, significant"), (70, "64%")]
+)  # fmt: skip
+def test_the_slot_results_say_how_sure_a_difference_with_the_control_group_is(
+    admin_client, converted, confidence
+):
+    from django.utils import timezone
+
+    from personalize.models import VariantDailyStat
+
+    slot = SlotFactory(key="home-hero")
+    for variant, conversions in (("deal-hero", converted), ("control", 60)):
+        VariantDailyStat.objects.create(
+            date=timezone.localdate(),
+            slot="home-hero",
+            variant=variant,
+            impressions=1000,
+            visitors=1000,
+            conversions=conversions,
+        )
+    html = admin_client.get(f"/admin/personalize/slot/{slot.pk}/change/").content.decode()
+    deal = html.split("<td>deal-hero</td>")[1].split("</tr>")[0]
+    assert f"<td>{confidence}</td>" in deal
+    assert "significant from 95%" in html
+
+
+def test_without_a_control_group_no_confidence_is_given(admin_client):
+    from django.utils import timezone
+
+    from personalize.models import VariantDailyStat
+
+    slot = SlotFactory(key="home-hero")
+    for variant in ("deal-hero", "default"):
+        VariantDailyStat.objects.create(
+            date=timezone.localdate(), slot="home-hero", variant=variant, visitors=500,
+            impressions=500, conversions=50,
+        )  # fmt: skip
+    html = admin_client.get(f"/admin/personalize/slot/{slot.pk}/change/").content.decode()
+    table = html.split("Last 30 days")[1].split("</table>")[0]
+    assert "not enough data" not in table
+    assert "significant</td>" not in table

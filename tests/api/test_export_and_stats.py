@@ -152,6 +152,10 @@ def test_stats_per_variant(traffic, staff_client):
     assert control["conversions"] == 1
     assert control["lift"] is None
     assert deal["lift"] == pytest.approx((2 / 3) / (1 / 2) - 1, abs=1e-3)
+    # three visitors against two: far too few to tell a difference from chance
+    assert (deal["confidence"], deal["significant"]) == (None, None)
+    low, high = deal["conversion_rate_interval"]
+    assert low < 2 / 3 < high
 
 
 def test_stats_date_range_and_slot_filter(traffic, staff_client):

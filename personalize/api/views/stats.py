@@ -59,8 +59,24 @@ class VariantStatsSerializer(serializers.Serializer):
     clicks = serializers.IntegerField()
     conversions = serializers.IntegerField()
     conversion_rate = serializers.FloatField(allow_null=True)
+    conversion_rate_interval = serializers.ListField(
+        child=serializers.FloatField(),
+        min_length=2,
+        max_length=2,
+        allow_null=True,
+        help_text="95% interval of the conversion rate: [low, high].",
+    )
     click_rate = serializers.FloatField(allow_null=True)
     lift = serializers.FloatField(allow_null=True)
+    confidence = serializers.FloatField(
+        allow_null=True,
+        help_text="How sure one can be that the conversion rate differs from the control "
+        "group's by more than chance (1 minus the p-value of a two-proportion z-test); null "
+        "without a control group, for the control itself, or with too little data.",
+    )
+    significant = serializers.BooleanField(
+        allow_null=True, help_text="confidence is at least 0.95."
+    )
 
 
 class SlotStatsSerializer(serializers.Serializer):
