@@ -60,6 +60,21 @@ def test_create_a_segment_with_rules(demo, staff_client):
     assert [rule.sort_order for rule in rules] == [0, 1, 2]
 
 
+def test_a_rule_type_may_be_named_as_its_class(demo, staff_client):
+    rules = [{"type": "DeviceRule", "device_types": ["mobile"]}, {"type": "UTMRule", "value": "x"}]
+    response = send(staff_client, "POST", f"{API}/segments/", segment_body(rules=rules))
+    assert response.status_code == 201, response.content
+    assert [rule["type"] for rule in response.json()["rules"]] == ["devicerule", "utmrule"]
+
+
+@pytest.mark.parametrize("name", ["Device Rule", "", 7, None, "devicerule ", ["devicerule"]])
+def test_an_unknown_rule_type_is_a_field_error(demo, staff_client, name):
+    body = segment_body(rules=[{"type": name, "device_types": ["mobile"]}])
+    response = send(staff_client, "POST", f"{API}/segments/", body)
+    assert response.status_code == 400
+    assert "Choose a rule type" in response.json()["fields"]["rules"]["0"]["type"][0]
+
+
 def test_read_list_and_filter(demo, staff_client):
     listing = staff_client.get(f"{API}/segments/").json()
     assert listing["count"] == Segment.objects.count()

@@ -133,11 +133,13 @@ class RuleSerializer(serializers.Serializer):
             )
         types = rule_types()
         name = data.get("type")
-        if not isinstance(name, str) or name not in types:
+        # (type names are lower case; "DeviceRule", the class name, names the same type)
+        model = types.get(name.lower()) if isinstance(name, str) else None
+        if model is None:
             raise serializers.ValidationError(
                 {"type": [_("Choose a rule type: %(types)s.") % {"types": ", ".join(types)}]}
             )
-        model = types[name]
+        data = {**data, "type": rule_type_name(model)}
         segment = self._segment()
         existing = None
         rule_id = data.get("id")
