@@ -161,3 +161,41 @@ def test_no_query_beyond_what_django_cms_makes(segments, memory_sink, django_ass
             "Members only",
             "After the segment",
         ]
+
+
+def test_plugins_nest(segments):
+    """Personalized content inside a Segment plugin, and a Segment plugin in its default."""
+    from tests.factories import SlotFactory, VariantFactory
+
+    campaign, mobile = segments
+    slot = SlotFactory(key="cms-hero")
+    VariantFactory(slot=slot, slug="spring", segment=campaign, title="Spring sale")
+    page, plugin = segment_page([mobile])
+    placeholder = plugin.placeholder
+    hero = add_plugin(placeholder, "PersonalizedContentPlugin", "en", target=plugin, slot=slot)
+    inner = add_plugin(
+        placeholder,
+        "PersonalizeSegmentPlugin",
+        "en",
+        target=hero,
+        segment_ids=[campaign.pk],
+        negate=True,
+    )
+    snippet(placeholder, "Hero default", target=inner)
+
+    def html(query="", user_agent=IPHONE):
+        return Client(HTTP_USER_AGENT=user_agent).get(url(page) + query).content.decode()
+
+    campaign_phone = html("?utm_campaign=spring-sale")
+    assert 'data-personalize-variant="spring"' in campaign_phone
+    assert "Spring sale" in campaign_phone
+    assert "Members only" in campaign_phone
+    assert "Hero default" not in campaign_phone
+    assert "Everyone else" not in campaign_phone
+    phone = html()
+    assert 'data-personalize-variant="default"' in phone
+    assert "Hero default" in phone
+    desktop = html(user_agent=DESKTOP)
+    assert "Everyone else" in desktop
+    assert "data-personalize-slot" not in desktop
+    assert "Hero default" not in desktop
