@@ -13,7 +13,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -e ".[redis,postgres,demo]" --group dev
+	$(BIN)/python -m pip install --quiet -e ".[redis,postgres,demo,cms]" --group dev
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -29,6 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations personalize --check --dry-run --settings=tests.settings
+	$(BIN)/python manage.py makemigrations personalize_cms --check --dry-run --settings=tests.contrib_cms.settings
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -36,6 +37,7 @@ format: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/contrib_cms --ds=tests.contrib_cms.settings
 
 bench: install
 	$(BIN)/python -m benchmarks
