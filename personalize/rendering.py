@@ -1,15 +1,25 @@
-"""Rendering a chosen variant: one function for the template tag and the decision API.
+"""Rendering a slot and its chosen variant: one place for every way a slot is shown.
 
 ``{% personalize %}`` renders a variant inside its slot's wrapper element; the decision endpoint
 returns the same markup as ``html`` so a script can put it inside the same wrapper on a page
 served from a shared cache. Both call :func:`render_variant`, so the markup cannot drift apart.
+The tag and the CMS adapters (``personalize.contrib``) wrap it with :func:`render_slot`, so the
+wrapper element, the fallback to the default content and the client-side marker are the same
+wherever a slot appears.
 """
 
 from __future__ import annotations
 
+import html
+from collections.abc import Callable
+
 from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
+
+from personalize.engine.selection import Decision
+from personalize.services.slots import register_unknown_slot
+from personalize.utils import log_once
 
 #: The template a variant renders with when it names none of its own.
 VARIANT_TEMPLATE = "personalize/variant.html"
@@ -71,3 +81,74 @@ def render_variant(
     if context is not None and context.template is not None:
         return context.template.engine.get_template(name).render(context.new(values))
     return get_template(name).render(values, request)
+
+
+#: The elements a slot's wrapper may be; any other name renders a ``div``.
+WRAPPER_TAGS = frozenset({"div", "section", "aside", "span", "header", "footer", "article"})
+
+
+def wrapper_tag(name) -> str:
+    """``name`` if it is one of :data:`WRAPPER_TAGS`, else ``"div"``."""
+    name = str(name)
+    return name if name in WRAPPER_TAGS else "div"
+
+
+def slot_opening(key: str, shown: str, wrapper: str = "div", client: bool = False) -> str:
+    """The opening tag of a slot's wrapper: ``key`` and the ``shown`` variant's slug as data
+    attributes (read by the page's script for impressions, clicks and client-side slots)."""
+    marker = ' data-personalize-client="1"' if client else ""
+    return (
+        f'<{wrapper} data-personalize-slot="{html.escape(key)}" '
+        f'data-personalize-variant="{html.escape(shown)}"{marker}>'
+    )
+
+
+def decide_slot(visitor, key: str, client: bool = False) -> Decision:
+    """The decision a slot renders with on the server.
+
+    The visitor's own (``visitor.decide``: memoized for the request, counted as an impression
+    by the middleware), or the default when there is no visitor or the slot is client-side
+    (the decision endpoint chooses later, and only knows registered slots).
+    """
+    if visitor is not None and not client:
+        return visitor.decide(key)
+    if client:
+        register_unknown_slot(key, path=getattr(visitor, "shown_on", ""))
+    return Decision(key)
+
+
+def render_slot(
+    key: str,
+    decision: Decision,
+    render_choice: Callable[[Decision], object],
+    render_default: Callable[[], object],
+    *,
+    wrapper: str = "div",
+    client: bool = False,
+    opening: Callable[[str, str, str, bool], str] = slot_opening,
+) -> SafeString:
+    """Slot ``key`` as shown for ``decision``: the wrapper element around its content.
+
+    ``render_choice(decision)`` renders the decided content (a variant, or the default when
+    ``decision.variant`` is None); if it raises, the failure is logged once and
+    ``render_default()`` renders the default content instead, marked as the default. Content
+    that is not safe markup is escaped. ``opening`` builds the opening tag (the tag passes a
+    cached :func:`slot_opening`).
+    """
+    try:
+        inner = render_choice(decision)
+    except Exception:
+        log_once(
+            ("render", key, decision.variant_slug),
+            "personalize: variant %r of slot %r failed to render; showing the default.",
+            decision.variant_slug,
+            key,
+            exc_info=True,
+        )
+        decision = Decision(key, reason="render error")
+        inner = render_default()
+    shown = "control" if decision.control else decision.variant_slug
+    if not isinstance(inner, SafeData):
+        inner = html.escape(str(inner))
+    # SafeString itself: what mark_safe() returns for a str, without its lazy-text check.
+    return SafeString(f"{opening(key, shown, wrapper, client)}{inner}</{wrapper}>")

@@ -7,22 +7,27 @@ renders the default content and is logged once.
 
 from __future__ import annotations
 
-import html
+from functools import partial
 
 from django import template
 from django.template.base import token_kwargs
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeData, SafeString
 
 from personalize.conf import get_setting
-from personalize.engine.selection import DEFAULT, Decision
-from personalize.rendering import default_variant_html, render_variant
-from personalize.services.slots import register_unknown_slot
+from personalize.engine.selection import DEFAULT
+from personalize.rendering import (
+    WRAPPER_TAGS,
+    decide_slot,
+    default_variant_html,
+    render_slot,
+    render_variant,
+    slot_opening,
+    wrapper_tag,
+)
 from personalize.utils import log_once
 
 register = template.Library()
 
-WRAPPER_TAGS = frozenset({"div", "section", "aside", "span", "header", "footer", "article"})
 #: How many distinct opening tags one ``{% personalize %}`` node keeps.
 MAX_OPENINGS = 64
 
@@ -59,11 +64,7 @@ class PersonalizeNode(template.Node):
         cache_key = (key, shown, wrapper, client)
         opening = self._openings.get(cache_key)
         if opening is None:
-            marker = ' data-personalize-client="1"' if client else ""
-            opening = (
-                f'<{wrapper} data-personalize-slot="{html.escape(key)}" '
-                f'data-personalize-variant="{html.escape(shown)}"{marker}>'
-            )
+            opening = slot_opening(key, shown, wrapper, client)
             if len(self._openings) < MAX_OPENINGS:
                 self._openings[cache_key] = opening
         return opening
@@ -71,35 +72,20 @@ class PersonalizeNode(template.Node):
     def render(self, context):
         key = str(self.key.resolve(context))
         options = self.options
-        wrapper = str(options["wrapper"].resolve(context)) if "wrapper" in options else "div"
-        if wrapper not in WRAPPER_TAGS:
-            wrapper = "div"
+        wrapper = (
+            wrapper_tag(options["wrapper"].resolve(context)) if "wrapper" in options else "div"
+        )
         client = bool(options["client"].resolve(context)) if "client" in options else False
-        visitor = _visitor(context)
-        if visitor is not None and not client:
-            decision = visitor.decide(key)
-        else:
-            decision = Decision(key)
-            if client:
-                # Decided by the decision endpoint, which only knows registered slots.
-                register_unknown_slot(key, path=getattr(visitor, "shown_on", ""))
-        try:
-            inner = self.render_variant(context, decision)
-        except Exception:
-            log_once(
-                ("render", key, decision.variant_slug),
-                "personalize: variant %r of slot %r failed to render; showing the default.",
-                decision.variant_slug,
-                key,
-                exc_info=True,
-            )
-            decision = Decision(key, reason="render error")
-            inner = self.render_inline(context, None)
-        shown = "control" if decision.control else decision.variant_slug
-        if not isinstance(inner, SafeData):
-            inner = html.escape(str(inner))
-        # SafeString itself: what mark_safe() returns for a str, without its lazy-text check.
-        return SafeString(f"{self._opening(key, shown, wrapper, client)}{inner}</{wrapper}>")
+        decision = decide_slot(_visitor(context), key, client)
+        return render_slot(
+            key,
+            decision,
+            partial(self.render_variant, context),
+            partial(self.render_inline, context, None),
+            wrapper=wrapper,
+            client=client,
+            opening=self._opening,
+        )
 
     def render_inline(self, context, variant):
         if self.as_var:
@@ -336,4 +322,4 @@ def personalize_js(context, timeout=DEFAULT_SCRIPT_TIMEOUT):
     )
 
 
-__all__ = ["DEFAULT", "register"]
+__all__ = ["DEFAULT", "WRAPPER_TAGS", "register"]
