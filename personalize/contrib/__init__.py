@@ -1,0 +1,1 @@
+"""Optional integrations with content management systems, each installed as an extra."""
