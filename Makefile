@@ -13,7 +13,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -e ".[redis,postgres,demo]" --group dev
+	$(BIN)/python -m pip install --quiet -e ".[redis,postgres,demo,wagtail]" --group dev
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -36,6 +36,7 @@ format: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/contrib_wagtail --ds=tests.contrib_wagtail.settings $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m benchmarks

@@ -8,17 +8,14 @@ from wagtail.models import Page, Site
 from tests.contrib_wagtail.testapp.models import LandingPage
 
 
-def rich(html: str) -> str:
-    return html  # RichTextBlock stores its HTML as it is
-
-
-def make_page(body, *, slug="landing", live=True) -> LandingPage:
-    """A live ``LandingPage`` with ``body`` (a list of ``{"type", "value"}``), as the site's
-    home page."""
-    root = Page.get_first_root_node()
-    page = root.add_child(
-        instance=LandingPage(title="Home", slug=slug, body=json.dumps(body), live=live)
+def make_page(body, *, slug="landing", parent=None) -> LandingPage:
+    """A live ``LandingPage`` with ``body`` (a list of ``{"type", "value"}``): the site's home
+    page, or a child of ``parent``."""
+    page = (parent or Page.get_first_root_node()).add_child(
+        instance=LandingPage(title=slug.title(), slug=slug, body=json.dumps(body))
     )
+    if parent is not None:
+        return page
     Site.objects.update_or_create(
         is_default_site=True,
         defaults={"hostname": "testserver", "port": 80, "root_page": page},

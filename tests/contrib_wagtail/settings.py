@@ -10,6 +10,8 @@ from tests.settings import INSTALLED_APPS
 INSTALLED_APPS = [
     *INSTALLED_APPS,
     "wagtail.users",
+    "wagtail.documents",
+    "wagtail.images",
     "wagtail.admin",
     "wagtail",
     "modelcluster",
