@@ -82,3 +82,34 @@ def test_the_menu_item_is_hidden_from_editors_without_personalize_permissions(cl
     user = User.objects.get(pk=user.pk)  # permissions are cached on the instance
     client.force_login(user)
     assert "/django-admin/personalize/" in client.get("/cms/").content.decode()
+
+
+def test_an_editor_saves_a_page_with_a_segment_block(editor_client):
+    SegmentFactory(slug="golfers", name="Golfers")
+    SegmentFactory(slug="juniors", name="Juniors")
+    page = make_page([])
+    assert "Juniors" in edit_page(editor_client, page)
+    empty_rich_text = (
+        '{"blocks": [{"key": "a", "type": "unstyled", "text": "%s", "depth": 0,'
+        ' "inlineStyleRanges": [], "entityRanges": []}], "entityMap": {}}'
+    )
+    data = {
+        "title": "Landing",
+        "slug": "landing",
+        "body-count": "1",
+        "body-0-deleted": "",
+        "body-0-order": "0",
+        "body-0-type": "segment",
+        "body-0-id": "",
+        "body-0-value-segments": ["golfers", "juniors"],
+        "body-0-value-match": "all",
+        "body-0-value-content": empty_rich_text % "Members",
+        "body-0-value-otherwise": empty_rich_text % "",
+        "action-publish": "action-publish",
+    }
+    response = editor_client.post(f"/cms/pages/{page.pk}/edit/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    page.refresh_from_db()
+    value = page.body[0].value
+    assert value["segments"] == ["golfers", "juniors"]
+    assert value["match"] == "all"

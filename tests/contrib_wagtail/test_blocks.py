@@ -4,6 +4,7 @@ fallbacks, and no queries once warm."""
 import logging
 
 import pytest
+from django import forms
 from django.db import connection
 from django.template import Context, Template
 from django.test import RequestFactory
@@ -319,6 +320,7 @@ def test_choices_are_read_when_the_form_is_built_not_when_blocks_are_declared(
     SlotFactory(key="footer", name="")
     assert ("footer", "footer") in list(chooser.field.choices)
     assert ("newsletter", "Newsletter readers") in list(segments.field.choices)
+    assert isinstance(segments.field.widget, forms.CheckboxSelectMultiple)
     assert slot_choices() == [("footer", "footer"), ("hero", "Home hero (hero)")]
     SegmentFactory(slug="old", name="Old", is_active=False)
     assert ("old", "Old (inactive)") in [(slug, str(name)) for slug, name in segment_choices()]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from functools import lru_cache, partial
 
+from django import forms
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
@@ -96,6 +97,7 @@ class SegmentChoiceBlock(_KeyChoiceMixin, blocks.MultipleChoiceBlock):
     """A list of the segments defined in the Django admin; the value is a list of slugs."""
 
     def __init__(self, choices=None, **kwargs):
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
         super().__init__(choices=segment_choices if choices is None else choices, **kwargs)
 
     def to_python(self, value):
