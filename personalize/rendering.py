@@ -1,11 +1,10 @@
-"""Rendering a slot and its chosen variant: one place for every way a slot is shown.
+"""Rendering a chosen variant: one function for the template tag and the decision API.
 
 ``{% personalize %}`` renders a variant inside its slot's wrapper element; the decision endpoint
 returns the same markup as ``html`` so a script can put it inside the same wrapper on a page
 served from a shared cache. Both call :func:`render_variant`, so the markup cannot drift apart.
-The tag and the CMS adapters (``personalize.contrib``) wrap it with :func:`render_slot`, so the
-wrapper element, the fallback to the default content and the client-side marker are the same
-wherever a slot appears.
+:func:`render_slot` is the whole of a slot as the tag renders it (decision, variant or default,
+wrapper element), for the tag and for the content-management adapters in ``personalize.contrib``.
 """
 
 from __future__ import annotations
@@ -23,6 +22,8 @@ from personalize.utils import log_once
 
 #: The template a variant renders with when it names none of its own.
 VARIANT_TEMPLATE = "personalize/variant.html"
+#: The elements a slot's wrapper may be; anything else becomes a ``div``.
+WRAPPER_TAGS = frozenset({"div", "section", "aside", "span", "header", "footer", "article"})
 
 
 def cta_href(variant) -> str:
@@ -83,19 +84,9 @@ def render_variant(
     return get_template(name).render(values, request)
 
 
-#: The elements a slot's wrapper may be; any other name renders a ``div``.
-WRAPPER_TAGS = frozenset({"div", "section", "aside", "span", "header", "footer", "article"})
-
-
-def wrapper_tag(name) -> str:
-    """``name`` if it is one of :data:`WRAPPER_TAGS`, else ``"div"``."""
-    name = str(name)
-    return name if name in WRAPPER_TAGS else "div"
-
-
 def slot_opening(key: str, shown: str, wrapper: str = "div", client: bool = False) -> str:
-    """The opening tag of a slot's wrapper: ``key`` and the ``shown`` variant's slug as data
-    attributes (read by the page's script for impressions, clicks and client-side slots)."""
+    """The opening tag of a slot's wrapper element: ``shown`` is the variant's slug, ``control``
+    or ``default``; ``client`` marks a slot the page's script fills."""
     marker = ' data-personalize-client="1"' if client else ""
     return (
         f'<{wrapper} data-personalize-slot="{html.escape(key)}" '
@@ -103,40 +94,49 @@ def slot_opening(key: str, shown: str, wrapper: str = "div", client: bool = Fals
     )
 
 
-def decide_slot(visitor, key: str, client: bool = False) -> Decision:
-    """The decision a slot renders with on the server.
-
-    The visitor's own (``visitor.decide``: memoized for the request, counted as an impression
-    by the middleware), or the default when there is no visitor or the slot is client-side
-    (the decision endpoint chooses later, and only knows registered slots).
-    """
-    if visitor is not None and not client:
-        return visitor.decide(key)
-    if client:
-        register_unknown_slot(key, path=getattr(visitor, "shown_on", ""))
-    return Decision(key)
-
-
 def render_slot(
     key: str,
-    decision: Decision,
-    render_choice: Callable[[Decision], object],
-    render_default: Callable[[], object],
+    visitor,
+    render_default: Callable[[object], str],
     *,
+    request=None,
+    context=None,
     wrapper: str = "div",
     client: bool = False,
+    inline_variants: bool = False,
     opening: Callable[[str, str, str, bool], str] = slot_opening,
 ) -> SafeString:
-    """Slot ``key`` as shown for ``decision``: the wrapper element around its content.
+    """Slot ``key`` for ``visitor`` (None: the default), inside its wrapper element.
 
-    ``render_choice(decision)`` renders the decided content (a variant, or the default when
-    ``decision.variant`` is None); if it raises, the failure is logged once and
-    ``render_default()`` renders the default content instead, marked as the default. Content
-    that is not safe markup is escaped. ``opening`` builds the opening tag (the tag passes a
-    cached :func:`slot_opening`).
+    ``render_default(variant)`` renders the enclosed default content: called with None when
+    the default wins, and, with ``inline_variants``, with a chosen variant that has no template
+    of its own (``{% personalize … as variant %}``). A chosen variant otherwise renders with
+    :func:`render_variant`; if that raises, the default renders instead (logged once).
+    ``client``: the page's script decides, so the default renders now. Markup that is not
+    :class:`~django.utils.safestring.SafeData` is escaped.
     """
+    if wrapper not in WRAPPER_TAGS:
+        wrapper = "div"
+    if visitor is not None and not client:
+        decision = visitor.decide(key)
+    else:
+        decision = Decision(key)
+        if client:
+            # Decided by the decision endpoint, which only knows registered slots.
+            register_unknown_slot(key, path=getattr(visitor, "shown_on", ""))
     try:
-        inner = render_choice(decision)
+        variant = decision.variant
+        if variant is None:
+            inner = render_default(None)
+        elif not variant.template_name:
+            # what render_variant() answers for a variant without a template of its own
+            inner = (
+                render_default(variant)
+                if inline_variants
+                else default_variant_html(variant, decision.slot_key)
+            )
+        else:
+            inner = render_variant(variant, decision.slot_key, request, context=context)
     except Exception:
         log_once(
             ("render", key, decision.variant_slug),
@@ -146,7 +146,7 @@ def render_slot(
             exc_info=True,
         )
         decision = Decision(key, reason="render error")
-        inner = render_default()
+        inner = render_default(None)
     shown = "control" if decision.control else decision.variant_slug
     if not isinstance(inner, SafeData):
         inner = html.escape(str(inner))

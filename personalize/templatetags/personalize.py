@@ -15,19 +15,10 @@ from django.utils.html import conditional_escape, format_html
 
 from personalize.conf import get_setting
 from personalize.engine.selection import DEFAULT
-from personalize.rendering import (
-    WRAPPER_TAGS,
-    decide_slot,
-    default_variant_html,
-    render_slot,
-    render_variant,
-    slot_opening,
-    wrapper_tag,
-)
+from personalize.rendering import render_slot, slot_opening
 from personalize.utils import log_once
 
 register = template.Library()
-
 #: How many distinct opening tags one ``{% personalize %}`` node keeps.
 MAX_OPENINGS = 64
 
@@ -72,18 +63,17 @@ class PersonalizeNode(template.Node):
     def render(self, context):
         key = str(self.key.resolve(context))
         options = self.options
-        wrapper = (
-            wrapper_tag(options["wrapper"].resolve(context)) if "wrapper" in options else "div"
-        )
+        wrapper = str(options["wrapper"].resolve(context)) if "wrapper" in options else "div"
         client = bool(options["client"].resolve(context)) if "client" in options else False
-        decision = decide_slot(_visitor(context), key, client)
         return render_slot(
             key,
-            decision,
-            partial(self.render_variant, context),
-            partial(self.render_inline, context, None),
+            _visitor(context),
+            partial(self.render_inline, context),
+            request=context.get("request"),
+            context=context,
             wrapper=wrapper,
             client=client,
+            inline_variants=bool(self.as_var),
             opening=self._opening,
         )
 
@@ -92,17 +82,6 @@ class PersonalizeNode(template.Node):
             with context.push(**{self.as_var: variant}):
                 return self.nodelist.render(context)
         return self.nodelist.render(context)
-
-    def render_variant(self, context, decision):
-        variant = decision.variant
-        if variant is None:
-            return self.render_inline(context, None)
-        if not variant.template_name:
-            if self.as_var:
-                return self.render_inline(context, variant)
-            # what render_variant() answers for a variant without a template of its own
-            return default_variant_html(variant, decision.slot_key)
-        return render_variant(variant, decision.slot_key, context.get("request"), context=context)
 
 
 @register.tag("personalize")
@@ -322,4 +301,4 @@ def personalize_js(context, timeout=DEFAULT_SCRIPT_TIMEOUT):
     )
 
 
-__all__ = ["DEFAULT", "WRAPPER_TAGS", "register"]
+__all__ = ["DEFAULT", "register"]

@@ -24,13 +24,7 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
-from personalize.rendering import (
-    decide_slot,
-    render_slot,
-    render_variant,
-    slot_opening,
-    wrapper_tag,
-)
+from personalize.rendering import render_slot, slot_opening
 from personalize.utils import log_once
 
 __all__ = [
@@ -174,15 +168,13 @@ class SlotBlock(blocks.StructBlock):
         try:
             if not key:
                 return render_default()
-            client = bool(self.meta.client)
-            decision = decide_slot(_visitor(context), key, client)
             return render_slot(
                 key,
-                decision,
-                partial(self.render_decision, value, context),
+                _visitor(context),
                 render_default,
-                wrapper=wrapper_tag(self.meta.wrapper),
-                client=client,
+                request=context.get("request") if context else None,
+                wrapper=str(self.meta.wrapper),
+                client=bool(self.meta.client),
                 opening=_opening,
             )
         except Exception:
@@ -194,15 +186,9 @@ class SlotBlock(blocks.StructBlock):
             )
             return self._safe_default(render_default, key)
 
-    def render_decision(self, value, context, decision):
-        """The content ``decision`` chose: its variant, or the editor's default content."""
-        if decision.variant is None:
-            return self.render_default(value, context)
-        request = context.get("request") if context else None
-        return render_variant(decision.variant, decision.slot_key, request)
-
-    def render_default(self, value, context=None):
-        """The editor's default content, rendered by its own block."""
+    def render_default(self, value, context=None, variant=None):
+        """The editor's default content, rendered by its own block (``variant``: always None,
+        as a chosen variant renders with its own template or ``personalize/variant.html``)."""
         return self.child_blocks["default"].render(value.get("default"), context)
 
     @staticmethod
