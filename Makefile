@@ -36,7 +36,7 @@ format: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
-	$(BIN)/python -m pytest tests/contrib_wagtail --ds=tests.contrib_wagtail.settings $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/contrib_wagtail --ds=tests.contrib_wagtail.settings
 
 bench: install
 	$(BIN)/python -m benchmarks

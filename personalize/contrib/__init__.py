@@ -1,1 +1,0 @@
-"""Optional integrations with content management systems, each installed as an extra."""
