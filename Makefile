@@ -13,7 +13,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -e ".[redis,postgres,demo,cms]" --group dev
+	$(BIN)/python -m pip install --quiet -e ".[redis,postgres,demo,cms,wagtail]" --group dev
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -38,6 +38,7 @@ format: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	$(BIN)/python -m pytest tests/contrib_cms --ds=tests.contrib_cms.settings
+	$(BIN)/python -m pytest tests/contrib_wagtail --ds=tests.contrib_wagtail.settings
 
 bench: install
 	$(BIN)/python -m benchmarks
