@@ -146,8 +146,8 @@ class RequestFacts:
         request = self._request
         if request.method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
             return False  # HEAD, OPTIONS...
-        if self.is_bot or self.preview is not None:
-            return False
+        if self.is_bot or self.preview is not None or getattr(request, "is_preview", False):
+            return False  # (``is_preview``: a CMS's preview of a page, e.g. Wagtail's)
         return consent.tracking_allowed(request)
 
     @cached_property

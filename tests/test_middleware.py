@@ -170,6 +170,14 @@ def test_bots_prefetches_and_opt_outs_create_nothing(headers):
     assert Event.objects.count() == 0
 
 
+def test_a_page_a_cms_marks_as_a_preview_is_not_tracked():
+    response = Client().get("/t/cms-preview/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert COOKIE not in response.cookies
+    assert Visitor.objects.count() == 0
+    assert Event.objects.count() == 0
+
+
 def test_head_requests_are_not_tracked():
     response = Client().head("/t/slot/")
     assert response.status_code == 200

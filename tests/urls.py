@@ -12,6 +12,11 @@ def slot_page(request):
     return render(request, "t/slot.html")
 
 
+def cms_preview(request):
+    request.is_preview = True  # as a CMS marks its page previews (Wagtail does)
+    return render(request, "t/slot.html")
+
+
 @cache_control(public=True, max_age=600)
 def plain_page(request):
     return render(request, "t/plain.html")
@@ -41,6 +46,7 @@ def boom(request):
 
 urlpatterns = [
     path("t/slot/", slot_page),
+    path("t/cms-preview/", cms_preview),
     path("t/plain/", plain_page),
     path("t/public-slot/", public_slot_page),
     path("t/json/", json_view),
