@@ -31,6 +31,22 @@ class Browser(Client):
         return self.get(path, **extra)
 
 
+@pytest.fixture(autouse=True)
+def steady_rate_windows(monkeypatch):
+    """The rate limits' clock stands still a second into an hour, so the requests of a test
+    share one window (``"1/min"``), however long they take and whenever the test runs: a
+    minute that ended between two requests would open a new window and let the second one
+    through. Tests of windows that roll over move ``clock.now``."""
+    import time
+    from types import SimpleNamespace
+
+    from personalize.api import throttling
+
+    clock = SimpleNamespace(now=time.time() // 3600 * 3600 + 1)
+    monkeypatch.setattr(throttling, "time", SimpleNamespace(time=lambda: clock.now))
+    return clock
+
+
 @pytest.fixture
 def browser():
     return Browser()
