@@ -153,8 +153,8 @@ def load_rules(rules) -> list:
     Each type's rows are read straight from that type's model, joined to the base table, rather
     than through django-polymorphic's queryset, which reads the base rows first and then copies
     every object it upgrades (two thirds of the time for a site's thousands of rules). A rule
-    whose type is no longer installed, or whose row of its type is missing, loads as a plain
-    ``Rule``, which never matches.
+    whose type is no longer installed (or no longer has a content type), or whose row of its
+    type is missing, loads as a plain ``Rule``, which never matches.
     """
     from django.contrib.contenttypes.models import ContentType
 
@@ -164,7 +164,10 @@ def load_rules(rules) -> list:
     type_ids = dict(unordered.values_list("pk", "polymorphic_ctype_id"))
     loaded = []
     for type_id in set(type_ids.values()):
-        model = ContentType.objects.get_for_id(type_id).model_class() if type_id else None
+        try:
+            model = ContentType.objects.get_for_id(type_id).model_class() if type_id else None
+        except ContentType.DoesNotExist:
+            model = None
         if model is None or not issubclass(model, Rule):
             model = Rule
         loaded.extend(

@@ -212,9 +212,11 @@ def test_prepare_rules_loads_each_rule_as_its_type_in_order_and_prepared(
     assert words[2] == 'Is a member of segment "Other people"'
 
 
-@pytest.mark.parametrize("damage", ["type no longer installed", "row of its type deleted"])
+@pytest.mark.parametrize(
+    "damage", ["type no longer installed", "row of its type deleted", "content type unknown"]
+)
 def test_a_rule_that_cannot_load_as_its_type_loads_as_a_rule_that_never_matches(
-    composed, damage, caplog
+    composed, damage, monkeypatch
 ):
     from django.contrib.contenttypes.models import ContentType
 
@@ -227,6 +229,16 @@ def test_a_rule_that_cannot_load_as_its_type_loads_as_a_rule_that_never_matches(
     if damage == "type no longer installed":
         gone = ContentType.objects.create(app_label="personalize", model="retiredrule")
         Rule.objects.filter(pk=device.pk).update(polymorphic_ctype=gone)
+    elif damage == "content type unknown":  # (the row deleted under the foreign key)
+        device_type = ContentType.objects.get_for_model(DeviceRule)
+        get_for_id = ContentType.objects.get_for_id
+
+        def lookup(type_id):
+            if type_id == device_type.pk:
+                raise ContentType.DoesNotExist
+            return get_for_id(type_id)
+
+        monkeypatch.setattr(ContentType.objects, "get_for_id", lookup)
     else:
         with connection.cursor() as cursor:
             cursor.execute(
