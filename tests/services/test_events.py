@@ -41,8 +41,9 @@ def test_tracked_events_feed_event_rules_at_once(client):
         ("page_view", None, {}, "recorded automatically"),
         ("purchase", "lots", {}, "must be a number"),
         ("purchase", True, {}, "not a boolean"),
-        ("purchase", "1e20", {}, "finite number below"),
-        ("purchase", "NaN", {}, "finite number below"),
+        ("purchase", "1e20", {}, "finite number from -999999999999.99 to 999999999999.99"),
+        ("purchase", "NaN", {}, "finite number from"),
+        ("purchase", "1000000000000", {}, "finite number from"),
         ("purchase", None, {"items": [1, 2]}, "got list"),
         ("purchase", None, {"meta": {"a": 1}}, "got dict"),
         ("purchase", None, {"note": "a\x00b"}, "NUL character"),
@@ -62,6 +63,14 @@ def test_limits_are_settings(client, settings):
     settings.PERSONALIZE_MAX_EVENT_PROPERTIES = 2
     response = track(client, "signup", a=1, b=2, c=3)
     assert "At most 2 properties per event; got 3" in response.json()["error"]
+
+
+def test_the_largest_documented_value_is_accepted(client):
+    """docs: a value "up to 999,999,999,999.99"; the error said "below" it."""
+    assert track(client, "purchase", "999999999999.99").json() == {"tracked": True}
+    assert track(client, "refund", "-999999999999.99").json() == {"tracked": True}
+    values = set(Event.objects.exclude(name="page_view").values_list("value", flat=True))
+    assert values == {Decimal("999999999999.99"), Decimal("-999999999999.99")}
 
 
 def test_form_values_are_accepted():
