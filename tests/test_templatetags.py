@@ -180,6 +180,23 @@ def test_a_variant_template_sees_the_page_context_like_an_include(email_segment)
     assert html.endswith("|page variant gone\n")
 
 
+def test_with_as_a_variant_with_its_own_template_renders_with_it(email_segment):
+    """docs/templates.md: `as` fills the enclosed markup from the variant, except for a
+    variant that has a template of its own."""
+    VariantFactory(
+        slot=SlotFactory(key="hero"),
+        slug="welcome",
+        segment=email_segment,
+        template_name="t/variant_page_context.html",
+    )
+    html, _ = render(
+        '{% personalize "hero" as v %}[inline {{ v.slug }}]{% endpersonalize %}',
+        "/?utm_medium=email",
+    )
+    assert "[inline" not in html
+    assert "welcome|hero|" in html
+
+
 def test_a_slot_in_a_loop_shows_one_variant_and_nested_slots_each_decide(email_segment):
     VariantFactory(slot=SlotFactory(key="hero"), slug="welcome", segment=email_segment)
     source = (
