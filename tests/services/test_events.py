@@ -3,11 +3,13 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 
 import personalize
 from personalize.models import Event, EventRule, Segment
+from personalize.visitor import CurrentVisitor
 from tests.services.conftest import track
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.services.urls")]
@@ -30,6 +32,21 @@ def test_tracked_events_feed_event_rules_at_once(client):
     assert client.get("/").wsgi_request.visitor.in_segment("big-spenders")
     track(client, "purchase", 89)
     assert not client.get("/").wsgi_request.visitor.in_segment("big-spenders")
+
+
+def test_a_segment_asked_before_track_is_answered_again_after_it():
+    """intents.md: track() "counts at once in the visitor's profile (so EventRule sees it on
+    the next question, in the same request)": also a segment already asked in that request."""
+    segment = Segment.objects.create(name="Big spenders", slug="big-spenders")
+    EventRule.objects.create(segment=segment, event="purchase", aggregate="avg", value=500)
+    request = RequestFactory().get("/")
+    request.COOKIES = {}
+    request.user = AnonymousUser()
+    request.visitor = CurrentVisitor(request)
+    assert not request.visitor.in_segment("big-spenders")
+    personalize.track(request, "purchase", value=649)
+    assert request.visitor.in_segment("big-spenders")
+    assert request.visitor.segments == ["big-spenders"]
 
 
 @pytest.mark.parametrize(
