@@ -39,7 +39,12 @@ class PersonalizeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not get_setting("ENABLED") or is_excluded(request.path_info):
+        if not get_setting("ENABLED"):
+            # Switched off: nobody in particular, so views that read request.visitor or call
+            # track() / identify() go on working; nothing is read, tracked or stored.
+            request.visitor = SharedPageVisitor(request)
+            return self.get_response(request)
+        if is_excluded(request.path_info):
             return self.get_response(request)
         request.visitor = CurrentVisitor(request)
         response = self.get_response(request)

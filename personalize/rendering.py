@@ -66,7 +66,8 @@ def render_variant(
     Renders ``template_name``, else the variant's own ``template_name`` (with ``variant``,
     ``slot_key``, ``cta_href``, ``request`` and ``visitor`` in the context), else the cached
     :func:`default_variant_html`. Given the page's template ``context``, a variant template
-    renders in a new context sharing its bound state, so context processors do not run again.
+    renders like ``{% include %}``: it sees the page's variables and those of the context
+    processors (which do not run again), with the variant's values pushed on top.
     Raises whatever the template raises: callers fall back to the default.
     """
     name = template_name or variant.template_name
@@ -80,7 +81,9 @@ def render_variant(
         "visitor": getattr(request, "visitor", None),
     }
     if context is not None and context.template is not None:
-        return context.template.engine.get_template(name).render(context.new(values))
+        template = context.template.engine.get_template(name)
+        with context.push(values):
+            return template.render(context)
     return get_template(name).render(values, request)
 
 

@@ -303,6 +303,8 @@ class CurrentVisitor(RequestFacts):
         name = clean_text(name, MAX_EVENT_NAME)
         numeric = float(value) if value is not None else None
         ctx.profile.record_event(name, numeric, ctx.timestamp)
+        if self.preview is None:
+            ctx.segment_results.clear()  # answers given before this event may change now
         intent_engine.apply_event_signals(ctx, name)
         event = self.event_dict(name, value=value, properties=properties or {}, **fields)
         self.events.append(event)

@@ -75,3 +75,27 @@ def test_links_between_the_docs_lead_somewhere():
             if not found:
                 broken.append((page.name, target))
     assert broken == []
+
+
+def test_installed_apps_lines_of_the_docs_add_to_the_readme_install():
+    """A developer who follows the README's install and then a page's `INSTALLED_APPS +=`
+    line gets an app list Django accepts: no app listed twice (Django refuses duplicate
+    labels)."""
+    import re
+
+    def additions(text):
+        blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+        return [
+            app
+            for block in blocks
+            for line in re.findall(r"^INSTALLED_APPS \+= \[(.*)\]", block, flags=re.M)
+            for app in re.findall(r'"([^"]+)"', line)
+        ]
+
+    readme = additions((ROOT / "README.md").read_text())
+    assert "personalize" in readme
+    doubled = []
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        apps = readme + additions(page.read_text())
+        doubled += [(page.name, app) for app in set(apps) if apps.count(app) > 1]
+    assert doubled == []

@@ -249,6 +249,24 @@ def test_disabled_app_renders_defaults_and_tracks_nothing(browser):
     assert Visitor.objects.count() == 0
 
 
+def test_disabled_app_leaves_views_that_use_the_visitor_working(browser):
+    """docs/configuration.md: with the master switch off, request.visitor is nobody in
+    particular and track() / identify() return None; they used to fail (no request.visitor)."""
+    with override_settings(PERSONALIZE_ENABLED=False):
+        response = browser.get("/t/checkout/")
+    assert response.status_code == 200
+    assert response.json() == {
+        "big_spender": False,
+        "intent": None,
+        "tracked": None,
+        "identified": None,
+    }
+    assert COOKIE not in response.cookies
+    assert "Cache-Control" not in response
+    assert Visitor.objects.count() == 0
+    assert Event.objects.count() == 0
+
+
 def test_a_new_visit_starts_after_the_inactivity_timeout(browser, time_machine):
     time_machine.move_to("2026-03-01 10:00:00+00:00", tick=False)
     browser.get("/t/slot/")

@@ -1,6 +1,7 @@
 """Template tags: output, fallbacks, and zero queries once warm."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.template import Context, Template, TemplateSyntaxError
 from django.test import RequestFactory
@@ -155,6 +156,45 @@ def test_tags_render_in_an_email_template_without_a_request(email_segment):
     VariantFactory(slot=SlotFactory(key="hero"), slug="welcome", segment=email_segment)
     html = render_to_string("t/slot.html", {"first_name": "Ann"})
     assert 'data-personalize-variant="default"><p>inline default</p>' in html
+
+
+def test_a_variant_template_sees_the_page_context_like_an_include(email_segment):
+    """docs/templates.md: a variant's own template renders "with the page's context plus
+    variant, slot_key, cta_href and visitor" (context processors' values included), and
+    those names do not leak into the rest of the page."""
+    from django.template.loader import render_to_string
+
+    variant = VariantFactory(
+        slot=SlotFactory(key="hero"),
+        slug="welcome",
+        segment=email_segment,
+        cta_url="/clubs/",
+        template_name="t/variant_page_context.html",
+    )
+    request = RequestFactory().get("/?utm_medium=email")
+    request.COOKIES = {}
+    request.user = AnonymousUser()
+    request.visitor = CurrentVisitor(request)
+    html = render_to_string("t/variant_slot.html", {"first_name": "Ann"}, request=request)
+    assert f"welcome|hero|/personalize/go/{variant.pk}/|Ann|True" in html
+    assert html.endswith("|page variant gone\n")
+
+
+def test_with_as_a_variant_with_its_own_template_renders_with_it(email_segment):
+    """docs/templates.md: `as` fills the enclosed markup from the variant, except for a
+    variant that has a template of its own."""
+    VariantFactory(
+        slot=SlotFactory(key="hero"),
+        slug="welcome",
+        segment=email_segment,
+        template_name="t/variant_page_context.html",
+    )
+    html, _ = render(
+        '{% personalize "hero" as v %}[inline {{ v.slug }}]{% endpersonalize %}',
+        "/?utm_medium=email",
+    )
+    assert "[inline" not in html
+    assert "welcome|hero|" in html
 
 
 def test_a_slot_in_a_loop_shows_one_variant_and_nested_slots_each_decide(email_segment):

@@ -36,6 +36,20 @@ def exempt_page(request):
     return render(request, "t/slot.html")
 
 
+def checkout(request):
+    """A view using request.visitor and the Python API, as the README shows."""
+    import personalize
+
+    return JsonResponse(
+        {
+            "big_spender": request.visitor.in_segment("big-spenders"),
+            "intent": request.visitor.intent,
+            "tracked": personalize.track(request, "purchase", value=299),
+            "identified": personalize.identify(request, email="jeff@example.com"),
+        }
+    )
+
+
 def missing(request):
     return HttpResponse("nope", status=404, content_type="text/html")
 
@@ -51,6 +65,7 @@ urlpatterns = [
     path("t/public-slot/", public_slot_page),
     path("t/json/", json_view),
     path("t/exempt/", exempt_page),
+    path("t/checkout/", checkout),
     path("t/missing/", missing),
     path("", include("demo_site.urls")),
 ]

@@ -170,9 +170,15 @@ class IntentSignal(models.Model):
         }.get(self.kind, self.kind)
         text = f"{what} {describe_text(self.operator, self.pattern)}"
         if self.kind == self.Kind.PAGE_PATH and self.min_count > 1:
-            text += f" for the {self.min_count}th time or more"
+            text += f" for the {ordinal(self.min_count)} time or more"
         cap = f", up to {self.cap:g}" if self.cap else ""
         return f"{text}: {self.points:+g} points{cap}"
+
+
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``... ``11th``, ``12th``, ``13th``, ``21st``."""
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 class TopicMapping(models.Model):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
@@ -14,7 +12,22 @@ from personalize.models.segment import Segment
 from personalize.rules.base import Rule
 from personalize.rules.matching import split_list
 
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
+#: ISO 3166-1 alpha-2 codes (the 249 assigned ones) and XK (Kosovo, user-assigned but what
+#: GeoIP databases and CDNs report): the only codes a visitor's country can be.
+_ISO_CODES = """
+    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ
+    BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM
+    DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS
+    GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN
+    KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ
+    MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM
+    PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV
+    SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI
+    VN VU WF WS YE YT ZA ZM ZW XK
+"""
+ISO_COUNTRIES = frozenset(_ISO_CODES.split())
+#: Codes editors type that are not a country's, with the code they mean.
+_COMMON_MISTAKES = {"UK": "GB"}
 
 
 class LocationRule(Rule):
@@ -44,11 +57,15 @@ class LocationRule(Rule):
 
     def clean(self):
         countries = [code.upper() for code in split_list(self.countries)]
-        bad = [code for code in countries if not _COUNTRY.match(code)]
+        bad = [code for code in countries if code not in ISO_COUNTRIES]
         if bad:
-            raise ValidationError(
-                {"countries": _("Not ISO country codes: %(codes)s.") % {"codes": ", ".join(bad)}}
-            )
+            message = _("Not ISO country codes: %(codes)s.") % {"codes": ", ".join(bad)}
+            hints = [
+                f"{code} → {_COMMON_MISTAKES[code]}" for code in bad if code in _COMMON_MISTAKES
+            ]
+            if hints:
+                message += " " + _("Did you mean: %(hints)s?") % {"hints": ", ".join(hints)}
+            raise ValidationError({"countries": message})
         self.countries = ", ".join(countries)
         if not (countries or split_list(self.regions) or split_list(self.cities)):
             raise ValidationError(_("Enter at least one country, region or city."))

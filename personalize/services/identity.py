@@ -147,6 +147,12 @@ def _identify(visitor, email, user, verified: bool, traits: dict) -> str:
         for other in {v.pk: v for v in [row, *owners]}.values():
             if other.pk != target.pk:
                 merge_visitors(other, target)
+        proven = user is not None or verified
+        if not proven and (target.pk != row.pk or visitor.linked_unverified):
+            # A claim this browser did not prove reaches someone else's profile: it may add
+            # traits that profile lacks, never change or remove what that person told the site.
+            known = stored_traits(target.traits)
+            traits = {k: v for k, v in traits.items() if v is not None and k not in known}
         target.traits = merge_traits(target.traits, traits)
         if email:
             target.email_verified = (target.email == email and target.email_verified) or verified
@@ -154,7 +160,6 @@ def _identify(visitor, email, user, verified: bool, traits: dict) -> str:
         if user is not None:
             target.user = user
         target.save(update_fields=["traits", "email", "email_verified", "user"])
-    proven = user is not None or verified
 
     store = get_store()
     if renewed:

@@ -150,7 +150,10 @@ def clean_event_value(value) -> Decimal | None:
         raise InvalidEvent(f"An event value must be a number; got {str(value)[:40]!r}.") from None
     # (copy_abs and comparison are exact: abs() could overflow the decimal context, 1e1000000)
     if not number.is_finite() or number.copy_abs() > MAX_EVENT_VALUE:
-        raise InvalidEvent(f"An event value must be a finite number below {MAX_EVENT_VALUE}.")
+        raise InvalidEvent(
+            f"An event value must be a finite number from -{MAX_EVENT_VALUE} to "
+            f"{MAX_EVENT_VALUE}; got {str(value)[:40]!r}."
+        )
     return number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 

@@ -351,6 +351,43 @@ def test_anonymous_requests_are_401(demo):
     assert response.json()["error"] == "not_authenticated"
 
 
+def test_an_unknown_token_is_401_authentication_failed(demo):
+    response = Client().get(f"{API}/segments/", HTTP_AUTHORIZATION="Token not-a-key")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json()["error"] == "authentication_failed"
+
+
+def test_every_error_code_the_api_answers_is_in_the_docs_table():
+    """docs/api.md's table of errors names each code a client can receive."""
+    import pathlib
+    import re
+
+    from rest_framework import exceptions
+
+    from personalize.api import errors, permissions
+
+    docs = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    table = set(re.findall(r"^\| \d{3} \| (.+?) \|", docs, flags=re.M))
+    documented = {code for row in table for code in re.findall(r"`([a-z_]+)`", row)}
+    drf = [
+        exceptions.ParseError,
+        exceptions.AuthenticationFailed,
+        exceptions.NotAuthenticated,
+        exceptions.PermissionDenied,
+        exceptions.NotFound,
+        exceptions.MethodNotAllowed,
+        exceptions.NotAcceptable,
+        exceptions.UnsupportedMediaType,
+        exceptions.Throttled,
+    ]
+    ours = [errors.PayloadTooLarge, errors.Conflict, errors.ServiceUnavailable]
+    codes = {cls.default_code for cls in drf + ours}
+    codes |= {"invalid", "protected", "dynamic_segment", permissions.SameOrigin.code}
+    codes |= {"identity_not_verified", "sign_in_required"}
+    assert codes - documented == set()
+
+
 def test_model_permissions_are_enforced(demo, user_factory):
     reader = user_factory("reader", "view_segment")
     client = Client()

@@ -116,6 +116,9 @@ def test_withdrawing_consent_stops_tracking_and_clears_the_cookie(demo, browser)
     assert Event.objects.count() == events
     assert visitor_id(browser) is None
     assert me(browser).json()["consent"] == "denied"
+    # docs/api.md: erase before withdrawing; the browser no longer names its visitor
+    assert browser.delete_same_origin(ME).json() == {"erased": False}
+    assert Visitor.objects.filter(pk=vid).exists()
 
 
 def test_granting_consent_in_required_mode_starts_tracking(demo, browser, settings):

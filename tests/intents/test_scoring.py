@@ -67,6 +67,24 @@ def test_min_count_counts_views_of_the_same_page(client, concerns):
         assert scores(other, path) == {"decided-with-concerns": 0.0}
 
 
+@pytest.mark.parametrize(
+    ("min_count", "words"),
+    [(2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"), (21, "21st"), (22, "22nd")],
+)
+def test_a_page_signal_from_the_nth_time_says_it_in_english(min_count, words):
+    signal = IntentSignal(
+        kind="page_path",
+        operator="starts_with",
+        pattern="/clubs/",
+        min_count=min_count,
+        points=10,
+        cap=0,
+    )
+    assert signal.describe() == (
+        f'views a page whose path starts with "/clubs/" for the {words} time or more: +10 points'
+    )
+
+
 def test_intent_is_the_strongest_active_one_and_scores_list_all(client, deal, concerns):
     for _ in range(2):
         client.get("/deals/")

@@ -31,6 +31,12 @@ def test_location_rule_clean_and_describe():
     assert field_errors(LocationRule(countries="GBR, X1")) == {
         "countries": ["Not ISO country codes: GBR, X1."]
     }
+    # docs/admin.md: "a country code that is not one" is a form error, not a rule that
+    # silently matches nobody (two letters are not enough: no visitor is ever in "UK")
+    assert field_errors(LocationRule(countries="GB, UK, QQ")) == {
+        "countries": ["Not ISO country codes: UK, QQ. Did you mean: UK → GB?"]
+    }
+    assert field_errors(LocationRule(countries="xk, fr")) == {}
     assert field_errors(LocationRule()) == {
         "__all__": ["Enter at least one country, region or city."]
     }

@@ -28,6 +28,9 @@ def test_slow_timeout_is_a_warning(settings):
     settings.PERSONALIZE_BUFFER_REDIS_URL = "redis://127.0.0.1:6379/0"
     settings.PERSONALIZE_BUFFER_SOCKET_TIMEOUT = 2
     assert ids(check_buffer()) == ["personalize.W030"]
+    # docs/checks.md: only with the buffered sink (no request calls that Redis otherwise)
+    settings.PERSONALIZE_EVENT_SINK = "personalize.sinks.DatabaseSink"
+    assert ids(check_buffer()) == []
 
 
 def test_missing_redis_package_is_an_error(settings, monkeypatch):

@@ -3,11 +3,13 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 
 import personalize
 from personalize.models import Event, EventRule, Segment
+from personalize.visitor import CurrentVisitor
 from tests.services.conftest import track
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.services.urls")]
@@ -32,6 +34,21 @@ def test_tracked_events_feed_event_rules_at_once(client):
     assert not client.get("/").wsgi_request.visitor.in_segment("big-spenders")
 
 
+def test_a_segment_asked_before_track_is_answered_again_after_it():
+    """intents.md: track() "counts at once in the visitor's profile (so EventRule sees it on
+    the next question, in the same request)": also a segment already asked in that request."""
+    segment = Segment.objects.create(name="Big spenders", slug="big-spenders")
+    EventRule.objects.create(segment=segment, event="purchase", aggregate="avg", value=500)
+    request = RequestFactory().get("/")
+    request.COOKIES = {}
+    request.user = AnonymousUser()
+    request.visitor = CurrentVisitor(request)
+    assert not request.visitor.in_segment("big-spenders")
+    personalize.track(request, "purchase", value=649)
+    assert request.visitor.in_segment("big-spenders")
+    assert request.visitor.segments == ["big-spenders"]
+
+
 @pytest.mark.parametrize(
     ("name", "value", "properties", "message"),
     [
@@ -41,8 +58,9 @@ def test_tracked_events_feed_event_rules_at_once(client):
         ("page_view", None, {}, "recorded automatically"),
         ("purchase", "lots", {}, "must be a number"),
         ("purchase", True, {}, "not a boolean"),
-        ("purchase", "1e20", {}, "finite number below"),
-        ("purchase", "NaN", {}, "finite number below"),
+        ("purchase", "1e20", {}, "finite number from -999999999999.99 to 999999999999.99"),
+        ("purchase", "NaN", {}, "finite number from"),
+        ("purchase", "1000000000000", {}, "finite number from"),
         ("purchase", None, {"items": [1, 2]}, "got list"),
         ("purchase", None, {"meta": {"a": 1}}, "got dict"),
         ("purchase", None, {"note": "a\x00b"}, "NUL character"),
@@ -62,6 +80,14 @@ def test_limits_are_settings(client, settings):
     settings.PERSONALIZE_MAX_EVENT_PROPERTIES = 2
     response = track(client, "signup", a=1, b=2, c=3)
     assert "At most 2 properties per event; got 3" in response.json()["error"]
+
+
+def test_the_largest_documented_value_is_accepted(client):
+    """docs: a value "up to 999,999,999,999.99"; the error said "below" it."""
+    assert track(client, "purchase", "999999999999.99").json() == {"tracked": True}
+    assert track(client, "refund", "-999999999999.99").json() == {"tracked": True}
+    values = set(Event.objects.exclude(name="page_view").values_list("value", flat=True))
+    assert values == {Decimal("999999999999.99"), Decimal("-999999999999.99")}
 
 
 def test_form_values_are_accepted():

@@ -106,3 +106,22 @@ def test_an_unverified_claim_still_personalizes_from_the_merged_profile(jeff):
     identify(phone, email="jeff@example.com", first_name="Jeff")
     page = phone.get("/")
     assert 'data-personalize-variant="intermediate-upsell"' in page.content.decode()
+
+
+def test_typing_jeffs_address_does_not_change_his_traits(jeff):
+    """intents.md: an unproven claim adds the typist's visits (and traits the profile lacks),
+    never changes Jeff's traits; the typist's used to overwrite them (his browser then greeted
+    him as Mallory)."""
+    identify(jeff, email="jeff@example.com", first_name="Jeff", verified=True)
+    intruder = Client()
+    intruder.get("/")
+    identify(intruder, email="jeff@example.com", first_name="Mallory", company="Evil")
+    identify(intruder, first_name=None)  # later, through the same unproven link
+    assert linked_unverified(intruder)
+    stored = Visitor.objects.get(email="jeff@example.com").traits
+    assert stored == {"first_name": "Jeff", "company": "Evil"}
+    assert "Hi Jeff" in jeff.get("/").content.decode()
+    # proving the address lifts the restriction
+    identify(intruder, email="jeff@example.com", verified=True, first_name="Jeffrey")
+    stored = Visitor.objects.get(email="jeff@example.com").traits
+    assert stored == {"first_name": "Jeffrey", "company": "Evil"}

@@ -147,6 +147,33 @@ def test_only_the_configured_cdn_header_is_believed():
         assert resolve_geo(meta).country == "FR"
 
 
+@pytest.mark.parametrize(
+    ("configured", "expected"),
+    [
+        # docs/configuration.md: named for each of the three, the header fills all three...
+        (
+            {
+                "country": "X-Akamai-Edgescape",
+                "region": "X-Akamai-Edgescape",
+                "city": "X-Akamai-Edgescape",
+            },
+            Geo(country="GB", region="EN", city="LONDON", source="header"),
+        ),
+        # ...and in a list, as every header of a list, it gives the country only.
+        (["X-Akamai-Edgescape"], Geo(country="GB", source="header")),
+    ],
+)
+def test_a_key_value_header_as_the_configuration_page_shows(configured, expected):
+    meta = {
+        "REMOTE_ADDR": "203.0.113.7",
+        "HTTP_X_AKAMAI_EDGESCAPE": "georegion=246,country_code=GB,region_code=EN,city=LONDON",
+    }
+    with override_settings(
+        PERSONALIZE_GEO_RESOLVERS=HEADERS_ONLY, PERSONALIZE_GEO_TRUSTED_HEADERS=configured
+    ):
+        assert resolve_geo(meta) == expected
+
+
 # (REMOTE_ADDR, X-Forwarded-For, trusted proxies, the client address)
 @pytest.mark.parametrize(
     ("remote", "forwarded", "proxies", "expected"),
