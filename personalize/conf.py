@@ -198,14 +198,16 @@ def cookie_secure() -> bool:
 def cookie_options() -> dict[str, Any]:
     """Attributes of every cookie the app sets (the visitor and the consent cookie), as
     keyword arguments of ``HttpResponse.set_cookie``: one place for secure, SameSite, domain,
-    path, lifetime and HttpOnly (scripts never need to read them)."""
+    path, lifetime and HttpOnly (scripts never need to read them). ``SameSite=None`` implies
+    ``Secure``: browsers refuse a cross-site cookie that is not."""
+    samesite = get_setting("COOKIE_SAMESITE")
     return {
         "max_age": get_setting("COOKIE_AGE"),
         "domain": get_setting("COOKIE_DOMAIN"),
         "path": get_setting("COOKIE_PATH"),
-        "secure": cookie_secure(),
+        "secure": cookie_secure() or str(samesite).lower() == "none",
         "httponly": True,
-        "samesite": get_setting("COOKIE_SAMESITE"),
+        "samesite": samesite,
     }
 
 

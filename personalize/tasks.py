@@ -187,7 +187,8 @@ def beat_schedule() -> dict:
     * purge expired data every day at 03:30 (the Celery app's time zone).
 
     Each entry expires when its next run is due, so a backlog never piles up while no worker
-    is running.
+    is running; the nightly purge expires after six hours, so that a late one does not start
+    in the middle of the day.
     """
     interval = float(get_setting("BUFFER_FLUSH_INTERVAL"))
     rebuild = float(get_setting("REBUILD_INTERVAL"))

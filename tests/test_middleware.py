@@ -108,6 +108,15 @@ def test_cookie_settings_are_honoured(browser):
     assert int(morsel["max-age"]) == 60
 
 
+@pytest.mark.parametrize("samesite", ["None", "none"])
+def test_a_samesite_none_cookie_is_always_secure(browser, samesite):
+    # browsers refuse a SameSite=None cookie without Secure: the visitor would be new each time
+    with override_settings(PERSONALIZE_COOKIE_SAMESITE=samesite, PERSONALIZE_COOKIE_SECURE=False):
+        morsel = browser.get("/t/slot/").cookies[COOKIE]
+    assert morsel["secure"]
+    assert morsel["samesite"].lower() == "none"
+
+
 def test_personalized_pages_are_private_and_vary_on_cookie(browser):
     response = browser.get("/t/public-slot/")
     cache_control = response.headers["Cache-Control"]
