@@ -59,6 +59,9 @@ class CurrentVisitor(RequestFacts):
         self.decisions: dict[str, Decision] = {}
         self.events: list[dict] = []  # this request's batch, handed to the sink at the end
         self._topics_added: set[str] = set()
+        # Traits this request's identify() was given by a browser linked by an unproven claim:
+        # all the stored traits such a browser may see (see ``traits``).
+        self.claimed_traits: dict = {}
         self._event_seq = 0
         self._page_given = False  # view_page() named the page this request answers for
 
@@ -242,7 +245,13 @@ class CurrentVisitor(RequestFacts):
 
     @property
     def traits(self) -> dict:
+        """The visitor's traits. A browser that reached someone's profile through an address
+        it did not prove (``linked_unverified``) sees none of the stored ones, only what it
+        told ``identify()`` in this request: typing an address must not show that person's
+        name or anything else they gave the site."""
         self.used = True
+        if self.linked_unverified:
+            return dict(self.claimed_traits)
         return dict(self.ctx.profile.traits)
 
     @property

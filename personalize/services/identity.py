@@ -135,6 +135,7 @@ def _identify(visitor, email, user, verified: bool, traits: dict) -> str:
 
     ctx = visitor.ctx
     profile = ctx.profile
+    supplied = {key: value for key, value in traits.items() if value is not None}
     with transaction.atomic():
         privacy.hold_erasures()  # an erasure in flight cannot miss the rows written here
         row, renewed = _own_row(profile.id, profile.created)
@@ -184,6 +185,10 @@ def _identify(visitor, email, user, verified: bool, traits: dict) -> str:
         visitor.linked_unverified = False
         visitor.set_cookie = True
     profile.traits = dict(target.traits)
+    # (an unproven link sees only what it said itself: see CurrentVisitor.traits)
+    visitor.claimed_traits = (
+        {**visitor.claimed_traits, **supplied} if visitor.linked_unverified else {}
+    )
     if user is not None:
         profile.user_id = user.pk
     profile.dirty = True

@@ -125,3 +125,25 @@ def test_typing_jeffs_address_does_not_change_his_traits(jeff):
     identify(intruder, email="jeff@example.com", verified=True, first_name="Jeffrey")
     stored = Visitor.objects.get(email="jeff@example.com").traits
     assert stored == {"first_name": "Jeffrey", "company": "Evil"}
+
+
+def test_a_browser_linked_by_a_claim_sees_only_the_traits_it_gave(jeff):
+    """Typing Jeff's address shows the typist nothing Jeff told the site: not his name, not
+    any trait; only what the typist said, in the request that said it."""
+    identify(jeff, email="jeff@example.com", first_name="Jeff", plan="gold", verified=True)
+    intruder = Client()
+    response = identify(intruder, email="jeff@example.com", nickname="M")
+    assert response.wsgi_request.visitor.traits == {"nickname": "M"}  # its own, this request
+    assert linked_unverified(intruder)
+    page = intruder.get("/").content.decode()
+    assert "Hi Jeff" not in page
+    assert 'data-personalize-variant="intermediate-upsell"' in page  # still personalized
+    assert intruder.get("/").wsgi_request.visitor.traits == {}
+    assert jeff.get("/").wsgi_request.visitor.traits == {
+        "first_name": "Jeff",
+        "plan": "gold",
+        "nickname": "M",
+    }
+    # proving the address shows the profile's traits again
+    identify(intruder, email="jeff@example.com", verified=True)
+    assert intruder.get("/").wsgi_request.visitor.traits["first_name"] == "Jeff"
