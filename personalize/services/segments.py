@@ -33,6 +33,7 @@ from personalize.engine.evaluate import evaluate_rule
 from personalize.engine.offline import ROW_FIELDS, contexts_for_rows, offline_snapshot
 from personalize.engine.snapshot import prepare_rules
 from personalize.models import Membership, Segment, Visitor
+from personalize.models.visitor import Consent
 from personalize.rules.sql import NOBODY
 from personalize.services.sql import pk_chunks, raw_delete
 from personalize.utils import log_once
@@ -203,7 +204,8 @@ def rebuild_segment(segment_id: int, *, now: dt.datetime | None = None) -> Rebui
         snapshot = offline_snapshot()
         compiled = compile_segment(segment, now, prepare_rules(segment.rules.all(), snapshot))
         result = RebuildResult(segment_id=segment.pk, in_sql=compiled.in_sql)
-        live = Visitor.objects.live()
+        # (a visitor who withdrew consent is on no list, whatever the rules say)
+        live = Visitor.objects.live().exclude(consent=Consent.DENIED)
         if compiled.in_sql:
             _rebuild_in_sql(segment, live.filter(compiled.sql), now, result)
         else:

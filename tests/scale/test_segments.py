@@ -185,3 +185,24 @@ def test_match_any_with_only_python_rules(shoppers):
     result = segments.rebuild_segment(segment.pk, now=NOW)
     assert result.evaluated == 4
     assert _members(segment) == {shoppers["buyer"]}
+
+
+def test_a_visitor_who_withdrew_consent_leaves_every_list(
+    shoppers, django_capture_on_commit_callbacks
+):
+    from personalize.services.consent import record_consent
+
+    segment = _static()
+    DeviceRule.objects.create(segment=segment, device_types=["mobile"])
+    segments.rebuild_segment(segment.pk, now=NOW)
+    assert _members(segment) == {shoppers["beginner"], shoppers["browser"]}
+    version = caches["default"].get(MEMBERSHIP_VERSION_KEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert record_consent(shoppers["browser"], granted=False)
+    assert _members(segment) == {shoppers["beginner"]}  # at once, not at the next rebuild
+    assert caches["default"].get(MEMBERSHIP_VERSION_KEY) != version
+    segments.rebuild_segment(segment.pk, now=NOW)
+    assert _members(segment) == {shoppers["beginner"]}  # and no rebuild puts them back
+    record_consent(shoppers["browser"], granted=True)
+    segments.rebuild_segment(segment.pk, now=NOW)
+    assert _members(segment) == {shoppers["beginner"], shoppers["browser"]}
