@@ -1,0 +1,24 @@
+"""Client-side slots of a page served whole from a shared cache (the demo's /offers/)."""
+
+import pytest
+
+from tests.conftest import IPHONE
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_offers_shows_a_newsletter_reader_their_variant(live_demo, tab):
+    response = tab.open("/offers/?utm_medium=email")
+    assert "public" in response.headers["cache-control"]
+    assert tab.slots() == {"home-hero": "default", "home-promo": "newsletter-welcome"}
+    assert len(tab.api_calls("decisions/")) == 1
+    assert tab.errors == []
+
+
+def test_offers_shows_a_phone_user_the_app(live_demo, tab_factory):
+    tab = tab_factory(user_agent=IPHONE)
+    tab.open("/offers/")
+    assert tab.slots()["home-promo"] == "app-promo"
+    assert len(tab.api_calls("decisions/")) == 1
+    assert tab.errors == []
+
