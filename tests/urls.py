@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.urls import include, path
 from django.views.decorators.cache import cache_control
 
-from personalize.decorators import no_page_view
+from personalize.decorators import cacheable_page, no_page_view
 
 
 def slot_page(request):
@@ -25,6 +25,13 @@ def plain_page(request):
 @cache_control(public=True, max_age=600)
 def public_slot_page(request):
     return render(request, "t/slot.html")
+
+
+@cache_control(public=True, max_age=600)
+@cacheable_page
+def shared_page(request):
+    """A page a shared cache serves to everyone: a client-side slot and a server-side one."""
+    return render(request, "t/shared.html")
 
 
 def json_view(request):
@@ -49,6 +56,7 @@ urlpatterns = [
     path("t/cms-preview/", cms_preview),
     path("t/plain/", plain_page),
     path("t/public-slot/", public_slot_page),
+    path("t/shared/", shared_page),
     path("t/json/", json_view),
     path("t/exempt/", exempt_page),
     path("t/missing/", missing),

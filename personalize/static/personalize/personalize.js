@@ -286,6 +286,9 @@
         });
       const url = decisionUrl(config, keys, env.location, doc.referrer, config.countPage);
       decided = fetchDecisions(env, url, config.timeout).then(function (body) {
+        // The events go once the decision is answered: a new visitor's cookie comes with the
+        // answer, and events sent alongside it would make a second visitor of the same one.
+        send(events);
         if (body) {
           applyDecisions(client, body);
           if (typeof body.preview === "string" && doc.body && !previewBarOf(doc)) {
@@ -305,7 +308,9 @@
     if (config.countPage) {
       events.push.apply(events, impressions(served, path));
     }
-    send(events);
+    if (!client.length || !config.decisions) {
+      send(events);
+    }
     return decided;
   }
 
