@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 
+from personalize.api.pages import referer_path
 from personalize.decorators import no_page_view
 from personalize.engine.snapshot import get_snapshot
 from personalize.models import Variant
@@ -20,6 +21,8 @@ def click(request, variant_id: int):
     """Record a click on a variant's call to action, then go to the URL stored on the variant.
 
     The target is never taken from the request, so this cannot be used as an open redirect.
+    The click is recorded on the page it came from (the Referer, when it is this site's), as
+    the clicks the page's script sends are, not on this endpoint's own path.
     """
     variant = _find_variant(variant_id)
     if variant is None or not variant.cta_url:
@@ -32,7 +35,9 @@ def click(request, variant_id: int):
     visitor = getattr(request, "visitor", None)
     if visitor is not None and visitor.tracking:
         try:
-            visitor.record_event("click", slot=variant.slot.key, variant=variant.slug)
+            visitor.record_event(
+                "click", slot=variant.slot.key, variant=variant.slug, path=referer_path(request)
+            )
         except Exception:
             log_once("click", "personalize: recording a click failed.", exc_info=True)
     response = HttpResponseRedirect(target)

@@ -32,6 +32,15 @@ def test_a_click_is_recorded_and_redirected_to_the_variants_url(browser, cta):
     assert (click.slot, click.variant) == ("hero", "house")
 
 
+def test_a_click_is_recorded_on_the_page_it_came_from(browser, cta):
+    browser.get("/t/slot/")
+    go(browser, cta.pk, HTTP_REFERER="http://testserver/t/slot/?utm_medium=email")
+    go(browser, cta.pk, HTTP_REFERER="https://elsewhere.example/t/slot/")  # not this site's page
+    go(browser, cta.pk)  # no Referer (a referrer policy that sends none)
+    paths = list(Event.objects.filter(name="click").order_by("timestamp").values_list("path"))
+    assert paths == [("/t/slot/",), ("",), ("",)]  # never this endpoint's own path
+
+
 def test_a_click_costs_no_query_to_find_the_variant(browser, cta, django_assert_num_queries):
     browser.get("/t/slot/")  # the snapshot is warm
     with django_assert_num_queries(0):
