@@ -1,5 +1,7 @@
 """Extra views for tests, mounted under /t/ in front of the demo."""
 
+import json
+
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import include, path
@@ -34,6 +36,21 @@ def shared_page(request):
     return render(request, "t/shared.html")
 
 
+LAUNCH = """<!doctype html><html><head><link rel="icon" href="data:,">
+<script type="speculationrules">{"prerender": [{"source": "list", "urls": [%(to)s]}]}</script>
+</head><body><script>setTimeout(function () { location.href = %(to)s; }, %(after)d);</script>
+</body></html>"""
+
+
+def launch(request):
+    """A page that asks the browser to prerender ``?to=`` and goes there ``?after=`` ms later."""
+    to = request.GET.get("to", "/")
+    if not to.startswith("/") or to.startswith("//"):
+        to = "/"
+    after = int(request.GET.get("after", "3000"))
+    return HttpResponse(LAUNCH % {"to": json.dumps(to), "after": after})
+
+
 def json_view(request):
     return JsonResponse({"ok": True})
 
@@ -57,6 +74,7 @@ urlpatterns = [
     path("t/plain/", plain_page),
     path("t/public-slot/", public_slot_page),
     path("t/shared/", shared_page),
+    path("t/launch/", launch),
     path("t/json/", json_view),
     path("t/exempt/", exempt_page),
     path("t/missing/", missing),
