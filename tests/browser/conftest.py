@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import time
 from dataclasses import dataclass, field
 
 import pytest
@@ -29,20 +30,43 @@ def chromium_path() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """A headless Chromium, shared by the session's browser tests."""
+    """A headless Chromium for a module's browser tests.
+
+    Playwright's synchronous API runs an event loop in this thread while it is started, and the
+    ORM takes the tests for async code then: they only read the database between browser calls,
+    so ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set for as long as the browser runs, and no longer (the
+    other tests keep Django's check).
+    """
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     executable = chromium_path()
     if executable is None:
         pytest.skip("no Chromium on this machine (set PERSONALIZE_TEST_CHROMIUM)")
-    # Playwright's synchronous API runs an event loop in this thread; the ORM would take the
-    # test for async code. The tests only read the database between browser calls.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        yield browser
-        browser.close()
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+            yield browser
+            browser.close()
+    finally:
+        if before is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+
+
+def eventually(condition, timeout: float = 10.0) -> bool:
+    """Whether ``condition()`` becomes true within ``timeout`` seconds (a beacon sent as the
+    page is left reaches the server a moment later)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if condition():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
 
 
 @dataclass

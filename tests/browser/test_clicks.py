@@ -3,6 +3,7 @@
 import pytest
 
 from personalize.models import Event
+from tests.browser.conftest import eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,6 +20,7 @@ def test_a_variants_call_to_action_is_counted_by_the_click_through(live_demo, ta
         link.click()
     tab.settle()
     assert tab.page.url == tab.base + "/clubs/"
+    assert eventually(clicks)
     assert clicks() == [("home-promo", "newsletter-welcome", "/offers/")]
     assert tab.api_calls("events/") == []  # the endpoint counted it: no beacon besides
     assert tab.errors == []
@@ -30,6 +32,7 @@ def test_a_link_in_the_default_content_is_counted_by_a_beacon(live_demo, tab):
     assert tab.slots()["home-promo"] == "default"
     with tab.page.expect_navigation():
         tab.page.click('[data-personalize-slot="home-promo"] a[href="/deals/"]')
-    tab.settle(300)
+    tab.settle()
     assert tab.page.url == tab.base + "/deals/"
+    assert eventually(clicks)
     assert clicks() == [("home-promo", "default", "/offers/")]

@@ -3,15 +3,22 @@
 import pytest
 
 from personalize.models import Event, Visitor
+from tests.browser.conftest import eventually
 from tests.conftest import IPHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_offers_shows_a_newsletter_reader_their_variant(live_demo, tab):
+    tab.page.add_init_script(
+        "document.addEventListener('personalize:decided',"
+        " e => { window.__decided = Object.keys(e.detail.slots).sort(); });"
+    )
     response = tab.open("/offers/?utm_medium=email")
     assert "public" in response.headers["cache-control"]
+    assert "set-cookie" not in response.headers
     assert tab.slots() == {"home-hero": "default", "home-promo": "newsletter-welcome"}
+    assert tab.page.evaluate("window.__decided") == ["home-hero", "home-promo"]
     assert len(tab.api_calls("decisions/")) == 1
     assert tab.errors == []
 
@@ -29,6 +36,7 @@ def test_a_new_visitor_of_a_shared_page_stays_one_visitor(live_demo, tab):
     server-side slots come from one browser: they must land on one visitor."""
     tab.open("/t/shared/?utm_medium=email")
     assert tab.slots() == {"home-promo": "newsletter-welcome", "footer-note": "default"}
+    assert eventually(lambda: Event.objects.count() == 3)
     assert Visitor.objects.count() == 1
     assert Event.objects.values("visitor").distinct().count() == 1
     events = sorted(Event.objects.values_list("name", "slot", "variant"))

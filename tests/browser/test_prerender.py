@@ -13,7 +13,7 @@ import pytest
 from django.core.signals import request_started
 
 from personalize.models import Event
-from tests.browser.conftest import chromium_path
+from tests.browser.conftest import chromium_path, eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,22 +53,13 @@ def headless_chromium(tmp_path, chromium):
         process.wait(timeout=10)
 
 
-def wait_for(condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 @pytest.mark.parametrize("page", ["/offers/?utm_medium=email", "/?utm_medium=email"])
 def test_a_prerendered_page_is_counted_only_once_shown(live_demo, seen, headless_chromium, page):
     from urllib.parse import quote
 
     headless_chromium(f"{live_demo.url}/t/launch/?after={AFTER_MS}&to={quote(page)}")
     api = lambda: [r for r in seen if r[1].startswith("/personalize/api/")]  # noqa: E731
-    assert wait_for(lambda: api() and Event.objects.filter(name="page_view").exists())
+    assert eventually(lambda: api() and Event.objects.filter(name="page_view").exists(), 20)
     time.sleep(0.5)
     loads = [r for r in seen if r[1] == page]
     if not loads or "prerender" not in loads[0][2]:
