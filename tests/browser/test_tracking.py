@@ -81,3 +81,17 @@ def test_a_visitor_who_sends_gpc_is_not_tracked_by_the_script_either(live_demo, 
     assert not Visitor.objects.exists()
     assert not Event.objects.exists()
     assert tab.page.context.cookies() == []
+
+
+def test_once_told_the_visitor_is_not_tracked_the_script_sends_nothing(live_demo, tab_factory):
+    tab = tab_factory(extra_http_headers={"Sec-GPC": "1"})
+    tab.open("/t/shared/?utm_medium=email")  # a client-side slot and a server-side one
+    assert tab.slots() == {"home-promo": "newsletter-welcome", "footer-note": "default"}
+    with tab.page.expect_navigation():
+        tab.page.click('[data-personalize-slot="footer-note"] a')
+    tab.settle(300)
+    assert [request.url for request in tab.api_calls()] == [
+        tab.base + "/personalize/api/decisions/?slots=home-promo"
+        "&path=%2Ft%2Fshared%2F%3Futm_medium%3Demail&track=1"
+    ]
+    assert not Event.objects.exists()

@@ -212,6 +212,19 @@ test("the other slots' impressions wait for the decision's answer (and its cooki
   assert.deepEqual(calls.beacons[0].events.map((event) => event.slot), ["footer"]);
 });
 
+test("a visitor the server does not track is sent nothing more", async () => {
+  const hero = slot("home-hero", "default", true);
+  const served = slot("footer", "default", false);
+  const link = new FakeElement({ href: "/clubs/" }, served, "a");
+  const body = Object.assign({}, ANSWER, { tracked: false });
+  const { env, calls, doc } = environment([hero, served], { body: body });
+  await personalize.run(env, Object.assign({}, CONFIG, { countPage: true }));
+  assert.equal(hero.innerHTML, "<h1>Deals</h1>", "still personalized");
+  doc.click(link);
+  assert.equal(calls.beacons.length, 0);
+  assert.equal(calls.fetch.filter((call) => call.init && call.init.method === "POST").length, 0);
+});
+
 test("the impressions still go when the decision fails", async () => {
   const served = slot("footer", "default", false);
   const { env, calls } = environment([slot("home-hero", "default", true), served], {
