@@ -36,3 +36,28 @@ def test_a_link_in_the_default_content_is_counted_by_a_beacon(live_demo, tab):
     assert tab.page.url == tab.base + "/deals/"
     assert eventually(clicks)
     assert clicks() == [("home-promo", "default", "/offers/")]
+
+
+def test_a_prefetched_call_to_action_is_still_counted_when_clicked(live_demo, tab):
+    """Speculation Rules that prefetch every link (as some sites and platforms add) fetch the
+    click-through link too: the click must still reach the server."""
+    tab.open("/offers/?utm_medium=email")
+    tab.page.evaluate(
+        """() => {
+        const rules = document.createElement("script");
+        rules.type = "speculationrules";
+        rules.textContent = JSON.stringify({prefetch: [
+            {source: "document", where: {href_matches: "/personalize/go/*"}, eagerness: "immediate"}
+        ]});
+        document.head.appendChild(rules);
+    }"""
+    )
+    tab.page.wait_for_timeout(1500)
+    prefetched = [r for r in tab.requests if "/personalize/go/" in r.url]
+    with tab.page.expect_navigation():
+        tab.page.click('[data-personalize-slot="home-promo"] a')
+    tab.settle()
+    assert tab.page.url == tab.base + "/clubs/"
+    assert eventually(clicks)
+    assert clicks() == [("home-promo", "newsletter-welcome", "/offers/")]
+    assert prefetched, "the link was prefetched"
