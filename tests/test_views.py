@@ -32,6 +32,33 @@ def test_a_click_is_recorded_and_redirected_to_the_variants_url(browser, cta):
     assert (click.slot, click.variant) == ("hero", "house")
 
 
+def test_a_click_is_recorded_on_the_page_it_came_from(browser, cta):
+    browser.get("/t/slot/")
+    go(browser, cta.pk, HTTP_REFERER="http://testserver/t/slot/?utm_medium=email")
+    go(browser, cta.pk, HTTP_REFERER="https://elsewhere.example/t/slot/")  # not this site's page
+    go(browser, cta.pk)  # no Referer (a referrer policy that sends none)
+    paths = list(Event.objects.filter(name="click").order_by("timestamp").values_list("path"))
+    assert paths == [("/t/slot/",), ("",), ("",)]  # never this endpoint's own path
+
+
+@pytest.mark.parametrize("purpose", ["prefetch", "prefetch;prerender"])
+def test_a_speculative_request_is_refused_so_the_real_click_reaches_the_server(
+    browser, cta, purpose, caplog
+):
+    """Speculation Rules may prefetch every link: a redirect answered now would be followed on
+    the real click without asking again, and that click would go uncounted."""
+    browser.get("/t/slot/")
+    response = go(browser, cta.pk, HTTP_SEC_PURPOSE=purpose, HTTP_SEC_FETCH_DEST="document")
+    assert response.status_code == 503  # not 2xx/3xx: the browser drops the speculation
+    assert response["Retry-After"] == "0"
+    assert "Location" not in response
+    assert "no-store" in response["Cache-Control"]
+    assert not Event.objects.filter(name="click").exists()
+    assert not [r for r in caplog.records if r.name == "django.request"]  # expected: not logged
+    assert go(browser, cta.pk)["Location"] == "/clubs/"  # the click itself
+    assert Event.objects.filter(name="click").count() == 1
+
+
 def test_a_click_costs_no_query_to_find_the_variant(browser, cta, django_assert_num_queries):
     browser.get("/t/slot/")  # the snapshot is warm
     with django_assert_num_queries(0):

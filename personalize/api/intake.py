@@ -21,16 +21,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from typing import NoReturn
-from urllib.parse import urlsplit
 
 from django.core.cache import caches
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import ValidationError
 
 from personalize.api.errors import APIError
-from personalize.api.pages import clean_path
-from personalize.api.permissions import origin_allowed, origin_of
+from personalize.api.pages import referer_path
 from personalize.api.serializers.visitor import REJECTED
 from personalize.conf import get_setting
 from personalize.middleware import page_view_event, persist
@@ -96,18 +93,6 @@ def _release(keys: list[str]) -> None:
         log_once(
             "event-release", "personalize: cannot release event ids in the cache.", exc_info=True
         )
-
-
-def referer_path(request) -> str:
-    """The path of the page that sent a request (its Referer), when it is this site's."""
-    referer = request.META.get("HTTP_REFERER", "")
-    origin = origin_of(referer)
-    if not origin or not origin_allowed(origin, request):
-        return ""
-    try:
-        return clean_path(urlsplit(referer).path or "/")[0]
-    except ValidationError:
-        return ""
 
 
 def record_events(request, visitor, events: list[dict]) -> IntakeResult:

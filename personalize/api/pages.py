@@ -9,12 +9,13 @@ it as the current page.
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
+from personalize.api.permissions import origin_allowed, origin_of
 from personalize.tracking.headers import clean_query
 from personalize.visitor import MAX_PATH
 
@@ -47,3 +48,16 @@ def clean_path(raw, name: str = "path") -> tuple[str, dict[str, str]]:
             {name: [_("The path is too long or holds control characters once decoded.")]}
         )
     return path, clean_query(QueryDict(query)) if query else {}
+
+
+def referer_path(request) -> str:
+    """The path of the page that sent ``request`` (its Referer), when the page is this site's;
+    else "" (no Referer, another site's, or one that is not a clean path)."""
+    referer = request.META.get("HTTP_REFERER", "")
+    origin = origin_of(referer)
+    if not origin or not origin_allowed(origin, request):
+        return ""
+    try:
+        return clean_path(urlsplit(referer).path or "/")[0]
+    except ValidationError:
+        return ""

@@ -196,6 +196,45 @@ test("on a shared-cache page the decision request counts the page view", async (
   assert.ok(events[0].id);
 });
 
+test("the other slots' impressions wait for the decision's answer (and its cookie)", async () => {
+  const hero = slot("home-hero", "default", true);
+  const served = slot("footer", "default", false);
+  let answer;
+  const { env, calls } = environment([hero, served], {
+    fetch: () => new Promise((resolve) => (answer = resolve)),
+  });
+  const done = personalize.run(env, Object.assign({}, CONFIG, { countPage: true }));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(calls.beacons.length, 0, "sent alongside the decision, a new visitor splits in two");
+  answer({ ok: true, json: () => Promise.resolve(ANSWER) });
+  await done;
+  assert.equal(calls.beacons.length, 1);
+  assert.deepEqual(calls.beacons[0].events.map((event) => event.slot), ["footer"]);
+});
+
+test("a visitor the server does not track is sent nothing more", async () => {
+  const hero = slot("home-hero", "default", true);
+  const served = slot("footer", "default", false);
+  const link = new FakeElement({ href: "/clubs/" }, served, "a");
+  const body = Object.assign({}, ANSWER, { tracked: false });
+  const { env, calls, doc } = environment([hero, served], { body: body });
+  await personalize.run(env, Object.assign({}, CONFIG, { countPage: true }));
+  assert.equal(hero.innerHTML, "<h1>Deals</h1>", "still personalized");
+  doc.click(link);
+  assert.equal(calls.beacons.length, 0);
+  assert.equal(calls.fetch.filter((call) => call.init && call.init.method === "POST").length, 0);
+});
+
+test("the impressions still go when the decision fails", async () => {
+  const served = slot("footer", "default", false);
+  const { env, calls } = environment([slot("home-hero", "default", true), served], {
+    fetch: () => Promise.reject(new Error("offline")),
+  });
+  await personalize.run(env, Object.assign({}, CONFIG, { countPage: true }));
+  assert.equal(calls.beacons.length, 1);
+  assert.equal(calls.beacons[0].events[0].slot, "footer");
+});
+
 test("without client-side slots a shared-cache page sends its page view", async () => {
   const served = slot("home-hero", "default", false);
   const { env, calls } = environment([served]);

@@ -17,6 +17,7 @@
  * - Clicks on links and buttons inside [data-personalize-slot] elements are sent with
  *   navigator.sendBeacon (fetch with keepalive as a fallback). Links through the click-through
  *   endpoint are left alone: the server counts those.
+ * - A visitor the decision's answer says is not tracked (tracked: false) is sent nothing more.
  * - It never throws into the page, never retries, and sends at most MAX_EVENTS events.
  */
 (function (factory) {
@@ -262,7 +263,13 @@
     const doc = env.document;
     // A staff preview is never counted: no events, no clicks (the server checks who asks).
     const previewing = previewOf(config, env.location) !== null;
-    const send = previewing ? function () {} : createSender(env, config);
+    const sender = previewing ? function () {} : createSender(env, config);
+    // A visitor the server does not track (Global Privacy Control, no consent...) is told so by
+    // the decision's answer: from then on the page sends nothing the server would only discard.
+    let tracked = true;
+    const send = function (events) {
+      return tracked ? sender(events) : false;
+    };
     if (!previewing) {
       doc.addEventListener("click", clickHandler(env, config, send), true);
     }
@@ -286,6 +293,12 @@
         });
       const url = decisionUrl(config, keys, env.location, doc.referrer, config.countPage);
       decided = fetchDecisions(env, url, config.timeout).then(function (body) {
+        if (body && body.tracked === false) {
+          tracked = false;
+        }
+        // The events go once the decision is answered: a new visitor's cookie comes with the
+        // answer, and events sent alongside it would make a second visitor of the same one.
+        send(events);
         if (body) {
           applyDecisions(client, body);
           if (typeof body.preview === "string" && doc.body && !previewBarOf(doc)) {
@@ -305,7 +318,9 @@
     if (config.countPage) {
       events.push.apply(events, impressions(served, path));
     }
-    send(events);
+    if (!client.length || !config.decisions) {
+      send(events);
+    }
     return decided;
   }
 
