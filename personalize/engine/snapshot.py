@@ -91,6 +91,7 @@ class Snapshot:
     segments: dict[str, CompiledSegment] = field(default_factory=dict)
     segment_slugs: dict[int, str] = field(default_factory=dict)
     slots: dict[str, CompiledSlot] = field(default_factory=dict)
+    slot_keys: dict[int, str] = field(default_factory=dict)  # slot id -> key
     intents: dict[str, CompiledIntent] = field(default_factory=dict)
     intent_slugs: dict[int, str] = field(default_factory=dict)
     signals_by_kind: dict[str, list] = field(default_factory=dict)
@@ -247,6 +248,7 @@ def build_snapshot(version: str) -> Snapshot:
                 defaults.append(variant)
             else:
                 groups.setdefault(variant.priority, []).append(variant)
+        snapshot.slot_keys[slot.pk] = slot.key
         snapshot.slots[slot.key] = CompiledSlot(
             id=slot.pk,
             key=slot.key,

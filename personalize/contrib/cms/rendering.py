@@ -17,10 +17,6 @@ from personalize.utils import log_once
 CONTENT = "personalize_content"
 OTHERWISE = "PersonalizeOtherwisePlugin"
 
-# (snapshot, {slot id: slot key}): rebuilt once per snapshot, read without a lock (a reader
-# sees either pair whole).
-_slot_keys: tuple = (None, {})
-
 
 def editing(request) -> bool:
     """The page is shown in django CMS's edit or structure mode: editors see every child."""
@@ -37,15 +33,7 @@ def render_children(context, children) -> SafeString:
 
 def slot_key(slot_id: int | None) -> str | None:
     """The key of the slot with primary key ``slot_id`` in the current definitions, or None."""
-    global _slot_keys
-    if slot_id is None:
-        return None
-    snapshot = get_snapshot()
-    held, keys = _slot_keys
-    if held is not snapshot:
-        keys = {slot.id: key for key, slot in snapshot.slots.items()}
-        _slot_keys = (snapshot, keys)
-    return keys.get(slot_id)
+    return None if slot_id is None else get_snapshot().slot_keys.get(slot_id)
 
 
 def request_visitor(request):
