@@ -192,6 +192,15 @@ class CurrentVisitor(RequestFacts):
             log_once(("segment", slug), "personalize: segment %r failed.", slug, exc_info=True)
             return False
 
+    def in_segments(self, slugs, *, match_all: bool = False) -> bool:
+        """Whether the visitor is in any (``match_all``: every one) of ``slugs``; none: no.
+        Evaluated lazily: stops at the first answer that decides."""
+        slugs = list(slugs)
+        if not slugs:
+            return False
+        test = all if match_all else any
+        return test(self.in_segment(slug) for slug in slugs)
+
     @property
     def segments(self) -> list[str]:
         self.used = True

@@ -296,3 +296,19 @@ def test_ten_slots_cost_no_queries_and_evaluate_only_their_segments():
     assert html.count('data-personalize-variant="v"') == 1
     # only the ten segments the page asked about were evaluated
     assert len(visitor.ctx.segment_results) == 10
+
+
+@pytest.mark.parametrize(
+    ("slugs", "match_all", "expected"),
+    [
+        (["newsletter", "nobody"], False, True),
+        (["newsletter", "nobody"], True, False),
+        (["newsletter"], True, True),
+        (["nobody", ""], False, False),  # unknown slugs have no members
+        ([], False, False),
+        ([], True, False),  # no segments chosen: nobody, not everybody
+    ],
+)
+def test_in_segments_answers_for_any_or_all(email_segment, slugs, match_all, expected):
+    _html, visitor = render("", path="/?utm_medium=email")
+    assert visitor.in_segments(slugs, match_all=match_all) is expected

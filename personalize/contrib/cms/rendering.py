@@ -103,9 +103,10 @@ def segment_matched(request, instance) -> bool:
                     instance.pk,
                     level=30,
                 )
-            if chosen:
-                matches = (slug is not None and visitor.in_segment(slug) for slug in chosen)
-                member = all(matches) if instance.match == "all" else any(matches)
+            # (a deleted or inactive segment is "": a slug of no segment, with no members)
+            member = visitor.in_segments(
+                [slug or "" for slug in chosen], match_all=instance.match == "all"
+            )
         except Exception:
             log_once(
                 ("cms-segment-error", instance.pk),

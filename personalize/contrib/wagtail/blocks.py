@@ -238,10 +238,7 @@ class SegmentBlock(blocks.StructBlock):
         slugs = value.get("segments") or []
         if isinstance(slugs, str):
             slugs = [slugs]
-        if not slugs:
-            return False
-        test = all if value.get("match") == "all" else any
-        return test(visitor.in_segment(force_str(slug)) for slug in slugs)
+        return visitor.in_segments(map(force_str, slugs), match_all=value.get("match") == "all")
 
     def render(self, value, context=None):
         try:
