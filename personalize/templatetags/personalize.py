@@ -23,8 +23,10 @@ register = template.Library()
 MAX_OPENINGS = 64
 
 
-def _visitor(context):
-    request = context.get("request")
+def _visitor(context, request=None):
+    """``request.visitor`` of the template's request (``request``: already looked up)."""
+    if request is None:
+        request = context.get("request")
     visitor = getattr(request, "visitor", None)
     if visitor is None:
         log_once(
@@ -65,11 +67,12 @@ class PersonalizeNode(template.Node):
         options = self.options
         wrapper = str(options["wrapper"].resolve(context)) if "wrapper" in options else "div"
         client = bool(options["client"].resolve(context)) if "client" in options else False
+        request = context.get("request")
         return render_slot(
             key,
-            _visitor(context),
+            _visitor(context, request),
             partial(self.render_inline, context),
-            request=context.get("request"),
+            request=request,
             context=context,
             wrapper=wrapper,
             client=client,
