@@ -9,6 +9,7 @@ wrapper element), for the tag and for the content-management adapters in ``perso
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Callable
 
@@ -87,6 +88,7 @@ def render_variant(
     return get_template(name).render(values, request)
 
 
+@functools.lru_cache(maxsize=1024)  # the same few strings on every request; keys may vary
 def slot_opening(key: str, shown: str, wrapper: str = "div", client: bool = False) -> str:
     """The opening tag of a slot's wrapper element: ``shown`` is the variant's slug, ``control``
     or ``default``; ``client`` marks a slot the page's script fills."""
@@ -107,7 +109,6 @@ def render_slot(
     wrapper: str = "div",
     client: bool = False,
     inline_variants: bool = False,
-    opening: Callable[[str, str, str, bool], str] = slot_opening,
 ) -> SafeString:
     """Slot ``key`` for ``visitor`` (None: the default), inside its wrapper element.
 
@@ -154,4 +155,4 @@ def render_slot(
     if not isinstance(inner, SafeData):
         inner = html.escape(str(inner))
     # SafeString itself: what mark_safe() returns for a str, without its lazy-text check.
-    return SafeString(f"{opening(key, shown, wrapper, client)}{inner}</{wrapper}>")
+    return SafeString(f"{slot_opening(key, shown, wrapper, client)}{inner}</{wrapper}>")

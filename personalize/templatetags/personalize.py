@@ -15,12 +15,10 @@ from django.utils.html import conditional_escape, format_html
 
 from personalize.conf import get_setting
 from personalize.engine.selection import DEFAULT
-from personalize.rendering import render_slot, slot_opening
+from personalize.rendering import render_slot
 from personalize.utils import log_once
 
 register = template.Library()
-#: How many distinct opening tags one ``{% personalize %}`` node keeps.
-MAX_OPENINGS = 64
 
 
 def _visitor(context, request=None):
@@ -49,18 +47,6 @@ class PersonalizeNode(template.Node):
         self.nodelist = nodelist
         self.as_var = as_var
         self.options = options or {}
-        # The opening tag of each (key, shown variant, wrapper, client) this node rendered:
-        # the same few strings on every request. Bounded, as a key may come from a variable.
-        self._openings = {}
-
-    def _opening(self, key: str, shown: str, wrapper: str, client: bool) -> str:
-        cache_key = (key, shown, wrapper, client)
-        opening = self._openings.get(cache_key)
-        if opening is None:
-            opening = slot_opening(key, shown, wrapper, client)
-            if len(self._openings) < MAX_OPENINGS:
-                self._openings[cache_key] = opening
-        return opening
 
     def render(self, context):
         key = str(self.key.resolve(context))
@@ -77,7 +63,6 @@ class PersonalizeNode(template.Node):
             wrapper=wrapper,
             client=client,
             inline_variants=bool(self.as_var),
-            opening=self._opening,
         )
 
     def render_inline(self, context, variant):

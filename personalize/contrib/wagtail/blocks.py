@@ -17,14 +17,14 @@ is built, and the engine decides from its in-process snapshot of definitions.
 from __future__ import annotations
 
 import logging
-from functools import lru_cache, partial
+from functools import partial
 
 from django import forms
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
-from personalize.rendering import render_slot, slot_opening
+from personalize.rendering import render_slot
 from personalize.utils import log_once
 
 __all__ = [
@@ -35,9 +35,6 @@ __all__ = [
     "segment_choices",
     "slot_choices",
 ]
-
-# The opening tags of the slots this process rendered: the same few strings on every request.
-_opening = lru_cache(maxsize=256)(slot_opening)
 
 
 def slot_choices() -> list[tuple[str, str]]:
@@ -175,7 +172,6 @@ class SlotBlock(blocks.StructBlock):
                 request=context.get("request") if context else None,
                 wrapper=str(self.meta.wrapper),
                 client=bool(self.meta.client),
-                opening=_opening,
             )
         except Exception:
             log_once(
