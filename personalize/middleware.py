@@ -14,7 +14,7 @@ from personalize.conf import cookie_options, get_setting, is_excluded
 from personalize.engine.selection import CONTROL
 from personalize.models import Event
 from personalize.preview import add_banner
-from personalize.shared_page import SharedPageVisitor
+from personalize.shared_page import InertVisitor, SharedPageVisitor
 from personalize.sinks import get_sink
 from personalize.store import get_store
 from personalize.utils import log_once
@@ -42,7 +42,7 @@ class PersonalizeMiddleware:
         if not get_setting("ENABLED"):
             # Switched off: nobody in particular, so views that read request.visitor or call
             # track() / identify() go on working; nothing is read, tracked or stored.
-            request.visitor = SharedPageVisitor(request)
+            request.visitor = InertVisitor(request)
             return self.get_response(request)
         if is_excluded(request.path_info):
             return self.get_response(request)
@@ -56,8 +56,8 @@ class PersonalizeMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         visitor = getattr(request, "visitor", None)
-        if visitor is None:
-            return None
+        if visitor is None or isinstance(visitor, InertVisitor):
+            return None  # (excluded path, or personalization switched off)
         if getattr(view_func, SHARED_PAGE_ATTRIBUTE, False):
             request.visitor = SharedPageVisitor(request)
         elif not getattr(view_func, PAGE_VIEW_ATTRIBUTE, True):

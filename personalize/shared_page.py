@@ -62,4 +62,21 @@ class SharedPageVisitor(CurrentVisitor):
         """Not counted here: topic mappings apply when the script reports the page view."""
 
 
-__all__ = ["SharedPageVisitor"]
+class InertVisitor(SharedPageVisitor):
+    """The visitor while personalization is switched off (``PERSONALIZE_ENABLED = False``), or
+    of an API request the middleware did not see: nobody, as on a shared page, but the page's
+    script counts nothing either and no slot is registered. Views that read
+    ``request.visitor`` or call ``track()`` / ``identify()`` go on working; nothing is written.
+    """
+
+    counted_when_shown = False
+
+    def decide(self, slot_key: str) -> Decision:
+        decision = self.decisions.get(slot_key)
+        if decision is None:
+            decision = Decision(slot_key, reason="personalization switched off: default content")
+            self.decisions[slot_key] = decision
+        return decision
+
+
+__all__ = ["InertVisitor", "SharedPageVisitor"]

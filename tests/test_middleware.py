@@ -252,10 +252,15 @@ def test_excluded_paths_get_no_visitor(browser):
 
 
 def test_disabled_app_renders_defaults_and_tracks_nothing(browser):
+    from personalize.models import Slot
+
     with override_settings(PERSONALIZE_ENABLED=False):
         response = browser.get("/t/slot/")
+        assert not Slot.objects.exists()  # switched off, nothing is written, not even a slot
+        shared = browser.get("/t/shared/").content.decode()  # a cacheable page with the script
     assert shown(response) == {"hero": "default"}
     assert Visitor.objects.count() == 0
+    assert 'data-personalize-count-page="0"' in shared  # nor does the page's script count
 
 
 def test_disabled_app_leaves_views_that_use_the_visitor_working(browser):

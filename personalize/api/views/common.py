@@ -39,7 +39,7 @@ def visitor_of(request):
     (``PERSONALIZE_ENABLED = False``, an excluded path): defaults, nothing tracked."""
     visitor = getattr(request._request, "visitor", None)
     if visitor is None:
-        from personalize.shared_page import SharedPageVisitor
+        from personalize.shared_page import InertVisitor
 
         if get_setting("ENABLED"):
             log_once(
@@ -49,7 +49,7 @@ def visitor_of(request):
                 "PERSONALIZE_EXCLUDED_PATHS.",
                 level=30,
             )
-        visitor = SharedPageVisitor(request._request)
+        visitor = InertVisitor(request._request)
         request._request.visitor = visitor
     return visitor
 
